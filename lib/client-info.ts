@@ -1,0 +1,30 @@
+import { isIP } from 'node:net';
+import { MAX_USER_AGENT_LENGTH } from './user-sessions.constants.js';
+
+const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
+const MAX_IP_LENGTH = 45;
+
+/**
+ * A valid IPv4 or IPv6 address, or null. IPv4-mapped IPv6 (`::ffff:1.2.3.4`, what a
+ * dual-stack socket reports for IPv4 clients) is stored as plain IPv4.
+ */
+export function normalizeIp(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_IP_LENGTH) {
+    return null;
+  }
+  const mapped = IPV4_MAPPED.exec(value);
+  const candidate = mapped ? mapped[1] : value;
+  const version = isIP(candidate);
+  if (version === 4) return candidate;
+  if (version === 6) return candidate.toLowerCase();
+  return null;
+}
+
+/** The user agent cut to the column's 200 characters; empty or missing is null. */
+export function normalizeUserAgent(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  // Control characters have no place in a user agent and would garble a sessions page.
+  const cleaned = value.slice(0, MAX_USER_AGENT_LENGTH * 2).replace(/[\u0000-\u001f\u007f]/g, '');
+  const truncated = Array.from(cleaned).slice(0, MAX_USER_AGENT_LENGTH).join('');
+  return truncated.length > 0 ? truncated : null;
+}

@@ -1,0 +1,76 @@
+/** The cookie attributes the store sends; see the module options for their meaning. */
+export interface SessionCookieAttributes {
+  path: string;
+  domain?: string;
+  httpOnly: true;
+  secure: boolean;
+  sameSite: 'lax' | 'strict' | 'none';
+  /** Seconds; omitted for a browser-session cookie. */
+  maxAge?: number;
+}
+
+const SAME_SITE = { lax: 'Lax', strict: 'Strict', none: 'None' } as const;
+const MAX_COOKIE_HEADER = 8192;
+
+/**
+ * The values of every cookie called `name` in a Cookie header, in order. A header may
+ * carry the same name more than once (cookies for several paths or domains).
+ */
+export function readCookies(header: string | string[] | undefined, name: string): string[] {
+  const text = Array.isArray(header) ? header.join('; ') : header;
+  if (!text || text.length > MAX_COOKIE_HEADER) return [];
+  const values: string[] = [];
+  for (const pair of text.split(';')) {
+    const separator = pair.indexOf('=');
+    if (separator < 0 || pair.slice(0, separator).trim() !== name) continue;
+    let value = pair.slice(separator + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+      value = value.slice(1, -1);
+    }
+    values.push(value);
+  }
+  return values;
+}
+
+/** A Set-Cookie header value. */
+export function serializeCookie(name: string, value: string, attributes: SessionCookieAttributes): string {
+  const parts = [`${name}=${value}`, `Path=${attributes.path}`];
+  if (attributes.domain) parts.push(`Domain=${attributes.domain}`);
+  if (attributes.maxAge !== undefined) {
+    const seconds = Math.max(0, Math.floor(attributes.maxAge));
+    parts.push(`Max-Age=${seconds}`, `Expires=${new Date(Date.now() + seconds * 1000).toUTCString()}`);
+  }
+  parts.push('HttpOnly');
+  if (attributes.secure) parts.push('Secure');
+  parts.push(`SameSite=${SAME_SITE[attributes.sameSite]}`);
+  return parts.join('; ');
+}
+
+/** Minimal view of Express's and Fastify's response objects, enough to add headers. */
+interface HeaderTarget {
+  headersSent?: boolean;
+  sent?: boolean;
+  append?: (name: string, value: string) => unknown;
+  header?: (name: string, value: string) => unknown;
+  getHeader?: (name: string) => unknown;
+  setHeader?: (name: string, value: string | string[]) => unknown;
+}
+
+/**
+ * Adds a header without dropping those the app already set (Set-Cookie may repeat).
+ * Returns false when the response has already been sent (a handler that used `@Res()`).
+ */
+export function appendHeader(response: unknown, name: string, value: string): boolean {
+  const target = response as HeaderTarget;
+  if (target.headersSent === true || target.sent === true) return false;
+  if (typeof target.append === 'function') {
+    target.append(name, value); // Express
+  } else if (typeof target.header === 'function') {
+    target.header(name, value); // Fastify appends repeated Set-Cookie headers itself
+  } else if (typeof target.setHeader === 'function' && typeof target.getHeader === 'function') {
+    const previous = target.getHeader(name);
+    const values = previous === undefined ? [] : Array.isArray(previous) ? previous : [String(previous)];
+    target.setHeader(name, [...values, value]);
+  }
+  return true;
+}

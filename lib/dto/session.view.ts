@@ -1,0 +1,16 @@
+/** One line of `GET /account/sessions`. */
+export interface SessionView {
+  /** Opaque id, for `DELETE /account/sessions/:id`; it cannot be used as a cookie. */
+  id: string;
+  ip: string | null;
+  userAgent: string | null;
+  lastActivity: string;
+  expireDate: string;
+  /** This is the session of the request. */
+  current: boolean;
+}
+
+/** Answer of `DELETE /account/sessions`. */
+export interface EndOtherSessionsResult {
+  deleted: number;
+}

@@ -1,0 +1,3 @@
+export * from './invalid-user-sessions-options.error.js';
+export * from './session-entity-configuration.error.js';
+export * from './session-store-unavailable.exception.js';

@@ -1,0 +1,16 @@
+export * from './user-sessions.module.js';
+export * from './user-sessions.constants.js';
+export type * from './user-sessions-module-options.interface.js';
+export * from './session.entity.js';
+export * from './session-storage.interface.js';
+export * from './typeorm-session.storage.js';
+export * from './session-store.service.js';
+export * from './user-session.js';
+export * from './user-sessions.guard.js';
+export * from './same-origin.guard.js';
+export * from './user-sessions.interceptor.js';
+export * from './user-sessions.decorators.js';
+export * from './user-sessions.controller.js';
+export * from './dto/session-id.params.js';
+export type * from './dto/session.view.js';
+export * from './exceptions/index.js';

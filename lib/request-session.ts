@@ -1,0 +1,38 @@
+import type { UserSession } from './user-session.js';
+
+/**
+ * What the session layer keeps on a request: the cookie's key and the client, read without
+ * touching the database, and the session once something asks for it. Created by
+ * `SessionStoreService.forRequest()`; loading is memoised, so the guard, the handler and the
+ * interceptor share one primary-key SELECT.
+ */
+export class RequestSessionHandle {
+  session: UserSession | undefined;
+  #loading: Promise<UserSession> | undefined;
+
+  constructor(
+    /** The well-formed key from the cookie, or null: junk cookies never reach the database. */
+    readonly cookieKey: string | null,
+    readonly ip: string | null,
+    readonly userAgent: string | null,
+    /** The request came over HTTPS (as the platform sees it through `trust proxy`). */
+    readonly secure: boolean,
+    private readonly loader: (handle: RequestSessionHandle) => Promise<UserSession>,
+  ) {}
+
+  /** The request's session, loaded on first use. */
+  load(): Promise<UserSession> {
+    if (!this.#loading) {
+      const loading = this.loader(this).then((session) => {
+        this.session = session;
+        return session;
+      });
+      // A failed load (database down) may be retried by a later caller in the same request.
+      loading.catch(() => {
+        if (this.#loading === loading) this.#loading = undefined;
+      });
+      this.#loading = loading;
+    }
+    return this.#loading;
+  }
+}

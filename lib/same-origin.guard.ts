@@ -1,0 +1,79 @@
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
+import type { ResolvedUserSessionsOptions } from './user-sessions-module-options.interface.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
+
+interface OriginRequest {
+  method?: string;
+  headers: Record<string, string | string[] | undefined>;
+  host?: string;
+  protocol?: string;
+}
+
+/**
+ * CSRF defence, registered for the whole app: a browser names the page that sent a request
+ * in `Origin` (or `Referer`), and a page on another site can make a browser send the
+ * user's cookie with a form post. So a state-changing request that names a foreign origin is
+ * refused with 403 before any handler runs. Requests that name none (curl, server-to-server)
+ * pass: they carry no victim's cookie. `Origin: null` (sandboxed or privacy-stripped) is
+ * refused, since its source cannot be told.
+ */
+@Injectable()
+export class SameOriginGuard implements CanActivate {
+  constructor(
+    @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!this.options.checkOrigin || context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<OriginRequest>();
+    if (SAFE_METHODS.has((request.method ?? 'GET').toUpperCase())) return true;
+
+    const claimed = firstHeader(request.headers.origin) ?? firstHeader(request.headers.referer);
+    if (claimed === undefined || claimed === '') return true;
+    if (this.isAllowed(claimed, request)) return true;
+    throw new ForbiddenException('Cross-origin request refused.');
+  }
+
+  private isAllowed(claimed: string, request: OriginRequest): boolean {
+    let url: URL;
+    try {
+      url = new URL(claimed);
+    } catch {
+      return false;
+    }
+    if (!(url.protocol in DEFAULT_PORTS)) return false;
+    if (this.options.trustedOrigins.includes(url.origin.toLowerCase())) return true;
+
+    const ownHost = request.host ?? firstHeader(request.headers.host);
+    if (!ownHost) return false;
+    const own = splitHost(ownHost, request.protocol === 'https' ? '443' : '80');
+    return (
+      own !== null &&
+      url.hostname.toLowerCase() === own.hostname &&
+      (url.port || DEFAULT_PORTS[url.protocol]) === own.port
+    );
+  }
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `example.com:8080` or `[::1]:3000` into a lower-case host name and a port. */
+function splitHost(host: string, defaultPort: string): { hostname: string; port: string } | null {
+  try {
+    const url = new URL(`http://${host}`);
+    return { hostname: url.hostname.toLowerCase(), port: url.port || defaultPort };
+  } catch {
+    return null;
+  }
+}

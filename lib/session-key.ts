@@ -1,0 +1,30 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** 32 random bytes from the OS CSPRNG: 256 bits, well over the 128 that make guessing hopeless. */
+const KEY_BYTES = 32;
+const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
+
+/** A new session key: the secret that only the cookie carries. */
+export function generateSessionKey(): string {
+  return randomBytes(KEY_BYTES).toString('base64url');
+}
+
+/**
+ * The SHA-256 digest under which a key is stored. Only digests reach the database, the
+ * API and the logs, so a leaked table, backup or log line hands out no live session;
+ * a fast hash is enough because the key itself has 256 bits of entropy.
+ */
+export function digestSessionKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Whether a cookie value can be a key we issued: junk is refused before any query. */
+export function isWellFormedSessionKey(value: unknown): value is string {
+  return typeof value === 'string' && KEY_PATTERN.test(value);
+}
+
+/** Whether a value can be a session id (a key digest) as the API shows it. */
+export function isWellFormedSessionId(value: unknown): value is string {
+  return typeof value === 'string' && DIGEST_PATTERN.test(value);
+}

@@ -1,0 +1,475 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  MAX_DATA_BYTES,
+  REQUEST_SESSION,
+  USER_SESSIONS_MODULE_OPTIONS,
+} from './user-sessions.constants.js';
+import type {
+  ResolvedUserSessionsOptions,
+  UserId,
+} from './user-sessions-module-options.interface.js';
+import {
+  SessionStorage,
+  type SessionRecord,
+} from './session-storage.interface.js';
+import { UserSession, type SessionData } from './user-session.js';
+import { RequestSessionHandle } from './request-session.js';
+import {
+  digestSessionKey,
+  generateSessionKey,
+  isWellFormedSessionKey,
+} from './session-key.js';
+import { normalizeIp, normalizeUserAgent } from './client-info.js';
+import { appendHeader, readCookies, serializeCookie } from './cookies.js';
+import { SessionStoreUnavailableException } from './exceptions/session-store-unavailable.exception.js';
+
+/** A session as listed for its user: everything but the key and the data. */
+export interface ActiveSession {
+  /** The public, opaque id (the key's SHA-256 digest); it cannot be used as a cookie. */
+  id: string;
+  userId: UserId | null;
+  ip: string | null;
+  userAgent: string | null;
+  lastActivity: Date;
+  expireDate: Date;
+  createdAt: Date;
+}
+
+/** Fields to start a session with, for `create()`. */
+export interface CreateSessionInput {
+  userId?: UserId | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  data?: SessionData;
+}
+
+/** The parts of Express's and Fastify's request objects the session layer reads. */
+interface PlatformRequest {
+  headers: Record<string, string | string[] | undefined>;
+  ip?: string;
+  protocol?: string;
+  [REQUEST_SESSION]?: RequestSessionHandle;
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The database session store (the seed's `SessionStore`). Apps inject it to sign users in
+ * and out, and to list and end sessions; the module's interceptor uses it to load and
+ * commit the session of each request. Every method works outside HTTP too.
+ */
+@Injectable()
+export class SessionStoreService {
+  private readonly logger = new Logger('UserSessions');
+
+  constructor(
+    @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
+    @Inject(SessionStorage) private readonly storage: SessionStorage,
+  ) {}
+
+  // ---------------------------------------------------------------- sessions by key
+
+  /** Creates and stores a new session (for code outside HTTP, and for tests). */
+  async create(input: CreateSessionInput = {}): Promise<UserSession> {
+    const session = this.newSession(normalizeIp(input.ip), normalizeUserAgent(input.userAgent));
+    if (input.data) session.replaceData(structuredClone(input.data));
+    if (input.userId !== undefined && input.userId !== null) {
+      session.userId = this.normalizeUserId(input.userId);
+    }
+    await this.save(session);
+    return session;
+  }
+
+  /** The unexpired session with this key, or null. Junk keys cost no query. */
+  async load(key: string): Promise<UserSession | null> {
+    if (!isWellFormedSessionKey(key)) return null;
+    const record = await this.query(() => this.storage.find(digestSessionKey(key)));
+    if (!record || record.expireDate.getTime() <= Date.now()) return null;
+    return this.fromRecord(record, key, record.ip, record.userAgent);
+  }
+
+  /** Whether an unexpired session with this key exists. */
+  async exists(key: string): Promise<boolean> {
+    return (await this.load(key)) !== null;
+  }
+
+  /**
+   * Writes the whole session: inserts it with a new key when it is not stored yet, else
+   * updates its row. Returns false, writing nothing, when the row was deleted meanwhile
+   * (the session was ended elsewhere): a revoked session is never brought back.
+   */
+  async save(session: UserSession): Promise<boolean> {
+    const data = this.serialize(session);
+    const now = new Date();
+    if (!session.isStored) {
+      if (session.key === null) {
+        const key = generateSessionKey();
+        session.setKey(key, digestSessionKey(key));
+      }
+      await this.query(() => this.storage.insert({ ...this.toRecord(session, now), data }));
+    } else {
+      const written = await this.query(() =>
+        this.storage.update(session.id!, {
+          data,
+          userId: session.userId,
+          expireDate: session.expireDate,
+          ip: session.ip,
+          userAgent: session.userAgent,
+          lastActivity: now,
+        }),
+      );
+      if (!written) {
+        this.markVanished(session);
+        return false;
+      }
+    }
+    this.markStored(session, now);
+    return true;
+  }
+
+  /** Deletes a session (by object or by id); returns whether it existed. */
+  async delete(session: UserSession | string): Promise<boolean> {
+    if (typeof session === 'string') {
+      return this.query(() => this.storage.delete(session));
+    }
+    const existed = session.id !== null && session.isStored
+      ? await this.query(() => this.storage.delete(session.id!))
+      : false;
+    this.markEnded(session);
+    return existed;
+  }
+
+  /**
+   * Gives the session a new key and keeps its data. The old key stops working at once.
+   */
+  async cycleKey(session: UserSession): Promise<void> {
+    const key = generateSessionKey();
+    const id = digestSessionKey(key);
+    if (session.isStored) {
+      const written = await this.query(() => this.storage.update(session.id!, { id }));
+      if (!written) {
+        this.markVanished(session);
+        return;
+      }
+    }
+    session.setKey(key, id);
+  }
+
+  /**
+   * Signs `userId` in on this session, and stores it. The session always gets a new key,
+   * so a key planted in the browser before login (session fixation) is worthless after it.
+   * Signing in as another user than the session's starts with empty data.
+   */
+  async login(session: UserSession, userId: UserId): Promise<void> {
+    const user = this.normalizeUserId(userId);
+    if (session.userId !== null && session.userId !== user) {
+      session.replaceData({});
+    }
+    const data = this.serialize(session);
+    const now = new Date();
+    const key = generateSessionKey();
+    const id = digestSessionKey(key);
+    session.userId = user;
+    session.expireDate = new Date(now.getTime() + this.options.maxAge);
+    session.lastActivity = now;
+    const renamed =
+      session.isStored &&
+      (await this.query(() =>
+        this.storage.update(session.id!, {
+          id,
+          data,
+          userId: user,
+          expireDate: session.expireDate,
+          ip: session.ip,
+          userAgent: session.userAgent,
+          lastActivity: now,
+        }),
+      ));
+    session.setKey(key, id);
+    if (!renamed) {
+      // New session, or its row was ended meanwhile: login starts a fresh row.
+      await this.query(() => this.storage.insert({ ...this.toRecord(session, now), data }));
+    }
+    this.markStored(session, now);
+  }
+
+  /** Signs out: deletes the session's row; in a request, the cookie is cleared too. */
+  async logout(session: UserSession): Promise<void> {
+    await this.delete(session);
+  }
+
+  // ---------------------------------------------------------------- sessions by user
+
+  /** The user's unexpired sessions, most recent activity first. */
+  async listActive(userId: UserId): Promise<ActiveSession[]> {
+    const user = this.normalizeUserId(userId);
+    const records = await this.query(() => this.storage.listActive(user, new Date()));
+    return records.map(({ data: _data, ...summary }) => summary);
+  }
+
+  /**
+   * Ends one of the user's sessions by id. Returns false for an id that is unknown, expired
+   * or another user's: the caller cannot tell these apart.
+   */
+  async deleteForUser(userId: UserId, id: string): Promise<boolean> {
+    const user = this.normalizeUserId(userId);
+    return this.query(() => this.storage.delete(id, user));
+  }
+
+  /** Ends every unexpired session of the user but `exceptSession`; returns how many. */
+  async deleteOthers(userId: UserId, exceptSession: UserSession | string | null): Promise<number> {
+    const user = this.normalizeUserId(userId);
+    const exceptId = typeof exceptSession === 'string' ? exceptSession : exceptSession?.id ?? null;
+    return this.query(() => this.storage.deleteOthers(user, exceptId, new Date()));
+  }
+
+  /** Deletes every expired session; returns how many. */
+  async clearExpired(): Promise<number> {
+    return this.query(() => this.storage.deleteExpired(new Date()));
+  }
+
+  // ---------------------------------------------------------------- the request path
+
+  /**
+   * The session handle of a request, created on first use. Reads the cookie, IP and user
+   * agent; costs no query.
+   */
+  forRequest(request: object): RequestSessionHandle {
+    const platformRequest = request as PlatformRequest;
+    let handle = platformRequest[REQUEST_SESSION];
+    if (!handle) {
+      const cookieKey =
+        readCookies(platformRequest.headers?.cookie, this.options.cookieName).find(isWellFormedSessionKey) ?? null;
+      handle = new RequestSessionHandle(
+        cookieKey,
+        normalizeIp(platformRequest.ip),
+        normalizeUserAgent(platformRequest.headers?.['user-agent']),
+        platformRequest.protocol === 'https',
+        (pending) => this.loadForRequest(pending),
+      );
+      platformRequest[REQUEST_SESSION] = handle;
+    }
+    return handle;
+  }
+
+  /**
+   * The request's session: loaded from the cookie on first use with one primary-key
+   * SELECT, or a new, empty session (not stored until something modifies it).
+   */
+  getSession(request: object): Promise<UserSession> {
+    return this.forRequest(request).load();
+  }
+
+  /**
+   * Writes what the request changed and sets the cookie; called by the interceptor when the
+   * handler is done. What it costs the database:
+   * - session never used, or used and unchanged within `activityInterval`: nothing;
+   * - IP or user agent changed, or activity older than `activityInterval`: one UPDATE of
+   *   those columns only, so data saved by a concurrent request is never overwritten;
+   * - data, user or expiry changed, or a new session with data: one UPDATE or INSERT.
+   */
+  async commit(request: object, response: unknown): Promise<void> {
+    const handle = (request as PlatformRequest)[REQUEST_SESSION];
+    const session = handle?.session;
+    if (!handle || !session) return;
+
+    appendHeader(response, 'Vary', 'Cookie');
+    if (session.dataModified) {
+      if (!(await this.save(session))) return;
+    } else if (session.isStored && this.activityIsDue(session)) {
+      await this.touch(session);
+    }
+
+    if (session.ended && !session.isStored) {
+      // Signed out (and nothing new was stored): the browser forgets the key.
+      if (handle.cookieKey !== null) {
+        appendHeader(response, 'Set-Cookie', serializeCookie(this.options.cookieName, '', {
+          ...this.cookieAttributes(handle),
+          maxAge: 0,
+        }));
+      }
+      return;
+    }
+    if (session.cookieStale && session.key !== null) {
+      const attributes = this.cookieAttributes(handle);
+      if (!this.options.expireAtBrowserClose) {
+        attributes.maxAge = (session.expireDate.getTime() - Date.now()) / 1000;
+      }
+      appendHeader(response, 'Set-Cookie', serializeCookie(this.options.cookieName, session.key, attributes));
+      session.cookieStale = false;
+    }
+    // Why no cookie is cleared for a missing or expired row: a slow request still carrying
+    // the old key after a login elsewhere in the same browser would erase the new cookie.
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private async loadForRequest(handle: RequestSessionHandle): Promise<UserSession> {
+    if (handle.cookieKey !== null) {
+      const record = await this.query(() => this.storage.find(digestSessionKey(handle.cookieKey!)));
+      if (record && record.expireDate.getTime() > Date.now()) {
+        return this.fromRecord(record, handle.cookieKey, handle.ip, handle.userAgent);
+      }
+    }
+    return this.newSession(handle.ip, handle.userAgent);
+  }
+
+  private activityIsDue(session: UserSession): boolean {
+    const stored = session.stored!;
+    return (
+      session.clientChanged ||
+      Date.now() - stored.lastActivity.getTime() >= this.options.activityInterval
+    );
+  }
+
+  /** Records activity, IP and user agent: those three columns only. */
+  private async touch(session: UserSession): Promise<void> {
+    const now = new Date();
+    const written = await this.query(() =>
+      this.storage.update(session.id!, { ip: session.ip, userAgent: session.userAgent, lastActivity: now }),
+    );
+    if (written) {
+      session.lastActivity = now;
+      session.stored = { ip: session.ip, userAgent: session.userAgent, lastActivity: now };
+    }
+  }
+
+  private newSession(ip: string | null, userAgent: string | null): UserSession {
+    const now = new Date();
+    return new UserSession({
+      key: null,
+      id: null,
+      userId: null,
+      data: {},
+      expireDate: new Date(now.getTime() + this.options.maxAge),
+      ip,
+      userAgent,
+      lastActivity: now,
+      createdAt: now,
+      stored: null,
+    });
+  }
+
+  private fromRecord(
+    record: SessionRecord,
+    key: string,
+    ip: string | null,
+    userAgent: string | null,
+  ): UserSession {
+    return new UserSession({
+      key,
+      id: record.id,
+      userId: record.userId,
+      data: this.parseData(record),
+      expireDate: record.expireDate,
+      ip,
+      userAgent,
+      lastActivity: record.lastActivity,
+      createdAt: record.createdAt,
+      stored: { ip: record.ip, userAgent: record.userAgent, lastActivity: record.lastActivity },
+    });
+  }
+
+  private toRecord(session: UserSession, now: Date): Omit<SessionRecord, 'data'> {
+    return {
+      id: session.id!,
+      userId: session.userId,
+      expireDate: session.expireDate,
+      ip: session.ip,
+      userAgent: session.userAgent,
+      lastActivity: now,
+      createdAt: session.createdAt,
+    };
+  }
+
+  private markStored(session: UserSession, now: Date): void {
+    session.lastActivity = now;
+    session.stored = { ip: session.ip, userAgent: session.userAgent, lastActivity: now };
+    session.dataModified = false;
+    session.ended = false;
+  }
+
+  /** Deleted on purpose (logout, delete): the request's cookie is cleared. */
+  private markEnded(session: UserSession): void {
+    this.markVanished(session);
+    session.ended = true;
+  }
+
+  /**
+   * The row was gone when we wrote (ended elsewhere): the session is anonymous from now on,
+   * but the cookie is left alone, since the browser may hold a newer key by now.
+   */
+  private markVanished(session: UserSession): void {
+    session.stored = null;
+    session.userId = null;
+    session.replaceData({});
+    session.dataModified = false;
+    session.clearKey();
+  }
+
+  private parseData(record: SessionRecord): SessionData {
+    try {
+      const data: unknown = JSON.parse(record.data);
+      if (data !== null && typeof data === 'object' && !Array.isArray(data)) return data as SessionData;
+    } catch {
+      // fall through
+    }
+    this.logger.warn(`Session ${record.id.slice(0, 8)}… has unreadable data; it is treated as empty.`);
+    return {};
+  }
+
+  private serialize(session: UserSession): string {
+    const data = session.serializeData();
+    if (Buffer.byteLength(data) > MAX_DATA_BYTES) {
+      throw new RangeError(
+        `Session data is ${Buffer.byteLength(data)} bytes of JSON; at most ${MAX_DATA_BYTES} fit. Store large values elsewhere and keep their ids in the session.`,
+      );
+    }
+    return data;
+  }
+
+  private normalizeUserId(userId: UserId): UserId {
+    switch (this.options.userIdType) {
+      case 'number': {
+        const value = typeof userId === 'string' && /^-?\d{1,16}$/.test(userId) ? Number(userId) : userId;
+        if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+        break;
+      }
+      case 'uuid':
+        if (typeof userId === 'string' && UUID_PATTERN.test(userId)) return userId.toLowerCase();
+        break;
+      default: {
+        const value = typeof userId === 'number' && Number.isFinite(userId) ? String(userId) : userId;
+        if (typeof value === 'string' && value.length > 0 && value.length <= 255) return value;
+      }
+    }
+    throw new TypeError(
+      `User id ${JSON.stringify(userId)} does not fit userIdType '${this.options.userIdType}'; set the userIdType option to the type of your user ids.`,
+    );
+  }
+
+  private cookieAttributes(handle: RequestSessionHandle) {
+    return {
+      path: this.options.cookiePath,
+      domain: this.options.cookieDomain,
+      httpOnly: true as const,
+      secure: this.options.secure === 'auto' ? handle.secure : this.options.secure,
+      sameSite: this.options.sameSite,
+      maxAge: undefined as number | undefined,
+    };
+  }
+
+  /**
+   * Runs one storage call; a database failure becomes a 503 (clients retry, nothing hangs
+   * or crashes), logged with the driver's message. Only digests reach the database, so no
+   * message can carry a session key.
+   */
+  private async query<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      this.logger.error(`Session store failure: ${(error as Error)?.message ?? error}`);
+      throw new SessionStoreUnavailableException(error);
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import type { UserId } from './user-sessions-module-options.interface.js';
+
+/** JSON-compatible session data. */
+export type SessionData = Record<string, unknown>;
+
+/** What the store remembers of the row as it was read, to decide what a save must write. */
+export interface StoredSessionState {
+  ip: string | null;
+  userAgent: string | null;
+  lastActivity: Date;
+}
+
+/** @internal The fields the store builds a session from. */
+export interface UserSessionInit {
+  key: string | null;
+  id: string | null;
+  userId: UserId | null;
+  data: SessionData;
+  expireDate: Date;
+  ip: string | null;
+  userAgent: string | null;
+  lastActivity: Date;
+  createdAt: Date;
+  stored: StoredSessionState | null;
+}
+
+/**
+ * A session in memory: its data, its user and the client it was last seen from. It tracks,
+ * like the seed project, whether it was `accessed` (data read) and `modified` (something that
+ * must be written). Reading never modifies. `SessionStoreService` loads and saves it.
+ *
+ * The session key is kept in a private field: it never appears in `JSON.stringify()`,
+ * `console.log()` or an error report.
+ */
+export class UserSession {
+  #key: string | null;
+  #data: SessionData;
+
+  /** The public id (the key's SHA-256 digest); null until the session is stored. */
+  id: string | null;
+  /** The signed-in user, or null. Set with `SessionStoreService.login()`. */
+  userId: UserId | null;
+  /** When the session stops being valid. */
+  expireDate: Date;
+  /** The client's IP, as last recorded. */
+  ip: string | null;
+  /** The client's user agent, as last recorded. */
+  userAgent: string | null;
+  /** The last recorded activity. */
+  lastActivity: Date;
+  /** When the session was created. */
+  createdAt: Date;
+  /** Whether the session data was read or written. */
+  accessed = false;
+
+  /** @internal Data, user or expiry changed: the whole row must be written. */
+  dataModified = false;
+
+  /** @internal The row as read from the database; null for a session not stored yet. */
+  stored: StoredSessionState | null;
+  /** @internal The cookie must be sent again: new key (new session, login, cycleKey) or new expiry. */
+  cookieStale = false;
+  /** @internal The session was deleted (logout): the cookie must be cleared. */
+  ended = false;
+
+  /** @internal Created by `SessionStoreService`. */
+  constructor(init: UserSessionInit) {
+    this.#key = init.key;
+    this.#data = init.data;
+    this.id = init.id;
+    this.userId = init.userId;
+    this.expireDate = init.expireDate;
+    this.ip = init.ip;
+    this.userAgent = init.userAgent;
+    this.lastActivity = init.lastActivity;
+    this.createdAt = init.createdAt;
+    this.stored = init.stored;
+  }
+
+  /**
+   * The secret session key, as the cookie carries it. Only for code that must hand the key
+   * to a client itself (a test client, another transport); never log or store it.
+   */
+  get key(): string | null {
+    return this.#key;
+  }
+
+  /** @internal */
+  setKey(key: string, id: string): void {
+    this.#key = key;
+    this.id = id;
+    this.cookieStale = true;
+  }
+
+  /**
+   * Whether the session has changes to write: data, user or expiry, or a client (IP, user
+   * agent) other than the one stored. Reading never modifies.
+   */
+  get modified(): boolean {
+    return this.dataModified || this.clientChanged;
+  }
+
+  /** @internal The request comes from another IP or user agent than the stored row says. */
+  get clientChanged(): boolean {
+    return (
+      this.stored !== null &&
+      (this.stored.ip !== this.ip || this.stored.userAgent !== this.userAgent)
+    );
+  }
+
+  /** @internal The key is no longer valid (session ended). */
+  clearKey(): void {
+    this.#key = null;
+    this.id = null;
+    this.cookieStale = false;
+  }
+
+  /** Whether a user is signed in on this session. */
+  get isAuthenticated(): boolean {
+    return this.userId !== null;
+  }
+
+  /** Whether the session has a row in the database. */
+  get isStored(): boolean {
+    return this.stored !== null;
+  }
+
+  /** The value stored under `name`, or undefined. Marks the session accessed. */
+  get<T = unknown>(name: string): T | undefined {
+    this.accessed = true;
+    return this.#data[name] as T | undefined;
+  }
+
+  /** Whether a value is stored under `name`. Marks the session accessed. */
+  has(name: string): boolean {
+    this.accessed = true;
+    return Object.prototype.hasOwnProperty.call(this.#data, name);
+  }
+
+  /**
+   * Stores a JSON-serializable value under `name`; `undefined` removes it. Marks the session
+   * modified, so the request that did it writes the row and sends the cookie.
+   */
+  set(name: string, value: unknown): void {
+    if (value === undefined) {
+      this.remove(name);
+      return;
+    }
+    this.accessed = true;
+    this.dataModified = true;
+    this.#data[name] = value;
+  }
+
+  /** Removes the value under `name`. Marks the session modified when there was one. */
+  remove(name: string): void {
+    this.accessed = true;
+    if (Object.prototype.hasOwnProperty.call(this.#data, name)) {
+      delete this.#data[name];
+      this.dataModified = true;
+    }
+  }
+
+  /** A copy of all the session data. Marks the session accessed. */
+  toObject(): SessionData {
+    this.accessed = true;
+    return structuredClone(this.#data);
+  }
+
+  /** Removes all the session data (the user stays signed in). */
+  clear(): void {
+    this.accessed = true;
+    if (Object.keys(this.#data).length > 0) {
+      this.#data = {};
+      this.dataModified = true;
+    }
+  }
+
+  /** When the session expires. */
+  getExpiryDate(): Date {
+    return this.expireDate;
+  }
+
+  /**
+   * Sets when the session expires: a `Date`, or a number of milliseconds from now.
+   * The cookie's Max-Age follows on the next response.
+   */
+  setExpiry(value: Date | number): void {
+    const date = value instanceof Date ? new Date(value.getTime()) : new Date(Date.now() + value);
+    if (Number.isNaN(date.getTime())) {
+      throw new TypeError('setExpiry() takes a valid Date or a number of milliseconds');
+    }
+    this.expireDate = date;
+    this.dataModified = true;
+    // The cookie carries the expiry too, so it must be sent again.
+    this.cookieStale = true;
+  }
+
+  /** @internal The data serialized for the database. */
+  serializeData(): string {
+    return JSON.stringify(this.#data);
+  }
+
+  /** @internal Replaces the data (login as another user starts afresh). */
+  replaceData(data: SessionData): void {
+    this.#data = data;
+  }
+
+  /** What is safe to show: no key. */
+  toJSON(): Record<string, unknown> {
+    return {
+      id: this.id,
+      userId: this.userId,
+      ip: this.ip,
+      userAgent: this.userAgent,
+      lastActivity: this.lastActivity,
+      expireDate: this.expireDate,
+      createdAt: this.createdAt,
+    };
+  }
+}

@@ -1,0 +1,155 @@
+import type { ModuleMetadata, Type } from '@nestjs/common';
+import type { SessionStorage } from './session-storage.interface.js';
+
+/** How the app identifies its users; decides the type of the `user_id` column. */
+export type UserIdType = 'string' | 'number' | 'uuid';
+
+/** A user id as the app uses it: a string (also for UUIDs) or an integer. */
+export type UserId = string | number;
+
+/**
+ * Options that shape the database table and the routes. They are read when the module is
+ * declared, before any database connects, so `forRootAsync()` takes them beside its
+ * factory rather than from it.
+ */
+export interface UserSessionsStaticOptions {
+  /**
+   * Name of the session table.
+   * @default 'user_sessions'
+   */
+  tableName?: string;
+
+  /**
+   * Type of the app's user ids: `'string'` (VARCHAR 255), `'number'` (INTEGER) or `'uuid'`
+   * (the database's UUID type). Must match the primary key of `userEntity` when that is set.
+   * @default 'string'
+   */
+  userIdType?: UserIdType;
+
+  /**
+   * The app's own User entity. When set, `user_id` becomes a foreign key to it with
+   * `ON DELETE CASCADE`, so deleting a user deletes their sessions. When unset, `user_id`
+   * is a plain indexed column.
+   * @example userEntity: () => User
+   */
+  userEntity?: () => Type<unknown>;
+
+  /**
+   * Route prefix of the sessions API (list, end one, end all others).
+   * @default 'account/sessions'
+   */
+  path?: string;
+}
+
+/** Options that govern cookies, activity tracking and request checks. */
+export interface UserSessionsRuntimeOptions {
+  /**
+   * Name of the session cookie.
+   * @default 'sessionid'
+   */
+  cookieName?: string;
+
+  /**
+   * Lifetime of a session in milliseconds, counted from its creation or the last login;
+   * also the cookie's Max-Age.
+   * @default 1_209_600_000 (14 days)
+   */
+  maxAge?: number;
+
+  /**
+   * Send a browser-session cookie (no Max-Age) so that the browser forgets it when it
+   * closes. The row still expires after `maxAge` on the server.
+   * @default false
+   */
+  expireAtBrowserClose?: boolean;
+
+  /**
+   * `Secure` flag of the cookie: `'auto'` sets it when the request came over HTTPS (as seen
+   * through the app's `trust proxy` setting), `true` always, `false` never.
+   * @default 'auto'
+   */
+  secure?: boolean | 'auto';
+
+  /**
+   * `SameSite` attribute of the cookie. `'none'` requires `secure: true`.
+   * @default 'lax'
+   */
+  sameSite?: 'lax' | 'strict' | 'none';
+
+  /**
+   * `Domain` attribute of the cookie; unset keeps the cookie to the exact host.
+   * @default undefined
+   */
+  cookieDomain?: string;
+
+  /**
+   * `Path` attribute of the cookie.
+   * @default '/'
+   */
+  cookiePath?: string;
+
+  /**
+   * How stale, in milliseconds, `lastActivity` may get before a request refreshes it. Reads
+   * within this interval cost one primary-key SELECT and no write.
+   * @default 60_000
+   */
+  activityInterval?: number;
+
+  /**
+   * Refuse (403) POST, PUT, PATCH and DELETE requests whose `Origin` (or, without it,
+   * `Referer`) names another host than the request's own and is not in `trustedOrigins`.
+   * Applies to every route of the app: a session cookie makes every route a CSRF target.
+   * @default true
+   */
+  checkOrigin?: boolean;
+
+  /**
+   * Other origins allowed to send state-changing requests, e.g. `'https://app.example.com'`.
+   * @default []
+   */
+  trustedOrigins?: string[];
+
+  /**
+   * Where sessions are kept. Unset uses the `Session` entity's table through TypeORM; set it
+   * to put sessions in another store that implements `SessionStorage`.
+   * @default a TypeORM storage on the `Session` repository
+   */
+  storage?: SessionStorage;
+}
+
+/** Options of `UserSessionsModule.forRoot()`. */
+export interface UserSessionsModuleOptions
+  extends UserSessionsStaticOptions,
+    UserSessionsRuntimeOptions {}
+
+/** A class that builds the runtime options, for `forRootAsync({ useClass })`. */
+export interface UserSessionsOptionsFactory {
+  createUserSessionsOptions(): Promise<UserSessionsRuntimeOptions> | UserSessionsRuntimeOptions;
+}
+
+/** Options of `UserSessionsModule.forRootAsync()`. */
+export interface UserSessionsModuleAsyncOptions
+  extends UserSessionsStaticOptions,
+    Pick<ModuleMetadata, 'imports'> {
+  /** Builds the runtime options, with `inject`ed providers as arguments. */
+  useFactory?: (
+    ...args: any[]
+  ) => Promise<UserSessionsRuntimeOptions> | UserSessionsRuntimeOptions;
+  /** Providers passed to `useFactory`. */
+  inject?: any[];
+  /** A class, instantiated by the module, that implements `UserSessionsOptionsFactory`. */
+  useClass?: Type<UserSessionsOptionsFactory>;
+  /** An existing provider that implements `UserSessionsOptionsFactory`. */
+  useExisting?: Type<UserSessionsOptionsFactory>;
+}
+
+/** The options after defaults are applied and validation passed. */
+export interface ResolvedUserSessionsOptions
+  extends Required<Omit<UserSessionsModuleOptions, OptionalOption>> {
+  userEntity?: () => Type<unknown>;
+  cookieDomain?: string;
+  storage?: SessionStorage;
+}
+
+/** Options whose default is "unset". */
+type OptionalOption = 'userEntity' | 'cookieDomain' | 'storage';

@@ -1,0 +1,17 @@
+/** Token of the resolved module options (see `UserSessionsModuleOptions`). */
+export const USER_SESSIONS_MODULE_OPTIONS = 'USER_SESSIONS:MODULE_OPTIONS';
+
+/** Where the lazy per-request session handle lives on the platform's request object. */
+export const REQUEST_SESSION = Symbol.for('USER_SESSIONS:REQUEST_SESSION');
+
+export const DEFAULT_COOKIE_NAME = 'sessionid';
+export const DEFAULT_TABLE_NAME = 'user_sessions';
+export const DEFAULT_PATH = 'account/sessions';
+/** 14 days, Django's SESSION_COOKIE_AGE. */
+export const DEFAULT_MAX_AGE = 14 * 24 * 60 * 60 * 1000;
+export const DEFAULT_ACTIVITY_INTERVAL = 60 * 1000;
+
+/** The seed project keeps 200 characters of a user agent; longer ones are truncated. */
+export const MAX_USER_AGENT_LENGTH = 200;
+/** Session data must fit a MySQL/MariaDB TEXT column. */
+export const MAX_DATA_BYTES = 65_535;

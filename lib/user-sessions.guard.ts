@@ -1,0 +1,33 @@
+import {
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { SessionStoreService } from './session-store.service.js';
+import type { UserSession } from './user-session.js';
+
+/**
+ * Lets a request through only when its session has a signed-in user; 401 otherwise.
+ * Its check is the request's one primary-key SELECT, which the handler then reuses.
+ *
+ * @example @UseGuards(UserSessionsGuard)
+ */
+@Injectable()
+export class UserSessionsGuard implements CanActivate {
+  constructor(protected readonly store: SessionStoreService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<object>();
+    const session = await this.store.getSession(request);
+    if (!this.isAllowed(session, context)) {
+      throw new UnauthorizedException('Sign in to continue.');
+    }
+    return true;
+  }
+
+  /** Override to add conditions (a role stored in the session, say). */
+  protected isAllowed(session: UserSession, _context: ExecutionContext): boolean {
+    return session.isAuthenticated;
+  }
+}

@@ -1,0 +1,123 @@
+import { Controller, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
+import type {
+  ResolvedUserSessionsOptions,
+  UserSessionsModuleAsyncOptions,
+  UserSessionsModuleOptions,
+  UserSessionsOptionsFactory,
+  UserSessionsRuntimeOptions,
+  UserSessionsStaticOptions,
+} from './user-sessions-module-options.interface.js';
+import { resolveUserSessionsOptions } from './user-sessions.options.js';
+import { configureSessionEntity, Session } from './session.entity.js';
+import { createUserSessionsProviders } from './user-sessions.providers.js';
+import { SessionStoreService } from './session-store.service.js';
+import { UserSessionsGuard } from './user-sessions.guard.js';
+import { UserSessionsController } from './user-sessions.controller.js';
+import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
+
+const STATIC_OPTIONS: (keyof UserSessionsStaticOptions)[] = ['tableName', 'userIdType', 'userEntity', 'path'];
+
+/**
+ * Database-backed user sessions: the `Session` entity, `SessionStoreService`, the
+ * interceptor that loads and commits each request's session, the same-origin check, and the
+ * "your sessions" API. Register it once, in the application module, beside `TypeOrmModule`;
+ * it is global, so every module can inject `SessionStoreService`.
+ */
+@Module({})
+export class UserSessionsModule {
+  /**
+   * @example
+   * imports: [
+   *   TypeOrmModule.forRoot({ type: 'better-sqlite3', database: 'app.db', autoLoadEntities: true }),
+   *   UserSessionsModule.forRoot({ userIdType: 'number' }),
+   * ]
+   */
+  static forRoot(options: UserSessionsModuleOptions = {}): DynamicModule {
+    const resolved = resolveUserSessionsOptions(options);
+    this.applyStaticOptions(resolved);
+    return this.assemble([{ provide: USER_SESSIONS_MODULE_OPTIONS, useValue: resolved }]);
+  }
+
+  /**
+   * Like `forRoot()`, with the runtime options (cookies, intervals, origins) built by a factory.
+   * The table and route options stay beside the factory: they are needed before it runs.
+   *
+   * @example
+   * UserSessionsModule.forRootAsync({
+   *   imports: [ConfigModule],
+   *   inject: [ConfigService],
+   *   useFactory: (config: ConfigService) => ({ cookieName: config.get('SESSION_COOKIE') }),
+   * })
+   */
+  static forRootAsync(options: UserSessionsModuleAsyncOptions): DynamicModule {
+    const statics: UserSessionsStaticOptions = Object.fromEntries(
+      STATIC_OPTIONS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]),
+    );
+    this.applyStaticOptions(resolveUserSessionsOptions(statics));
+    return this.assemble(this.createAsyncProviders(options, statics), options.imports ?? []);
+  }
+
+  private static applyStaticOptions(options: ResolvedUserSessionsOptions): void {
+    configureSessionEntity(options);
+    Controller(options.path)(UserSessionsController);
+  }
+
+  private static assemble(optionsProviders: Provider[], imports: DynamicModule['imports'] = []): DynamicModule {
+    return {
+      module: UserSessionsModule,
+      global: true,
+      imports: [...imports, TypeOrmModule.forFeature([Session])],
+      controllers: [UserSessionsController],
+      providers: [...optionsProviders, ...createUserSessionsProviders()],
+      exports: [USER_SESSIONS_MODULE_OPTIONS, SessionStoreService, UserSessionsGuard],
+    };
+  }
+
+  private static createAsyncProviders(
+    options: UserSessionsModuleAsyncOptions,
+    statics: UserSessionsStaticOptions,
+  ): Provider[] {
+    if (options.useFactory || options.useExisting) {
+      return [this.createAsyncOptionsProvider(options, statics)];
+    }
+    if (options.useClass) {
+      return [
+        this.createAsyncOptionsProvider(options, statics),
+        { provide: options.useClass, useClass: options.useClass },
+      ];
+    }
+    throw new InvalidUserSessionsOptionsError([
+      'forRootAsync() needs one of useFactory, useClass or useExisting',
+    ]);
+  }
+
+  private static createAsyncOptionsProvider(
+    options: UserSessionsModuleAsyncOptions,
+    statics: UserSessionsStaticOptions,
+  ): Provider {
+    const resolve = (runtime: UserSessionsRuntimeOptions) => {
+      const misplaced = STATIC_OPTIONS.filter((key) => key in (runtime ?? {}));
+      if (misplaced.length > 0) {
+        throw new InvalidUserSessionsOptionsError(
+          misplaced.map((key) => `${key} shapes the table or routes, so give it beside useFactory/useClass, not from it`),
+        );
+      }
+      return resolveUserSessionsOptions({ ...runtime, ...statics });
+    };
+    if (options.useFactory) {
+      const factory = options.useFactory;
+      return {
+        provide: USER_SESSIONS_MODULE_OPTIONS,
+        useFactory: async (...args: unknown[]) => resolve(await factory(...args)),
+        inject: options.inject ?? [],
+      };
+    }
+    return {
+      provide: USER_SESSIONS_MODULE_OPTIONS,
+      useFactory: async (factory: UserSessionsOptionsFactory) => resolve(await factory.createUserSessionsOptions()),
+      inject: [options.useExisting ?? options.useClass!],
+    };
+  }
+}

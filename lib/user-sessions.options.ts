@@ -1,0 +1,163 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
+import {
+  DEFAULT_ACTIVITY_INTERVAL,
+  DEFAULT_COOKIE_NAME,
+  DEFAULT_MAX_AGE,
+  DEFAULT_PATH,
+  DEFAULT_TABLE_NAME,
+} from './user-sessions.constants.js';
+import type {
+  ResolvedUserSessionsOptions,
+  UserSessionsModuleOptions,
+} from './user-sessions-module-options.interface.js';
+import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The validation rules of every option; each message says how to fix the value. */
+class UserSessionsOptionsSchema {
+  @IsString()
+  @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, {
+    message: 'tableName must be a plain SQL identifier (letters, digits, _; at most 63), got "$value"',
+  })
+  tableName: string;
+
+  @IsIn(['string', 'number', 'uuid'], {
+    message: "userIdType must be 'string', 'number' or 'uuid', got \"$value\"",
+  })
+  userIdType: string;
+
+  @IsString({ message: "path must be a string such as 'account/sessions'" })
+  @Matches(/^\/?[A-Za-z0-9._~\-/]*$/, {
+    message: 'path may only contain letters, digits and . _ ~ - / (no route parameters), got "$value"',
+  })
+  path: string;
+
+  @IsString()
+  @Matches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, {
+    message: 'cookieName must be a cookie token (letters, digits and !#$%&\'*+-.^_`|~), got "$value"',
+  })
+  cookieName: string;
+
+  @IsInt({ message: 'maxAge is in milliseconds and must be a whole number, got $value' })
+  @Min(1000, { message: 'maxAge is in milliseconds and must be at least 1000 (one second), got $value' })
+  @Max(Number.MAX_SAFE_INTEGER)
+  maxAge: number;
+
+  @IsBoolean({ message: 'expireAtBrowserClose must be true or false' })
+  expireAtBrowserClose: boolean;
+
+  @ValidateIf((_, value) => value !== 'auto')
+  @IsBoolean({ message: "secure must be true, false or 'auto'" })
+  secure: boolean | 'auto';
+
+  @IsIn(['lax', 'strict', 'none'], { message: "sameSite must be 'lax', 'strict' or 'none', got \"$value\"" })
+  sameSite: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, {
+    message: 'cookieDomain must be a host name such as "example.com", got "$value"',
+  })
+  cookieDomain?: string;
+
+  @IsString()
+  @Matches(/^\/[\x21-\x3a\x3c-\x7e]*$/, {
+    message: 'cookiePath must start with "/" and contain no spaces or ";", got "$value"',
+  })
+  cookiePath: string;
+
+  @IsInt({ message: 'activityInterval is in milliseconds and must be a whole number, got $value' })
+  @Min(0, { message: 'activityInterval must be 0 or more milliseconds, got $value' })
+  @Max(MAX_TIMER_MS)
+  activityInterval: number;
+
+  @IsBoolean({ message: 'checkOrigin must be true or false' })
+  checkOrigin: boolean;
+
+  @IsArray({ message: "trustedOrigins must be an array such as ['https://app.example.com']" })
+  @Matches(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, {
+    each: true,
+    message:
+      'each of trustedOrigins must be an origin: scheme, host and optional port without a path, such as "https://app.example.com"; got "$value"',
+  })
+  trustedOrigins: string[];
+}
+
+const OPTIONAL_OPTIONS = ['userEntity', 'cookieDomain', 'storage'];
+const STORAGE_METHODS = ['find', 'insert', 'update', 'delete', 'listActive', 'deleteOthers', 'deleteExpired'];
+
+const DEFAULTS: Omit<ResolvedUserSessionsOptions, 'userEntity' | 'cookieDomain' | 'storage'> = {
+  tableName: DEFAULT_TABLE_NAME,
+  userIdType: 'string',
+  path: DEFAULT_PATH,
+  cookieName: DEFAULT_COOKIE_NAME,
+  maxAge: DEFAULT_MAX_AGE,
+  expireAtBrowserClose: false,
+  secure: 'auto',
+  sameSite: 'lax',
+  cookiePath: '/',
+  activityInterval: DEFAULT_ACTIVITY_INTERVAL,
+  checkOrigin: true,
+  trustedOrigins: [],
+};
+
+/**
+ * Applies the defaults and validates the result. Throws `InvalidUserSessionsOptionsError`
+ * naming every wrong or unknown option, so that a typo fails at start-up, not in production.
+ */
+export function resolveUserSessionsOptions(
+  options: UserSessionsModuleOptions = {},
+): ResolvedUserSessionsOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidUserSessionsOptionsError(['options must be an object']);
+  }
+  const defined = Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  );
+  const resolved = { ...DEFAULTS, ...defined } as ResolvedUserSessionsOptions;
+  const problems: string[] = [];
+
+  for (const key of Object.keys(defined)) {
+    if (!(key in DEFAULTS) && !OPTIONAL_OPTIONS.includes(key)) {
+      problems.push(`unknown option "${key}"; the options are: ${[...Object.keys(DEFAULTS), ...OPTIONAL_OPTIONS].join(', ')}`);
+    }
+  }
+  const storage = resolved.storage as unknown as Record<string, unknown> | undefined;
+  const missing = STORAGE_METHODS.filter((method) => typeof storage?.[method] !== 'function');
+  if (storage !== undefined && missing.length > 0) {
+    problems.push(`storage must implement SessionStorage; it lacks ${missing.join(', ')}`);
+  }
+  if (resolved.userEntity !== undefined && typeof resolved.userEntity !== 'function') {
+    problems.push('userEntity must be a function returning the entity class, e.g. userEntity: () => User');
+  }
+  const { storage: _storage, userEntity: _userEntity, ...plain } = resolved;
+  const schema = plainToInstance(UserSessionsOptionsSchema, plain);
+  for (const error of validateSync(schema)) {
+    problems.push(...Object.values(error.constraints ?? {}));
+  }
+  if (resolved.sameSite === 'none' && resolved.secure !== true) {
+    problems.push("sameSite 'none' requires secure: true (browsers drop SameSite=None cookies without Secure)");
+  }
+  if (problems.length > 0) {
+    throw new InvalidUserSessionsOptionsError(problems);
+  }
+  return {
+    ...resolved,
+    path: resolved.path.replace(/^\/+|\/+$/g, ''),
+    trustedOrigins: resolved.trustedOrigins.map((origin) => origin.toLowerCase()),
+  };
+}
