@@ -21,6 +21,7 @@ import {
 } from './session-key.js';
 import { normalizeIp, normalizeUserAgent } from './client-info.js';
 import { appendHeader, readCookies, serializeCookie } from './cookies.js';
+import { isStatementError } from './database-errors.js';
 import { SessionStoreUnavailableException } from './exceptions/session-store-unavailable.exception.js';
 
 /** A session as listed for its user: everything but the key and the data. */
@@ -460,14 +461,16 @@ export class SessionStoreService {
   }
 
   /**
-   * Runs one storage call; a database failure becomes a 503 (clients retry, nothing hangs
-   * or crashes), logged with the driver's message. Only digests reach the database, so no
-   * message can carry a session key.
+   * Runs one storage call. An unreachable database becomes a 503 (clients retry, nothing
+   * hangs or crashes), logged with the driver's message; a statement the database refused
+   * (a foreign key to a missing user, say) is rethrown as the bug it is. Only digests reach
+   * the database, so no message can carry a session key.
    */
   private async query<T>(action: () => Promise<T>): Promise<T> {
     try {
       return await action();
     } catch (error) {
+      if (isStatementError(error)) throw error;
       this.logger.error(`Session store failure: ${(error as Error)?.message ?? error}`);
       throw new SessionStoreUnavailableException(error);
     }

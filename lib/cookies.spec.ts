@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { appendHeader, readCookies, serializeCookie } from './cookies.js';
+
+describe('readCookies', () => {
+  it('finds every value of the name, in order, and nothing else', () => {
+    expect(readCookies('a=1; sessionid=x; b=2; sessionid="y"', 'sessionid')).toEqual(['x', 'y']);
+    expect(readCookies(['sessionid=x', 'sessionid=z'], 'sessionid')).toEqual(['x', 'z']);
+    expect(readCookies('xsessionid=1; sessionidx=2', 'sessionid')).toEqual([]);
+    expect(readCookies(undefined, 'sessionid')).toEqual([]);
+    expect(readCookies(';;=;sessionid', 'sessionid')).toEqual([]);
+  });
+
+  it('ignores a Cookie header longer than any browser sends', () => {
+    expect(readCookies(`sessionid=x; pad=${'p'.repeat(9000)}`, 'sessionid')).toEqual([]);
+  });
+});
+
+describe('serializeCookie', () => {
+  it('writes every attribute', () => {
+    const header = serializeCookie('sid', 'v', { path: '/', domain: 'a.test', httpOnly: true, secure: true, sameSite: 'none', maxAge: 10 });
+    expect(header).toMatch(/^sid=v; Path=\/; Domain=a.test; Max-Age=10; Expires=[^;]+ GMT; HttpOnly; Secure; SameSite=None$/);
+  });
+
+  it('omits Max-Age and Expires for a browser-session cookie', () => {
+    expect(serializeCookie('sid', 'v', { path: '/', httpOnly: true, secure: false, sameSite: 'lax' })).toBe('sid=v; Path=/; HttpOnly; SameSite=Lax');
+  });
+});
+
+describe('appendHeader', () => {
+  it('keeps headers already set and does nothing once the response is sent', () => {
+    const headers = new Map<string, string | string[]>([['set-cookie', 'other=1']]);
+    const nodeResponse = {
+      headersSent: false,
+      getHeader: (name: string) => headers.get(name),
+      setHeader: (name: string, value: string | string[]) => headers.set(name, value),
+    };
+    expect(appendHeader(nodeResponse, 'set-cookie', 'sid=2')).toBe(true);
+    expect(headers.get('set-cookie')).toEqual(['other=1', 'sid=2']);
+    nodeResponse.headersSent = true;
+    expect(appendHeader(nodeResponse, 'set-cookie', 'sid=3')).toBe(false);
+    expect(headers.get('set-cookie')).toEqual(['other=1', 'sid=2']);
+  });
+});

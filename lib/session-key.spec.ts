@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { digestSessionKey, generateSessionKey, isWellFormedSessionId, isWellFormedSessionKey } from './session-key.js';
+
+describe('session keys', () => {
+  it('are 256 random bits, base64url, and never repeat', () => {
+    const keys = new Set(Array.from({ length: 1000 }, generateSessionKey));
+    expect(keys.size).toBe(1000);
+    for (const key of keys) {
+      expect(Buffer.from(key, 'base64url')).toHaveLength(32);
+      expect(isWellFormedSessionKey(key)).toBe(true);
+    }
+  });
+
+  it('are stored as their SHA-256 digest, which is not itself a key', () => {
+    const key = generateSessionKey();
+    const digest = digestSessionKey(key);
+    expect(digest).toBe(createHash('sha256').update(key).digest('hex'));
+    expect(isWellFormedSessionId(digest)).toBe(true);
+    expect(isWellFormedSessionKey(digest)).toBe(false);
+    expect(isWellFormedSessionId(key)).toBe(false);
+  });
+
+  it('refuses anything else before a query', () => {
+    for (const value of ['', 'a', 'A'.repeat(42), 'A'.repeat(44), `${'A'.repeat(42)}=`, `${'A'.repeat(42)}+`, null, 5]) {
+      expect(isWellFormedSessionKey(value)).toBe(false);
+    }
+  });
+});

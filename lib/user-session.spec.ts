@@ -1,0 +1,69 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { UserSession } from './user-session.js';
+
+function session(stored = false) {
+  const now = new Date();
+  return new UserSession({
+    key: 'K'.repeat(43),
+    id: 'd'.repeat(64),
+    userId: null,
+    data: { a: 1 },
+    expireDate: new Date(now.getTime() + 1000),
+    ip: '127.0.0.1',
+    userAgent: 'UA',
+    lastActivity: now,
+    createdAt: now,
+    stored: stored ? { ip: '127.0.0.1', userAgent: 'UA', lastActivity: now } : null,
+  });
+}
+
+describe('UserSession', () => {
+  it('tracks accessed and modified like the seed: reads only access', () => {
+    const s = session(true);
+    expect([s.accessed, s.modified]).toEqual([false, false]);
+    expect(s.has('a')).toBe(true);
+    expect(s.get('a')).toBe(1);
+    expect([s.accessed, s.modified]).toEqual([true, false]);
+    s.remove('missing');
+    expect(s.modified).toBe(false);
+    s.set('b', 2);
+    expect(s.modified).toBe(true);
+  });
+
+  it('counts another IP or user agent than the stored one as modified', () => {
+    const s = session(true);
+    s.ip = '10.0.0.1';
+    expect(s.modified).toBe(true);
+    expect(s.dataModified).toBe(false);
+  });
+
+  it('set(undefined) removes; clear() empties; toObject() is a copy', () => {
+    const s = session();
+    s.set('a', undefined);
+    expect(s.has('a')).toBe(false);
+    s.set('x', { deep: [1] });
+    const copy = s.toObject();
+    (copy.x as { deep: number[] }).deep.push(2);
+    expect(s.get('x')).toEqual({ deep: [1] });
+    s.clear();
+    expect(s.toObject()).toEqual({});
+  });
+
+  it('setExpiry takes a date or milliseconds, and refuses junk', () => {
+    const s = session();
+    const at = new Date(Date.now() + 60_000);
+    s.setExpiry(at);
+    expect(s.getExpiryDate()).toEqual(at);
+    s.setExpiry(1000);
+    expect(Math.abs(s.getExpiryDate().getTime() - Date.now() - 1000)).toBeLessThan(100);
+    expect(() => s.setExpiry(Number.NaN)).toThrow(TypeError);
+  });
+
+  it('never shows its key in JSON or inspection', () => {
+    const s = session();
+    expect(JSON.stringify(s)).not.toContain('KKKK');
+    expect(inspect(s, { depth: 5, showHidden: true })).not.toContain('KKKK');
+    expect(s.key).toBe('K'.repeat(43));
+  });
+});

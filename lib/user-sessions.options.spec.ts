@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { resolveUserSessionsOptions } from './user-sessions.options.js';
+import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
+
+describe('resolveUserSessionsOptions', () => {
+  it('applies the documented defaults', () => {
+    expect(resolveUserSessionsOptions()).toEqual({
+      tableName: 'user_sessions',
+      userIdType: 'string',
+      path: 'account/sessions',
+      cookieName: 'sessionid',
+      maxAge: 1_209_600_000,
+      expireAtBrowserClose: false,
+      secure: 'auto',
+      sameSite: 'lax',
+      cookiePath: '/',
+      activityInterval: 60_000,
+      checkOrigin: true,
+      trustedOrigins: [],
+    });
+  });
+
+  it('normalises the path and trusted origins', () => {
+    const options = resolveUserSessionsOptions({ path: '/me/sessions/', trustedOrigins: ['https://App.Example.com'] });
+    expect(options.path).toBe('me/sessions');
+    expect(options.trustedOrigins).toEqual(['https://app.example.com']);
+  });
+
+  it.each([
+    [{ tableName: 'drop table;' }, /tableName must be a plain SQL identifier/],
+    [{ userIdType: 'bigint' }, /userIdType must be 'string', 'number' or 'uuid'/],
+    [{ userEntity: 'User' }, /userEntity must be a function/],
+    [{ path: 'sessions/:id' }, /path may only contain/],
+    [{ cookieName: 'my cookie' }, /cookieName must be a cookie token/],
+    [{ maxAge: 14 }, /maxAge is in milliseconds and must be at least 1000/],
+    [{ maxAge: 1.5e3 + 0.5 }, /maxAge is in milliseconds and must be a whole number/],
+    [{ expireAtBrowserClose: 'yes' }, /expireAtBrowserClose must be true or false/],
+    [{ secure: 'always' }, /secure must be true, false or 'auto'/],
+    [{ sameSite: 'None' }, /sameSite must be 'lax', 'strict' or 'none'/],
+    [{ sameSite: 'none' }, /sameSite 'none' requires secure: true/],
+    [{ cookieDomain: 'a b' }, /cookieDomain must be a host name/],
+    [{ cookiePath: 'app' }, /cookiePath must start with "\/"/],
+    [{ activityInterval: -5 }, /activityInterval must be 0 or more/],
+    [{ checkOrigin: 1 }, /checkOrigin must be true or false/],
+    [{ trustedOrigins: 'https://a.example' }, /trustedOrigins must be an array/],
+    [{ trustedOrigins: ['https://a.example/'] }, /each of trustedOrigins must be an origin/],
+    [{ storage: {} }, /storage must implement SessionStorage; it lacks find/],
+    [{ cookie: { maxAge: 1 } }, /unknown option "cookie"/],
+  ])('refuses %o', (options, message) => {
+    expect(() => resolveUserSessionsOptions(options as never)).toThrow(InvalidUserSessionsOptionsError);
+    expect(() => resolveUserSessionsOptions(options as never)).toThrow(message);
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      resolveUserSessionsOptions({ maxAge: 1, cookieName: '' } as never);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as InvalidUserSessionsOptionsError).problems.length).toBeGreaterThanOrEqual(2);
+    }
+  });
+});
