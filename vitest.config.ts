@@ -14,7 +14,7 @@ export default defineConfig({
     }),
   ],
   test: {
-    include: ['lib/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
+    include: ['lib/**/*.spec.ts', 'sample-app/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,

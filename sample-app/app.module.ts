@@ -1,0 +1,29 @@
+import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { UserSessionsModule } from '../lib/index.js';
+import { AuthModule } from './auth/auth.module.js';
+import { UsersModule } from './users/users.module.js';
+import { User } from './users/user.entity.js';
+
+/**
+ * The sample app over the database that `database` describes (`main.ts` passes
+ * `databaseOptionsFromEnv(process.env)`; tests pass a database of their own).
+ */
+@Module({})
+export class AppModule {
+  static forRoot(database: TypeOrmModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot(database),
+        // With userEntity, user_sessions.user_id is a foreign key to users.id with
+        // ON DELETE CASCADE: deleting a user ends their sessions.
+        UserSessionsModule.forRoot({ userIdType: 'number', userEntity: () => User }),
+        UsersModule,
+        AuthModule,
+      ],
+      providers: [{ provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true }) }],
+    };
+  }
+}

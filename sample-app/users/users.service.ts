@@ -1,0 +1,43 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { User } from './user.entity.js';
+import { DECOY_PASSWORD_HASH, hashPassword, verifyPassword } from './password-hash.js';
+
+/** The accounts the demo starts with. */
+export const DEMO_USERS = [
+  { username: 'alice', password: 'alice-password' },
+  { username: 'bob', password: 'bob-password' },
+] as const;
+
+@Injectable()
+export class UsersService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.seedDemoUsers();
+  }
+
+  /** Creates the demo users that do not exist yet; safe to run on every start. */
+  async seedDemoUsers(): Promise<void> {
+    for (const { username, password } of DEMO_USERS) {
+      if (await this.users.existsBy({ username })) continue;
+      await this.users.insert({ username, passwordHash: await hashPassword(password) });
+      this.logger.log(`Created demo user "${username}"`);
+    }
+  }
+
+  /** The user whose username and password these are, or null. */
+  async findByCredentials(username: string, password: string): Promise<User | null> {
+    const user = await this.users.findOneBy({ username });
+    // Unknown users are checked against a decoy so that timing does not tell which exist.
+    const matches = await verifyPassword(password, user?.passwordHash ?? DECOY_PASSWORD_HASH);
+    return user !== null && matches ? user : null;
+  }
+
+  findById(id: number): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+}

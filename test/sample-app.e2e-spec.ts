@@ -1,0 +1,176 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { Session, type SessionView } from '../lib/index.js';
+import { AppModule } from '../sample-app/app.module.js';
+import { User } from '../sample-app/users/user.entity.js';
+import { UsersService } from '../sample-app/users/users.service.js';
+
+const ALICE = { username: 'alice', password: 'alice-password' };
+const BOB = { username: 'bob', password: 'bob-password' };
+
+// The sample app configures the Session entity with numeric user ids and a foreign key to
+// its User, so this file must not start test/support/test-app.ts (string ids) as well.
+describeEachDatabase('sample app', (kind) => {
+  let database: TestDatabase;
+  let app: INestApplication;
+  let url: string;
+
+  async function startApp(): Promise<void> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true })],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: ['error'] });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  }
+
+  const users = () => app.get(DataSource).getRepository(User);
+  const sessions = () => app.get(DataSource).getRepository(Session);
+  const userId = async (username: string) => (await users().findOneByOrFail({ username })).id;
+
+  /** The `sessionid=<key>` pair a response sets. */
+  function sessionCookie(response: request.Response): string {
+    const cookies = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
+    const cookie = cookies.find((value) => value.startsWith('sessionid='));
+    expect(cookie).toBeDefined();
+    return cookie!.split(';')[0];
+  }
+
+  /** A client with its own cookie jar, signed in as `credentials`. */
+  async function signedIn(credentials: { username: string; password: string }) {
+    const agent = request.agent(url);
+    await agent.post('/auth/login').send(credentials).expect(200);
+    return agent;
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    await startApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+  beforeEach(async () => {
+    await sessions().clear();
+    // Brings back a demo user that a test deleted.
+    await app.get(UsersService).seedDemoUsers();
+  });
+
+  it('seeds alice and bob with scrypt password hashes', async () => {
+    expect((await users().find({ order: { username: 'ASC' } })).map((user) => user.username)).toEqual(['alice', 'bob']);
+    const alice = await users().findOneByOrFail({ username: 'alice' });
+    expect(alice.passwordHash).toMatch(/^scrypt\$[0-9a-f]{32}\$[0-9a-f]{128}$/);
+  });
+
+  it('login answers 200 with the user and sets the session cookie', async () => {
+    const response = await request(url).post('/auth/login').send(ALICE).expect(200);
+    expect(response.body).toEqual({ id: await userId('alice'), username: 'alice' });
+    expect(sessionCookie(response)).toMatch(/^sessionid=[A-Za-z0-9_-]{43}$/);
+    expect(response.headers['set-cookie']?.[0]).toContain('HttpOnly');
+  });
+
+  it('a wrong password and an unknown user get the same 401, and no cookie', async () => {
+    const wrongPassword = await request(url)
+      .post('/auth/login')
+      .send({ username: 'alice', password: 'bob-password' })
+      .expect(401);
+    const unknownUser = await request(url)
+      .post('/auth/login')
+      .send({ username: 'mallory', password: 'alice-password' })
+      .expect(401);
+    expect(unknownUser.body).toEqual(wrongPassword.body);
+    expect(wrongPassword.body.message).toBe('Invalid username or password.');
+    expect(wrongPassword.headers['set-cookie']).toBeUndefined();
+    expect(unknownUser.headers['set-cookie']).toBeUndefined();
+    expect(await sessions().count()).toBe(0);
+  });
+
+  it('a malformed login body is a 400', async () => {
+    const bodies: object[] = [
+      { username: 5, password: 'alice-password' },
+      { username: 'alice', password: ['alice-password'] },
+      { username: 'alice' },
+      { password: 'alice-password' },
+      {},
+      { username: '', password: '' },
+    ];
+    for (const body of bodies) {
+      await request(url).post('/auth/login').send(body).expect(400);
+    }
+    await request(url).post('/auth/login').set('Content-Type', 'application/json').send('{"username": "alice",').expect(400);
+    await request(url).post('/auth/login').set('Content-Type', 'text/plain').send('alice:alice-password').expect(400);
+    expect(await sessions().count()).toBe(0);
+  });
+
+  it('/auth/me answers the signed-in user, and 401 without a session', async () => {
+    const alice = await signedIn(ALICE);
+    await alice.get('/auth/me').expect(200, { id: await userId('alice'), username: 'alice' });
+    await request(url).get('/auth/me').expect(401);
+  });
+
+  it("lists the user's sessions; another user can neither see nor end them", async () => {
+    const aliceLaptop = await signedIn(ALICE);
+    const alicePhone = await signedIn(ALICE);
+    const bob = await signedIn(BOB);
+
+    const listed: SessionView[] = (await aliceLaptop.get('/account/sessions').expect(200)).body;
+    expect(listed).toHaveLength(2);
+    expect(listed.filter((session) => session.current)).toHaveLength(1);
+    const phoneId = listed.find((session) => !session.current)!.id;
+
+    const bobsList: SessionView[] = (await bob.get('/account/sessions').expect(200)).body;
+    expect(bobsList).toHaveLength(1);
+    expect(bobsList.map((session) => session.id)).not.toContain(phoneId);
+
+    await bob.delete(`/account/sessions/${phoneId}`).expect(404);
+    await alicePhone.get('/auth/me').expect(200);
+
+    await aliceLaptop.delete(`/account/sessions/${phoneId}`).expect(204);
+    await alicePhone.get('/auth/me').expect(401);
+  });
+
+  it('logout answers 204; the session is gone', async () => {
+    const login = await request(url).post('/auth/login').send(ALICE).expect(200);
+    const cookie = sessionCookie(login);
+
+    await request(url).post('/auth/logout').set('Cookie', cookie).expect(204);
+    await request(url).get('/auth/me').set('Cookie', cookie).expect(401);
+    expect(await sessions().count()).toBe(0);
+  });
+
+  it('deleting a user deletes their sessions (ON DELETE CASCADE)', async () => {
+    const alice = await signedIn(ALICE);
+    await signedIn(ALICE);
+    await signedIn(BOB);
+    const aliceId = await userId('alice');
+    expect(await sessions().countBy({ userId: aliceId })).toBe(2);
+
+    await users().delete({ id: aliceId });
+
+    expect(await sessions().countBy({ userId: aliceId })).toBe(0);
+    expect(await sessions().countBy({ userId: await userId('bob') })).toBe(1);
+    await alice.get('/auth/me').expect(401);
+  });
+
+  it('seeding again, or restarting, neither duplicates users nor ends sessions', async () => {
+    const login = await request(url).post('/auth/login').send(ALICE).expect(200);
+    const cookie = sessionCookie(login);
+    const aliceId = await userId('alice');
+    await app.get(UsersService).seedDemoUsers();
+    expect(await users().count()).toBe(2);
+
+    // Startup seeds what is missing, and only that.
+    await users().delete({ username: 'bob' });
+    await app.close();
+    await startApp();
+
+    expect((await users().find({ order: { username: 'ASC' } })).map((user) => user.username)).toEqual(['alice', 'bob']);
+    expect(await userId('alice')).toBe(aliceId);
+    await request(url).get('/auth/me').set('Cookie', cookie).expect(200, { id: aliceId, username: 'alice' });
+  });
+});
