@@ -1,5 +1,11 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { concatMap, type Observable } from 'rxjs';
+import {
+  HttpException,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { catchError, concatMap, from, throwError, type Observable } from 'rxjs';
 import { SessionStoreService } from './session-store.service.js';
 
 /**
@@ -22,6 +28,13 @@ export class UserSessionsInterceptor implements NestInterceptor {
         await this.store.commit(request, response);
         return value;
       }),
+      // A 4xx is an answer, not a crash: what the handler did to the session (a login that
+      // already cycled the key, say) still reaches the browser. After a 5xx nothing is saved.
+      catchError((error: unknown) =>
+        error instanceof HttpException && error.getStatus() < 500
+          ? from(this.store.commit(request, response)).pipe(concatMap(() => throwError(() => error)))
+          : throwError(() => error),
+      ),
     );
   }
 }

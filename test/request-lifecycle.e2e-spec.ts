@@ -1,26 +1,18 @@
 import request from 'supertest';
 import { DataSource, type Repository } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
-import { sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
+import { describeEachDatabase } from './support/databases.js';
+import { sessionCookie, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import { Session } from '../lib/index.js';
 
 const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 describeEachDatabase('request lifecycle', (kind) => {
-  let database: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp(kind, { activityInterval: 60_000 });
   let sessions: Repository<Session>;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    t = await startTestApp(database, { activityInterval: 60_000 });
-    sessions = t.app.get(DataSource).getRepository(Session);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await database?.drop();
+  beforeAll(() => {
+    sessions = t.sessions;
   });
   beforeEach(async () => {
     await sessions.clear();
@@ -141,6 +133,16 @@ describeEachDatabase('request lifecycle', (kind) => {
     await request(t.url).get('/me').set('Cookie', `sessionid=${key}`).set('User-Agent', userAgent).expect(200);
     const [row] = await sessions.find();
     expect(row.userAgent).toBe('A'.repeat(200));
+  });
+
+  it('commits the session when the handler answers 4xx, not when it crashes', async () => {
+    const refused = await request(t.url).post('/login-then-refuse').send({ userId: 'alice' }).expect(403);
+    const key = sessionCookie(refused.headers['set-cookie'])!;
+    await request(t.url).get('/me').set('Cookie', `sessionid=${key}`).expect(200, { userId: 'alice' });
+
+    const crashed = await request(t.url).post('/data-then-crash').set('Cookie', `sessionid=${key}`).expect(500);
+    expect(crashed.headers['set-cookie']).toBeUndefined();
+    await request(t.url).get('/data/half-done').set('Cookie', `sessionid=${key}`).expect(200, { value: null });
   });
 
   it('logout deletes the row and clears the cookie; the key is dead', async () => {

@@ -1,7 +1,7 @@
 import { DataSource, type Repository } from 'typeorm';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { beforeAll, beforeEach, expect, it } from 'vitest';
+import { describeEachDatabase } from './support/databases.js';
+import { useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import { Session, SessionStoreService, SessionStoreUnavailableException } from '../lib/index.js';
 
@@ -11,20 +11,12 @@ function fakeRequest(key: string | null, ip = '127.0.0.1', userAgent = 'Python/2
 }
 
 describeEachDatabase('SessionStoreService', (kind) => {
-  let database: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp(kind);
   let store: SessionStoreService;
   let sessions: Repository<Session>;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    t = await startTestApp(database);
+  beforeAll(() => {
     store = t.store;
-    sessions = t.app.get(DataSource).getRepository(Session);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await database?.drop();
+    sessions = t.sessions;
   });
   beforeEach(async () => {
     await sessions.clear();

@@ -1,26 +1,18 @@
 import request from 'supertest';
-import { DataSource, type Repository } from 'typeorm';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
-import { sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
+import type { Repository } from 'typeorm';
+import { beforeAll, beforeEach, expect, it } from 'vitest';
+import { describeEachDatabase } from './support/databases.js';
+import { sessionCookie, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import { Session } from '../lib/index.js';
 
 const TRUSTED = 'https://app.example.com';
 
 describeEachDatabase('sessions API', (kind) => {
-  let database: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp(kind, { trustedOrigins: [TRUSTED] });
   let sessions: Repository<Session>;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    t = await startTestApp(database, { trustedOrigins: [TRUSTED] });
-    sessions = t.app.get(DataSource).getRepository(Session);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await database?.drop();
+  beforeAll(() => {
+    sessions = t.sessions;
   });
   beforeEach(async () => {
     await sessions.clear();

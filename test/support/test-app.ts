@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  ForbiddenException,
   Get,
   HttpCode,
   Injectable,
@@ -13,8 +14,10 @@ import {
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Logger as TypeOrmLogger } from 'typeorm';
+import { DataSource, type Logger as TypeOrmLogger, type Repository } from 'typeorm';
+import { afterAll, beforeAll } from 'vitest';
 import {
+  Session,
   CurrentSession,
   CurrentUserId,
   SessionStoreService,
@@ -23,7 +26,7 @@ import {
   UserSessionsModule,
   type UserSessionsModuleOptions,
 } from '../../lib/index.js';
-import type { TestDatabase } from './databases.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 
 /** Counts the SQL statements TypeORM sends, to check what a request costs. */
 @Injectable()
@@ -67,6 +70,18 @@ class DemoController {
   @UseGuards(UserSessionsGuard)
   me(@CurrentUserId() userId: string | number) {
     return { userId };
+  }
+
+  @Post('login-then-refuse')
+  async loginThenRefuse(@Body() body: { userId: string }, @CurrentSession() session: UserSession) {
+    await this.store.login(session, body.userId);
+    throw new ForbiddenException('signed in, but this step is refused');
+  }
+
+  @Post('data-then-crash')
+  crashAfterSettingData(@CurrentSession() session: UserSession) {
+    session.set('half-done', true);
+    throw new Error('crash');
   }
 
   @Get('public')
@@ -128,6 +143,25 @@ export async function startTestApp(
     queries,
     close: () => app.close(),
   };
+}
+
+/** A test app over a fresh database of `kind` for the whole file, with its session table. */
+export type TestAppContext = TestApp & { sessions: Repository<Session> };
+
+/** Starts the app before the file's tests and drops its database after them. */
+export function useTestApp(kind: DatabaseKind, options: UserSessionsModuleOptions = {}): TestAppContext {
+  const context = {} as TestAppContext;
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    Object.assign(context, await startTestApp(database, options));
+    context.sessions = context.app.get(DataSource).getRepository(Session);
+  });
+  afterAll(async () => {
+    await context.close?.();
+    await database?.drop();
+  });
+  return context;
 }
 
 /** The `sessionid` value a response sets, or undefined. */
