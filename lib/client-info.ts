@@ -20,6 +20,24 @@ export function normalizeIp(value: unknown): string | null {
   return null;
 }
 
+const HINT_PATTERN = /^"?([A-Za-z0-9 ._-]{1,32})"?$/;
+
+/** The platform Client Hints of a request, or null when it sent none (or junk). */
+export function readClientHints(
+  headers: Record<string, string | string[] | undefined> | undefined,
+): { platform: string; platformVersion: string | null } | null {
+  const platform = hintValue(headers?.['sec-ch-ua-platform']);
+  if (platform === null) return null;
+  return { platform, platformVersion: hintValue(headers?.['sec-ch-ua-platform-version']) };
+}
+
+/** A structured-field string (`"Windows"`) as plain text, or null. */
+function hintValue(header: string | string[] | undefined): string | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  const match = typeof value === 'string' ? HINT_PATTERN.exec(value.trim()) : null;
+  return match ? match[1] : null;
+}
+
 /** The user agent cut to the column's 200 characters; empty or missing is null. */
 export function normalizeUserAgent(value: unknown): string | null {
   if (typeof value !== 'string') return null;

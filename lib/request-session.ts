@@ -15,6 +15,8 @@ export class RequestSessionHandle {
     readonly cookieKey: string | null,
     readonly ip: string | null,
     readonly userAgent: string | null,
+    /** The platform Client Hints the request sent, or null when it sent none. */
+    readonly clientHints: { platform: string; platformVersion: string | null } | null,
     /** The request came over HTTPS (as the platform sees it through `trust proxy`). */
     readonly secure: boolean,
     private readonly loader: (handle: RequestSessionHandle) => Promise<UserSession>,

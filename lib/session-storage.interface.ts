@@ -9,6 +9,8 @@ export interface SessionRecord {
   expireDate: Date;
   userId: UserId | null;
   userAgent: string | null;
+  clientPlatform: string | null;
+  clientPlatformVersion: string | null;
   ip: string | null;
   lastActivity: Date;
   createdAt: Date;

@@ -19,7 +19,7 @@ import {
   generateSessionKey,
   isWellFormedSessionKey,
 } from './session-key.js';
-import { normalizeIp, normalizeUserAgent } from './client-info.js';
+import { normalizeIp, normalizeUserAgent, readClientHints } from './client-info.js';
 import { appendHeader, readCookies, serializeCookie } from './cookies.js';
 import { isStatementError } from './database-errors.js';
 import { SessionStoreUnavailableException } from './exceptions/session-store-unavailable.exception.js';
@@ -31,6 +31,8 @@ export interface ActiveSession {
   userId: UserId | null;
   ip: string | null;
   userAgent: string | null;
+  clientPlatform: string | null;
+  clientPlatformVersion: string | null;
   lastActivity: Date;
   expireDate: Date;
   createdAt: Date;
@@ -50,6 +52,19 @@ interface PlatformRequest {
   ip?: string;
   protocol?: string;
   [REQUEST_SESSION]?: RequestSessionHandle;
+}
+
+/** The platform hints a request sent, or null when it sent none. */
+type ClientHintsSeen = RequestSessionHandle['clientHints'];
+
+/** The columns that describe the client: written together by every save and activity update. */
+function clientOf(session: UserSession) {
+  return {
+    ip: session.ip,
+    userAgent: session.userAgent,
+    clientPlatform: session.clientPlatform,
+    clientPlatformVersion: session.clientPlatformVersion,
+  };
 }
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -72,7 +87,7 @@ export class SessionStoreService {
 
   /** Creates and stores a new session (for code outside HTTP, and for tests). */
   async create(input: CreateSessionInput = {}): Promise<UserSession> {
-    const session = this.newSession(normalizeIp(input.ip), normalizeUserAgent(input.userAgent));
+    const session = this.newSession(normalizeIp(input.ip), normalizeUserAgent(input.userAgent), null);
     if (input.data) session.replaceData(structuredClone(input.data));
     if (input.userId !== undefined && input.userId !== null) {
       session.userId = this.normalizeUserId(input.userId);
@@ -86,7 +101,7 @@ export class SessionStoreService {
     if (!isWellFormedSessionKey(key)) return null;
     const record = await this.query(() => this.storage.find(digestSessionKey(key)));
     if (!record || record.expireDate.getTime() <= Date.now()) return null;
-    return this.fromRecord(record, key, record.ip, record.userAgent);
+    return this.fromRecord(record, key, record.ip, record.userAgent, null);
   }
 
   /** Whether an unexpired session with this key exists. */
@@ -114,8 +129,7 @@ export class SessionStoreService {
           data,
           userId: session.userId,
           expireDate: session.expireDate,
-          ip: session.ip,
-          userAgent: session.userAgent,
+          ...clientOf(session),
           lastActivity: now,
         }),
       );
@@ -181,8 +195,7 @@ export class SessionStoreService {
           data,
           userId: user,
           expireDate: session.expireDate,
-          ip: session.ip,
-          userAgent: session.userAgent,
+          ...clientOf(session),
           lastActivity: now,
         }),
       ));
@@ -245,6 +258,7 @@ export class SessionStoreService {
         cookieKey,
         normalizeIp(platformRequest.ip),
         normalizeUserAgent(platformRequest.headers?.['user-agent']),
+        readClientHints(platformRequest.headers),
         platformRequest.protocol === 'https',
         (pending) => this.loadForRequest(pending),
       );
@@ -309,10 +323,10 @@ export class SessionStoreService {
     if (handle.cookieKey !== null) {
       const record = await this.query(() => this.storage.find(digestSessionKey(handle.cookieKey!)));
       if (record && record.expireDate.getTime() > Date.now()) {
-        return this.fromRecord(record, handle.cookieKey, handle.ip, handle.userAgent);
+        return this.fromRecord(record, handle.cookieKey, handle.ip, handle.userAgent, handle.clientHints);
       }
     }
-    return this.newSession(handle.ip, handle.userAgent);
+    return this.newSession(handle.ip, handle.userAgent, handle.clientHints);
   }
 
   private activityIsDue(session: UserSession): boolean {
@@ -323,19 +337,19 @@ export class SessionStoreService {
     );
   }
 
-  /** Records activity, IP and user agent: those three columns only. */
+  /** Records activity and the client (IP, user agent, platform hints): those columns only. */
   private async touch(session: UserSession): Promise<void> {
     const now = new Date();
     const written = await this.query(() =>
-      this.storage.update(session.id!, { ip: session.ip, userAgent: session.userAgent, lastActivity: now }),
+      this.storage.update(session.id!, { ...clientOf(session), lastActivity: now }),
     );
     if (written) {
       session.lastActivity = now;
-      session.stored = { ip: session.ip, userAgent: session.userAgent, lastActivity: now };
+      session.stored = { ...clientOf(session), lastActivity: now };
     }
   }
 
-  private newSession(ip: string | null, userAgent: string | null): UserSession {
+  private newSession(ip: string | null, userAgent: string | null, hints: ClientHintsSeen): UserSession {
     const now = new Date();
     return new UserSession({
       key: null,
@@ -345,6 +359,8 @@ export class SessionStoreService {
       expireDate: new Date(now.getTime() + this.options.maxAge),
       ip,
       userAgent,
+      clientPlatform: hints?.platform ?? null,
+      clientPlatformVersion: hints?.platformVersion ?? null,
       lastActivity: now,
       createdAt: now,
       stored: null,
@@ -356,7 +372,9 @@ export class SessionStoreService {
     key: string,
     ip: string | null,
     userAgent: string | null,
+    hints: ClientHintsSeen,
   ): UserSession {
+    // A request without hints (Firefox, Safari, plain HTTP) keeps the ones recorded before.
     return new UserSession({
       key,
       id: record.id,
@@ -365,9 +383,17 @@ export class SessionStoreService {
       expireDate: record.expireDate,
       ip,
       userAgent,
+      clientPlatform: hints ? hints.platform : record.clientPlatform,
+      clientPlatformVersion: hints ? hints.platformVersion : record.clientPlatformVersion,
       lastActivity: record.lastActivity,
       createdAt: record.createdAt,
-      stored: { ip: record.ip, userAgent: record.userAgent, lastActivity: record.lastActivity },
+      stored: {
+        ip: record.ip,
+        userAgent: record.userAgent,
+        clientPlatform: record.clientPlatform,
+        clientPlatformVersion: record.clientPlatformVersion,
+        lastActivity: record.lastActivity,
+      },
     });
   }
 
@@ -376,8 +402,7 @@ export class SessionStoreService {
       id: session.id!,
       userId: session.userId,
       expireDate: session.expireDate,
-      ip: session.ip,
-      userAgent: session.userAgent,
+      ...clientOf(session),
       lastActivity: now,
       createdAt: session.createdAt,
     };
@@ -385,7 +410,7 @@ export class SessionStoreService {
 
   private markStored(session: UserSession, now: Date): void {
     session.lastActivity = now;
-    session.stored = { ip: session.ip, userAgent: session.userAgent, lastActivity: now };
+    session.stored = { ...clientOf(session), lastActivity: now };
     session.dataModified = false;
     session.ended = false;
   }

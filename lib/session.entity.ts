@@ -40,6 +40,14 @@ export class Session {
   @Column({ name: 'user_agent', type: 'varchar', length: MAX_USER_AGENT_LENGTH, nullable: true })
   userAgent: string | null;
 
+  /** `Sec-CH-UA-Platform` as the browser last sent it ("Windows", "macOS"…), or null. */
+  @Column({ name: 'client_platform', type: 'varchar', length: 32, nullable: true })
+  clientPlatform: string | null;
+
+  /** `Sec-CH-UA-Platform-Version` ("15.0.0" is Windows 11), or null. */
+  @Column({ name: 'client_platform_version', type: 'varchar', length: 32, nullable: true })
+  clientPlatformVersion: string | null;
+
   /** The client's IPv4 or IPv6 address, or null when unknown or invalid. */
   @Column({ name: 'ip', type: 'varchar', length: 45, nullable: true })
   ip: string | null;

@@ -12,9 +12,11 @@ function session(stored = false) {
     expireDate: new Date(now.getTime() + 1000),
     ip: '127.0.0.1',
     userAgent: 'UA',
+    clientPlatform: null,
+    clientPlatformVersion: null,
     lastActivity: now,
     createdAt: now,
-    stored: stored ? { ip: '127.0.0.1', userAgent: 'UA', lastActivity: now } : null,
+    stored: stored ? { ip: '127.0.0.1', userAgent: 'UA', clientPlatform: null, clientPlatformVersion: null, lastActivity: now } : null,
   });
 }
 

@@ -7,6 +7,8 @@ export type SessionData = Record<string, unknown>;
 export interface StoredSessionState {
   ip: string | null;
   userAgent: string | null;
+  clientPlatform: string | null;
+  clientPlatformVersion: string | null;
   lastActivity: Date;
 }
 
@@ -19,6 +21,8 @@ export interface UserSessionInit {
   expireDate: Date;
   ip: string | null;
   userAgent: string | null;
+  clientPlatform: string | null;
+  clientPlatformVersion: string | null;
   lastActivity: Date;
   createdAt: Date;
   stored: StoredSessionState | null;
@@ -46,6 +50,10 @@ export class UserSession {
   ip: string | null;
   /** The client's user agent, as last recorded. */
   userAgent: string | null;
+  /** The `Sec-CH-UA-Platform` Client Hint, as last recorded. */
+  clientPlatform: string | null;
+  /** The `Sec-CH-UA-Platform-Version` Client Hint, as last recorded. */
+  clientPlatformVersion: string | null;
   /** The last recorded activity. */
   lastActivity: Date;
   /** When the session was created. */
@@ -72,6 +80,8 @@ export class UserSession {
     this.expireDate = init.expireDate;
     this.ip = init.ip;
     this.userAgent = init.userAgent;
+    this.clientPlatform = init.clientPlatform;
+    this.clientPlatformVersion = init.clientPlatformVersion;
     this.lastActivity = init.lastActivity;
     this.createdAt = init.createdAt;
     this.stored = init.stored;
@@ -100,11 +110,15 @@ export class UserSession {
     return this.dataModified || this.clientChanged;
   }
 
-  /** @internal The request comes from another IP or user agent than the stored row says. */
+  /** @internal The request comes from another IP, user agent or platform than the stored row says. */
   get clientChanged(): boolean {
+    const stored = this.stored;
     return (
-      this.stored !== null &&
-      (this.stored.ip !== this.ip || this.stored.userAgent !== this.userAgent)
+      stored !== null &&
+      (stored.ip !== this.ip ||
+        stored.userAgent !== this.userAgent ||
+        stored.clientPlatform !== this.clientPlatform ||
+        stored.clientPlatformVersion !== this.clientPlatformVersion)
     );
   }
 

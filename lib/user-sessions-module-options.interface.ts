@@ -1,5 +1,6 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { SessionStorage } from './session-storage.interface.js';
+import type { GeoIpOptions } from './location.js';
 
 /** How the app identifies its users; decides the type of the `user_id` column. */
 export type UserIdType = 'string' | 'number' | 'uuid';
@@ -115,6 +116,22 @@ export interface UserSessionsRuntimeOptions {
    * @default a TypeORM storage on the `Session` repository
    */
   storage?: SessionStorage;
+
+  /**
+   * The GeoIP database that turns IPs into "City, Country" (`location` in the sessions API and
+   * `SessionDetailsService`): a directory or file (`path`), or `cityDatabase` /
+   * `countryDatabase`, and the `locale` of the names. Opened once at start-up; a missing or
+   * corrupt file is a warning and empty locations.
+   * @default unset: no locations
+   */
+  geoip?: GeoIpOptions;
+
+  /**
+   * Ask browsers for the `Sec-CH-UA-Platform-Version` Client Hint (with `Accept-CH`), which
+   * tells Windows 11 from Windows 10. Off sends no header.
+   * @default true
+   */
+  requestClientHints?: boolean;
 }
 
 /** Options of `UserSessionsModule.forRoot()`. */
@@ -149,7 +166,8 @@ export interface ResolvedUserSessionsOptions
   userEntity?: () => Type<unknown>;
   cookieDomain?: string;
   storage?: SessionStorage;
+  geoip?: GeoIpOptions;
 }
 
 /** Options whose default is "unset". */
-type OptionalOption = 'userEntity' | 'cookieDomain' | 'storage';
+type OptionalOption = 'userEntity' | 'cookieDomain' | 'storage' | 'geoip';

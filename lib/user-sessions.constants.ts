@@ -15,3 +15,6 @@ export const DEFAULT_ACTIVITY_INTERVAL = 60 * 1000;
 export const MAX_USER_AGENT_LENGTH = 200;
 /** Session data must fit a MySQL/MariaDB TEXT column. */
 export const MAX_DATA_BYTES = 65_535;
+
+/** Token of the `GeoIpLocator` the module opened at start-up. */
+export const GEOIP_LOCATOR = 'USER_SESSIONS:GEOIP_LOCATOR';

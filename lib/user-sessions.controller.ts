@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { DEFAULT_PATH } from './user-sessions.constants.js';
 import { SessionStoreService } from './session-store.service.js';
+import { SessionDetailsService } from './session-details.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
 import { CurrentSession } from './user-sessions.decorators.js';
 import type { UserSession } from './user-session.js';
@@ -24,7 +25,10 @@ import type { EndOtherSessionsResult, SessionView } from './dto/session.view.js'
 @Controller(DEFAULT_PATH)
 @UseGuards(UserSessionsGuard)
 export class UserSessionsController {
-  constructor(private readonly store: SessionStoreService) {}
+  constructor(
+    private readonly store: SessionStoreService,
+    private readonly details: SessionDetailsService,
+  ) {}
 
   /** The caller's unexpired sessions, most recent activity first. */
   @Get()
@@ -34,6 +38,7 @@ export class UserSessionsController {
       id: active.id,
       ip: active.ip,
       userAgent: active.userAgent,
+      ...this.details.describe(active),
       lastActivity: active.lastActivity.toISOString(),
       expireDate: active.expireDate.toISOString(),
       current: active.id === session.id,

@@ -1,5 +1,6 @@
 import {
   HttpException,
+  Inject,
   Injectable,
   type CallHandler,
   type ExecutionContext,
@@ -7,6 +8,9 @@ import {
 } from '@nestjs/common';
 import { catchError, concatMap, from, throwError, type Observable } from 'rxjs';
 import { SessionStoreService } from './session-store.service.js';
+import { USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
+import type { ResolvedUserSessionsOptions } from './user-sessions-module-options.interface.js';
+import { appendHeader } from './cookies.js';
 
 /**
  * Registered for the whole app. On the way in it puts the lazy session handle on the request
@@ -15,7 +19,10 @@ import { SessionStoreService } from './session-store.service.js';
  */
 @Injectable()
 export class UserSessionsInterceptor implements NestInterceptor {
-  constructor(private readonly store: SessionStoreService) {}
+  constructor(
+    private readonly store: SessionStoreService,
+    @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
@@ -23,6 +30,10 @@ export class UserSessionsInterceptor implements NestInterceptor {
     const request = http.getRequest<object>();
     const response = http.getResponse<unknown>();
     this.store.forRequest(request);
+    if (this.options.requestClientHints) {
+      // Browsers send Sec-CH-UA-Platform unasked; the version (Windows 11 or 10) only when asked.
+      appendHeader(response, 'Accept-CH', 'Sec-CH-UA-Platform-Version');
+    }
     return next.handle().pipe(
       concatMap(async (value) => {
         await this.store.commit(request, response);

@@ -13,6 +13,7 @@ import { resolveUserSessionsOptions } from './user-sessions.options.js';
 import { configureSessionEntity, Session } from './session.entity.js';
 import { createUserSessionsProviders } from './user-sessions.providers.js';
 import { SessionStoreService } from './session-store.service.js';
+import { SessionDetailsService } from './session-details.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
 import { UserSessionsController } from './user-sessions.controller.js';
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
@@ -71,7 +72,7 @@ export class UserSessionsModule {
       imports: [...imports, TypeOrmModule.forFeature([Session])],
       controllers: [UserSessionsController],
       providers: [...optionsProviders, ...createUserSessionsProviders()],
-      exports: [USER_SESSIONS_MODULE_OPTIONS, SessionStoreService, UserSessionsGuard],
+      exports: [USER_SESSIONS_MODULE_OPTIONS, SessionStoreService, SessionDetailsService, UserSessionsGuard],
     };
   }
 

@@ -17,6 +17,7 @@ describe('resolveUserSessionsOptions', () => {
       activityInterval: 60_000,
       checkOrigin: true,
       trustedOrigins: [],
+      requestClientHints: true,
     });
   });
 
@@ -46,6 +47,11 @@ describe('resolveUserSessionsOptions', () => {
     [{ trustedOrigins: ['https://a.example/'] }, /each of trustedOrigins must be an origin/],
     [{ storage: {} }, /storage must implement SessionStorage; it lacks find/],
     [{ cookie: { maxAge: 1 } }, /unknown option "cookie"/],
+    [{ geoip: '/usr/share/GeoIP' }, /geoip must be an object/],
+    [{ geoip: { path: 5 } }, /geoip.path must be the path of a directory/],
+    [{ geoip: { locale: 'English' } }, /geoip.locale must be a locale/],
+    [{ geoip: { file: 'x.mmdb' } }, /unknown option "geoip.file"/],
+    [{ requestClientHints: 'yes' }, /requestClientHints must be true or false/],
   ])('refuses %o', (options, message) => {
     expect(() => resolveUserSessionsOptions(options as never)).toThrow(InvalidUserSessionsOptionsError);
     expect(() => resolveUserSessionsOptions(options as never)).toThrow(message);

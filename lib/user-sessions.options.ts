@@ -1,4 +1,4 @@
-import { plainToInstance } from 'class-transformer';
+import { plainToInstance, Type } from 'class-transformer';
 import {
   IsArray,
   IsBoolean,
@@ -10,6 +10,7 @@ import {
   Max,
   Min,
   ValidateIf,
+  ValidateNested,
   validateSync,
 } from 'class-validator';
 import {
@@ -26,6 +27,24 @@ import type {
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+class GeoIpOptionsSchema {
+  @IsOptional()
+  @IsString({ message: 'geoip.path must be the path of a directory or a .mmdb file' })
+  path?: string;
+
+  @IsOptional()
+  @IsString({ message: 'geoip.cityDatabase must be the path of a GeoLite2/GeoIP2 City .mmdb file' })
+  cityDatabase?: string;
+
+  @IsOptional()
+  @IsString({ message: 'geoip.countryDatabase must be the path of a GeoLite2/GeoIP2 Country .mmdb file' })
+  countryDatabase?: string;
+
+  @IsOptional()
+  @Matches(/^[a-z]{2}(-[A-Z]{2,4})?$/, { message: 'geoip.locale must be a locale the database carries, such as "en", "de" or "pt-BR"; got "$value"' })
+  locale?: string;
+}
 
 /** The validation rules of every option; each message says how to fix the value. */
 class UserSessionsOptionsSchema {
@@ -95,12 +114,21 @@ class UserSessionsOptionsSchema {
       'each of trustedOrigins must be an origin: scheme, host and optional port without a path, such as "https://app.example.com"; got "$value"',
   })
   trustedOrigins: string[];
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => GeoIpOptionsSchema)
+  geoip?: GeoIpOptionsSchema;
+
+  @IsBoolean({ message: 'requestClientHints must be true or false' })
+  requestClientHints: boolean;
 }
 
-const OPTIONAL_OPTIONS = ['userEntity', 'cookieDomain', 'storage'];
+const OPTIONAL_OPTIONS = ['userEntity', 'cookieDomain', 'storage', 'geoip'];
+const GEOIP_OPTIONS = ['path', 'cityDatabase', 'countryDatabase', 'locale'];
 const STORAGE_METHODS = ['find', 'insert', 'update', 'delete', 'listActive', 'deleteOthers', 'deleteExpired'];
 
-const DEFAULTS: Omit<ResolvedUserSessionsOptions, 'userEntity' | 'cookieDomain' | 'storage'> = {
+const DEFAULTS: Omit<ResolvedUserSessionsOptions, 'userEntity' | 'cookieDomain' | 'storage' | 'geoip'> = {
   tableName: DEFAULT_TABLE_NAME,
   userIdType: 'string',
   path: DEFAULT_PATH,
@@ -113,6 +141,7 @@ const DEFAULTS: Omit<ResolvedUserSessionsOptions, 'userEntity' | 'cookieDomain' 
   activityInterval: DEFAULT_ACTIVITY_INTERVAL,
   checkOrigin: true,
   trustedOrigins: [],
+  requestClientHints: true,
 };
 
 /**
@@ -136,6 +165,15 @@ export function resolveUserSessionsOptions(
       problems.push(`unknown option "${key}"; the options are: ${[...Object.keys(DEFAULTS), ...OPTIONAL_OPTIONS].join(', ')}`);
     }
   }
+  if (resolved.geoip !== undefined) {
+    if (resolved.geoip === null || typeof resolved.geoip !== 'object') {
+      problems.push("geoip must be an object such as { path: '/usr/share/GeoIP' }");
+    } else {
+      for (const key of Object.keys(resolved.geoip)) {
+        if (!GEOIP_OPTIONS.includes(key)) problems.push(`unknown option "geoip.${key}"; the geoip options are: ${GEOIP_OPTIONS.join(', ')}`);
+      }
+    }
+  }
   const storage = resolved.storage as unknown as Record<string, unknown> | undefined;
   const missing = STORAGE_METHODS.filter((method) => typeof storage?.[method] !== 'function');
   if (storage !== undefined && missing.length > 0) {
@@ -148,6 +186,7 @@ export function resolveUserSessionsOptions(
   const schema = plainToInstance(UserSessionsOptionsSchema, plain);
   for (const error of validateSync(schema)) {
     problems.push(...Object.values(error.constraints ?? {}));
+    for (const child of error.children ?? []) problems.push(...Object.values(child.constraints ?? {}));
   }
   if (resolved.sameSite === 'none' && resolved.secure !== true) {
     problems.push("sameSite 'none' requires secure: true (browsers drop SameSite=None cookies without Secure)");

@@ -1,8 +1,10 @@
-import type { Provider } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { getRepositoryToken } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
+import { GEOIP_LOCATOR, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
+import { GeoIpLocator } from './location.js';
+import { SessionDetailsService } from './session-details.service.js';
 import type { ResolvedUserSessionsOptions } from './user-sessions-module-options.interface.js';
 import { SessionStorage } from './session-storage.interface.js';
 import { TypeOrmSessionStorage } from './typeorm-session.storage.js';
@@ -21,7 +23,15 @@ export function createUserSessionsProviders(): Provider[] {
         options.storage ?? new TypeOrmSessionStorage(repository),
       inject: [USER_SESSIONS_MODULE_OPTIONS, getRepositoryToken(Session)],
     },
+    {
+      // Read into memory once, at start-up: lookups never touch the disk.
+      provide: GEOIP_LOCATOR,
+      useFactory: (options: ResolvedUserSessionsOptions) =>
+        GeoIpLocator.open(options.geoip, (message) => new Logger('UserSessions').warn(message)),
+      inject: [USER_SESSIONS_MODULE_OPTIONS],
+    },
     SessionStoreService,
+    SessionDetailsService,
     UserSessionsGuard,
     { provide: APP_INTERCEPTOR, useClass: UserSessionsInterceptor },
     { provide: APP_GUARD, useClass: SameOriginGuard },

@@ -12,14 +12,19 @@ import { User } from './users/user.entity.js';
  */
 @Module({})
 export class AppModule {
-  static forRoot(database: TypeOrmModuleOptions): DynamicModule {
+  static forRoot(database: TypeOrmModuleOptions, options: { geoipPath?: string } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         TypeOrmModule.forRoot(database),
         // With userEntity, user_sessions.user_id is a foreign key to users.id with
         // ON DELETE CASCADE: deleting a user ends their sessions.
-        UserSessionsModule.forRoot({ userIdType: 'number', userEntity: () => User }),
+        UserSessionsModule.forRoot({
+          userIdType: 'number',
+          userEntity: () => User,
+          // A GeoLite2 City/Country database (or a directory of them) names each session's place.
+          geoip: options.geoipPath ? { path: options.geoipPath } : undefined,
+        }),
         UsersModule,
         AuthModule,
       ],

@@ -5,7 +5,9 @@ import { AppModule } from './app.module.js';
 import { databaseOptionsFromEnv } from './database.js';
 import { trustProxyFromEnv } from './trust-proxy.js';
 
-const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(databaseOptionsFromEnv(process.env)));
+const app = await NestFactory.create<NestExpressApplication>(
+  AppModule.forRoot(databaseOptionsFromEnv(process.env), { geoipPath: process.env.GEOIP_PATH || undefined }),
+);
 
 // Behind a reverse proxy, this makes the session's IP the client's and the cookie's
 // `secure: 'auto'` see HTTPS.

@@ -71,6 +71,12 @@ describe('UserSessionsModule options', () => {
     expect((await trusting.store.load(trustedKey))!.ip).toBe('203.0.113.7');
   });
 
+  it('sends no Accept-CH when requestClientHints is off', async () => {
+    const app = await start({ requestClientHints: false });
+    const response = await request(app.url).get('/public').expect(200);
+    expect(response.headers['accept-ch']).toBeUndefined();
+  });
+
   it('serves the API under the path option', async () => {
     const app = await start({ path: '/me/devices/' });
     const key = sessionCookie((await request(app.url).post('/login').send({ userId: 'a' })).headers['set-cookie'])!;

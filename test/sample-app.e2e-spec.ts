@@ -1,5 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeMmdb } from './support/mmdb-writer.js';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -19,11 +24,13 @@ describeEachDatabase('sample app', (kind) => {
   let app: INestApplication;
   let url: string;
 
-  async function startApp(): Promise<void> {
+  async function startApp(geoipPath?: string): Promise<void> {
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true })],
+      imports: [AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }, { geoipPath })],
     }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
+    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] });
+    // As TRUST_PROXY=loopback does in main.ts: X-Forwarded-For from the test client counts.
+    (app as NestExpressApplication).set('trust proxy', 'loopback');
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
   }
@@ -155,6 +162,22 @@ describeEachDatabase('sample app', (kind) => {
     expect(await sessions().countBy({ userId: aliceId })).toBe(0);
     expect(await sessions().countBy({ userId: await userId('bob') })).toBe(1);
     await alice.get('/auth/me').expect(401);
+  });
+
+  it('with GEOIP_PATH, lists where and on what each session signed in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sample-geoip-'));
+    writeMmdb(join(dir, 'GeoLite2-City.mmdb'), {
+      databaseType: 'GeoLite2-City',
+      records: [{ network: '31.151.0.0/16', data: { city: { names: { en: 'Zwolle' } }, country: { names: { en: 'Netherlands' } } } }],
+    });
+    await app.close();
+    await startApp(dir);
+    const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1';
+    const agent = request.agent(url);
+    await agent.post('/auth/login').set({ 'User-Agent': iphone, 'X-Forwarded-For': '31.151.20.1' }).send(ALICE).expect(200);
+    const listed = await agent.get('/account/sessions').set({ 'User-Agent': iphone, 'X-Forwarded-For': '31.151.20.1' }).expect(200);
+    expect(listed.body[0]).toMatchObject({ device: 'Safari on iPhone', location: 'Zwolle, Netherlands', current: true });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('seeding again, or restarting, neither duplicates users nor ends sessions', async () => {

@@ -44,7 +44,9 @@ describeEachDatabase('sessions API', (kind) => {
     expect(response.body).toHaveLength(2);
     expect(response.body.map((s: { userAgent: string }) => s.userAgent)).toEqual(['Laptop', 'Phone']);
     expect(response.body.map((s: { current: boolean }) => s.current)).toEqual([true, false]);
-    expect(Object.keys(response.body[0]).sort()).toEqual(['current', 'expireDate', 'id', 'ip', 'lastActivity', 'userAgent']);
+    expect(Object.keys(response.body[0]).sort()).toEqual([
+      'browser', 'current', 'device', 'expireDate', 'id', 'ip', 'lastActivity', 'location', 'platform', 'userAgent',
+    ]);
     expect(response.body[0]).toMatchObject({ id: digestSessionKey(second), ip: '127.0.0.1' });
     expect(new Date(response.body[0].expireDate).getTime()).toBeGreaterThan(Date.now());
     for (const key of [first, second, expired, bobs]) {

@@ -4,6 +4,14 @@ export interface SessionView {
   id: string;
   ip: string | null;
   userAgent: string | null;
+  /** "Chrome on Windows 11", or null. */
+  device: string | null;
+  /** "Chrome", or null. */
+  browser: string | null;
+  /** "Windows 11", or null. */
+  platform: string | null;
+  /** "London, United Kingdom", or null (no GeoIP database, private or unknown address). */
+  location: string | null;
   lastActivity: string;
   expireDate: string;
   /** This is the session of the request. */

@@ -149,12 +149,16 @@ export async function startTestApp(
 export type TestAppContext = TestApp & { sessions: Repository<Session> };
 
 /** Starts the app before the file's tests and drops its database after them. */
-export function useTestApp(kind: DatabaseKind, options: UserSessionsModuleOptions = {}): TestAppContext {
+export function useTestApp(
+  kind: DatabaseKind,
+  options: UserSessionsModuleOptions = {},
+  configure?: (app: NestExpressApplication) => void,
+): TestAppContext {
   const context = {} as TestAppContext;
   let database: TestDatabase | undefined;
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    Object.assign(context, await startTestApp(database, options));
+    Object.assign(context, await startTestApp(database, options, configure));
     context.sessions = context.app.get(DataSource).getRepository(Session);
   });
   afterAll(async () => {
