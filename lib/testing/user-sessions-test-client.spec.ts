@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Post, UseGuards, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CurrentSession, CurrentUserId, SessionStoreService, UserSession, UserSessionsGuard, UserSessionsModule } from '../index.js';
@@ -42,7 +43,8 @@ describe('UserSessionsTestClient', () => {
       ],
       controllers: [NotesController],
     }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
+    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
+    (app as NestExpressApplication).set('trust proxy', 'loopback');
     await app.init();
   });
   afterAll(async () => app?.close());
@@ -67,6 +69,13 @@ describe('UserSessionsTestClient', () => {
     await client.post('/notes/sign-out').expect(204);
     expect(client.cookie).toBeUndefined();
     await client.get('/notes').expect(401);
+  });
+
+  it('keeps the IP it signed in with where the app trusts the loopback proxy', async () => {
+    const client = new UserSessionsTestClient(app);
+    await client.login('user-10', { ip: '81.2.69.142' });
+    await client.get('/notes').expect(200);
+    expect((await client.session())!.ip).toBe('81.2.69.142');
   });
 
   it('logout() ends the session on the server', async () => {

@@ -12,7 +12,11 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options';
 export interface TestLoginOptions {
   /** User agent recorded on the session and sent with every request. */
   userAgent?: string;
-  /** IP recorded on the session; the next request records the test client's real one. */
+  /**
+   * IP recorded on the session, and sent as `X-Forwarded-For` on every request. An app that
+   * trusts the loopback proxy (`app.set('trust proxy', 'loopback')`) keeps seeing it; one that
+   * does not records the test client's real address on the next request, as it should.
+   */
   ip?: string;
   /** Session data to start with. */
   data?: SessionData;
@@ -33,6 +37,7 @@ export class UserSessionsTestClient {
   private readonly cookieName: string;
   private key: string | undefined;
   private userAgent: string;
+  private forwardedFor: string | undefined;
 
   constructor(
     private readonly app: INestApplication,
@@ -46,6 +51,7 @@ export class UserSessionsTestClient {
   /** Signs `userId` in on a new session; returns it. */
   async login(userId: UserId, options: TestLoginOptions = {}): Promise<UserSession> {
     if (options.userAgent !== undefined) this.userAgent = options.userAgent;
+    this.forwardedFor = options.ip;
     const session = await this.store.create({
       userId,
       ip: options.ip ?? '127.0.0.1',
@@ -100,6 +106,7 @@ export class UserSessionsTestClient {
   private request(method: Method, path: string): request.Test {
     const test = request(this.app.getHttpServer())[method](path).set('User-Agent', this.userAgent);
     if (this.key !== undefined) test.set('Cookie', this.cookie!);
+    if (this.forwardedFor !== undefined) test.set('X-Forwarded-For', this.forwardedFor);
     test.on('response', (response: { headers: Record<string, string | string[] | undefined> }) => this.follow(response.headers['set-cookie']));
     return test;
   }
