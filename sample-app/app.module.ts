@@ -3,6 +3,7 @@ import { APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { UserSessionsModule } from '../lib/index.js';
 import { AuthModule } from './auth/auth.module.js';
+import { PagesModule } from './pages/pages.module.js';
 import { UsersModule } from './users/users.module.js';
 import { User } from './users/user.entity.js';
 
@@ -27,6 +28,8 @@ export class AppModule {
         }),
         UsersModule,
         AuthModule,
+        // The sign-in page at / and the "Active sessions" page at /account/sessions.
+        PagesModule,
       ],
       providers: [{ provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true }) }],
     };

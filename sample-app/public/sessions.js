@@ -1,0 +1,202 @@
+// "Active sessions": lists the signed-in user's sessions from the JSON API at the same path,
+// and ends them. Text goes into the page with textContent only: user agents are the client's.
+'use strict';
+
+(() => {
+  const API = '/account/sessions';
+  const rows = document.getElementById('session-rows');
+  const table = document.getElementById('sessions');
+  const loading = document.getElementById('loading');
+  const status = document.getElementById('status');
+  const endOthers = document.getElementById('end-others');
+  const endOthersPanel = document.getElementById('end-others-panel');
+  const title = document.getElementById('title');
+  const fullDate = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
+
+  /** Thrown after leaving for the sign-in page, to stop whatever was going on. */
+  class SignedOut extends Error {}
+
+  /** A request to the API; a 401 (signed out, here or elsewhere) goes to the sign-in page. */
+  async function api(method, path) {
+    const response = await fetch(path, { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    if (response.status === 401) {
+      location.replace('/');
+      throw new SignedOut();
+    }
+    return response;
+  }
+
+  function showStatus(text, isError = false) {
+    status.textContent = text;
+    status.classList.toggle('error', isError);
+    status.hidden = false;
+  }
+
+  /** "Safari on iPhone", "Firefox on unknown", "unknown on unknown". */
+  function deviceText(session) {
+    if (session.browser || session.platform) {
+      return `${session.browser || 'unknown'} on ${session.platform || 'unknown'}`;
+    }
+    return session.device || 'unknown on unknown';
+  }
+
+  /** "just now", "1 minute ago", "5 minutes ago", "3 hours ago", "2 days ago". */
+  function relativeTime(date, now = Date.now()) {
+    const seconds = Math.max(0, Math.round((now - date.getTime()) / 1000));
+    if (seconds < 60) return 'just now';
+    const plural = (count, unit) => `${count} ${unit}${count === 1 ? '' : 's'} ago`;
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60) return plural(minutes, 'minute');
+    const hours = Math.floor(minutes / 60);
+    if (hours < 24) return plural(hours, 'hour');
+    return plural(Math.floor(hours / 24), 'day');
+  }
+
+  function cell(label, text, className) {
+    const td = document.createElement('td');
+    td.dataset.label = label;
+    if (className) td.className = className;
+    if (text !== null && text !== undefined) {
+      td.textContent = text;
+    } else {
+      td.textContent = 'unknown';
+      td.classList.add('unknown');
+    }
+    return td;
+  }
+
+  function renderRow(session) {
+    const tr = document.createElement('tr');
+    tr.dataset.id = session.id;
+    if (session.current) tr.className = 'current';
+
+    tr.append(cell('Location', session.location), cell('IP', session.ip, 'ip'));
+
+    const device = cell('Device', deviceText(session));
+    if (!session.browser && !session.platform && !session.device) device.classList.add('unknown');
+    if (session.userAgent) device.title = session.userAgent;
+    tr.append(device);
+
+    // One element in the cell, so that on a phone it stays one value beside its label.
+    const activity = cell('Last activity', '');
+    const value = document.createElement('span');
+    const lastActivity = new Date(session.lastActivity);
+    const time = document.createElement('time');
+    time.dateTime = session.lastActivity;
+    time.title = fullDate.format(lastActivity);
+    time.textContent = relativeTime(lastActivity);
+    value.append(time);
+    if (session.current) {
+      const mark = document.createElement('span');
+      mark.className = 'this-session';
+      mark.textContent = '(this session)';
+      value.append(' ', mark);
+    }
+    activity.replaceChildren(value);
+    tr.append(activity);
+
+    const actions = document.createElement('td');
+    actions.className = 'actions';
+    if (!session.current) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'button small danger';
+      button.dataset.action = 'end';
+      button.textContent = 'End session';
+      button.setAttribute('aria-label', `End session: ${deviceText(session)}, ${time.textContent}`);
+      actions.append(button);
+    }
+    tr.append(actions);
+    return tr;
+  }
+
+  /** "End all other sessions" only when there is another session to end. */
+  function updateEndOthers() {
+    endOthersPanel.hidden = rows.querySelectorAll('tr:not(.current)').length === 0;
+  }
+
+  async function load() {
+    const response = await api('GET', API);
+    if (!response.ok) throw new Error(`The sessions could not be loaded (HTTP ${response.status}).`);
+    const sessions = await response.json();
+    rows.replaceChildren(...sessions.map(renderRow));
+    loading.hidden = true;
+    table.hidden = false;
+    updateEndOthers();
+  }
+
+  async function loadUser() {
+    const response = await api('GET', '/auth/me');
+    if (!response.ok) return;
+    const user = await response.json();
+    document.getElementById('username').textContent = user.username;
+    document.getElementById('account').hidden = false;
+  }
+
+  async function endSession(button) {
+    const row = button.closest('tr');
+    button.disabled = true;
+    const response = await api('DELETE', `${API}/${encodeURIComponent(row.dataset.id)}`);
+    // 404: it ended on its own meanwhile (expired, or ended from another page); gone either way.
+    if (response.status !== 204 && response.status !== 404) {
+      button.disabled = false;
+      showStatus(`The session could not be ended (HTTP ${response.status}).`, true);
+      return;
+    }
+    const next = row.nextElementSibling ?? row.previousElementSibling;
+    row.remove();
+    updateEndOthers();
+    showStatus('Session ended. That device is signed out.');
+    (next?.querySelector('button') ?? title).focus();
+  }
+
+  async function endAllOthers() {
+    endOthers.disabled = true;
+    try {
+      const response = await api('DELETE', API);
+      if (!response.ok) {
+        showStatus(`The other sessions could not be ended (HTTP ${response.status}).`, true);
+        return;
+      }
+      const { deleted } = await response.json();
+      await load();
+      showStatus(deleted === 1 ? 'Ended 1 other session.' : `Ended ${deleted} other sessions.`);
+      title.focus();
+    } finally {
+      endOthers.disabled = false;
+    }
+  }
+
+  async function signOut(button) {
+    button.disabled = true;
+    const response = await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
+    if (response.ok || response.status === 401) {
+      location.replace('/');
+      return;
+    }
+    button.disabled = false;
+    showStatus(`Signing out failed (HTTP ${response.status}).`, true);
+  }
+
+  /** Runs an action; a failure shows as a message, leaving for the sign-in page shows nothing. */
+  function run(action) {
+    action().catch((error) => {
+      if (error instanceof SignedOut) return;
+      showStatus(error instanceof TypeError ? 'The server cannot be reached. Try again.' : error.message, true);
+    });
+  }
+
+  rows.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-action="end"]');
+    if (button && !button.disabled) run(() => endSession(button));
+  });
+  endOthers.addEventListener('click', () => run(endAllOthers));
+  document.getElementById('sign-out').addEventListener('click', (event) => run(() => signOut(event.currentTarget)));
+
+  // Keeps "5 minutes ago" true while the page stays open.
+  setInterval(() => {
+    for (const time of rows.querySelectorAll('time')) time.textContent = relativeTime(new Date(time.dateTime));
+  }, 30_000);
+
+  run(() => Promise.all([load(), loadUser()]));
+})();

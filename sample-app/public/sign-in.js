@@ -1,0 +1,51 @@
+// The sign-in form: posts the credentials as JSON, then goes to the sessions page.
+'use strict';
+
+(() => {
+  const SESSIONS_PAGE = '/account/sessions';
+  const form = document.getElementById('sign-in-form');
+  const error = document.getElementById('sign-in-error');
+  const submit = form.querySelector('button[type="submit"]');
+
+  function showError(text) {
+    error.textContent = text;
+    error.hidden = false;
+  }
+
+  // Already signed in: nothing to do here.
+  fetch('/auth/me', { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+    .then((response) => {
+      if (response.ok) location.replace(SESSIONS_PAGE);
+    })
+    .catch(() => {});
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    submit.disabled = true;
+    try {
+      const response = await fetch('/auth/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        credentials: 'same-origin',
+        body: JSON.stringify({ username: form.username.value, password: form.password.value }),
+      });
+      if (response.ok) {
+        location.assign(SESSIONS_PAGE);
+        return;
+      }
+      if (response.status === 401) {
+        showError('Invalid username or password.');
+        form.password.value = '';
+        form.password.focus();
+      } else if (response.status === 400) {
+        showError('Enter your username and password.');
+      } else {
+        showError(`Signing in failed (HTTP ${response.status}). Try again.`);
+      }
+    } catch {
+      showError('The server cannot be reached. Try again.');
+    }
+    submit.disabled = false;
+  });
+})();

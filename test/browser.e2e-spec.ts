@@ -1,0 +1,232 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { DataSource } from 'typeorm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { requiredServices } from './support/services.js';
+import { Session } from '../lib/index.js';
+import { AppModule } from '../sample-app/app.module.js';
+
+/**
+ * The sample app's pages in a real Chromium (Debian's `chromium` package; playwright-core
+ * only drives it, it never downloads a browser). Without Chromium the suite is skipped with
+ * the reason in its title; `USER_SESSIONS_REQUIRE=chromium` (or `all`) makes that a failure.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SKIP = existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM}`;
+if (SKIP !== null) {
+  if (requiredServices().has('chromium')) {
+    throw new Error(`Chromium is required (USER_SESSIONS_REQUIRE) but there is ${SKIP}; install Debian's chromium package or set CHROMIUM_PATH`);
+  }
+  console.log(`[skip] Chromium browser suite: ${SKIP}`);
+}
+
+const WINDOWS_CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const IPHONE_SAFARI =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1';
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+const SCREENSHOTS = fileURLToPath(new URL('../.screenshots/', import.meta.url));
+const STEP_TIMEOUT = 5_000;
+
+describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sample app in Chromium (skipped: ${SKIP})`, () => {
+  let database: TestDatabase;
+  let app: NestExpressApplication;
+  let browser: Browser;
+  let url: string;
+  const contexts: BrowserContext[] = [];
+  /** Console errors and uncaught exceptions of every page, CSP violations included. */
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }),
+      { logger: ['error'] },
+    );
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      timeout: 15_000,
+    });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  beforeEach(async () => {
+    await app.get(DataSource).getRepository(Session).clear();
+  });
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+    // No page logged an error or threw: a CSP violation (an inline script or style) would.
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+  afterAll(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+    await browser?.close();
+    await app?.close();
+    await database?.drop();
+  });
+
+  /** A browser of its own (cookies and all) with this user agent and window size. */
+  async function device(userAgent: string, viewport: { width: number; height: number }): Promise<Page> {
+    const context = await browser.newContext({ baseURL: url, userAgent, viewport });
+    context.setDefaultTimeout(STEP_TIMEOUT);
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    page.on('console', (message) => {
+      // A signed-out page's API call answers 401, and Chromium logs every failed fetch.
+      if (message.type() === 'error' && !/status of 401/.test(message.text())) {
+        pageErrors.push(`${page.url()}: ${message.text()}`);
+      }
+    });
+    return page;
+  }
+
+  async function signIn(page: Page, username: string, password: string): Promise<void> {
+    await page.goto('/');
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${url}/account/sessions`);
+    await page.locator('#session-rows tr').first().waitFor();
+  }
+
+  const rows = (page: Page) => page.locator('#session-rows tr');
+  const row = (page: Page, device: string) => rows(page).filter({ hasText: device });
+  const endOthers = (page: Page) => page.getByRole('button', { name: 'End all other sessions' });
+
+  /** Resolves when the page shows the sign-in form, having been sent there. */
+  async function expectSignInPage(page: Page): Promise<void> {
+    await page.waitForURL(`${url}/`);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await page.title()).toBe('Sign in · User sessions demo');
+  }
+
+  it('a wrong password shows an error and stays on the sign-in page', async () => {
+    const page = await device(WINDOWS_CHROME, DESKTOP);
+    await page.goto('/');
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('bob-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Invalid username or password.');
+    expect(page.url()).toBe(`${url}/`);
+    await page.screenshot({ path: `${SCREENSHOTS}sign-in-error-desktop.png` });
+  });
+
+  it('two devices: each lists both sessions; one ends the other, which is signed out', async () => {
+    const laptop = await device(WINDOWS_CHROME, DESKTOP);
+    await signIn(laptop, 'alice', 'alice-password');
+    expect(await rows(laptop).count()).toBe(1);
+    expect(await laptop.locator('#username').textContent()).toBe('alice');
+    expect(await endOthers(laptop).isVisible()).toBe(false);
+
+    const phone = await device(IPHONE_SAFARI, PHONE);
+    await phone.goto('/');
+    await phone.screenshot({ path: `${SCREENSHOTS}sign-in-phone.png` });
+    await signIn(phone, 'alice', 'alice-password');
+    await expect.poll(() => rows(phone).count()).toBe(2);
+    // Signed in already, the sign-in page sends you on.
+    await phone.goto('/');
+    await phone.waitForURL(`${url}/account/sessions`);
+    await rows(phone).first().waitFor();
+
+    await laptop.reload();
+    await expect.poll(() => rows(laptop).count()).toBe(2);
+    const current = laptop.locator('#session-rows tr.current');
+    expect(await current.count()).toBe(1);
+    // Playwright derives Client Hints from the user agent (Sec-CH-UA-Platform-Version "10.0"
+    // for `Windows NT 10.0`), and the library reads versions 1 to 12 as Windows 10.
+    expect(await current.locator('td[data-label="Device"]').textContent()).toBe('Chrome on Windows 10');
+    expect(await current.locator('td[data-label="Last activity"]').textContent()).toBe('just now (this session)');
+    expect(await current.getByRole('button').count()).toBe(0);
+    const other = row(laptop, 'Safari on iPhone');
+    expect(await other.locator('td[data-label="Device"]').textContent()).toBe('Safari on iPhone');
+    expect(await other.locator('td[data-label="Location"]').textContent()).toBe('unknown');
+    expect(await other.locator('td[data-label="IP"]').textContent()).toBe('127.0.0.1');
+    expect(await other.textContent()).not.toContain('(this session)');
+    expect(await other.locator('time').getAttribute('title')).toMatch(/\d{4}/);
+    expect(await endOthers(laptop).isVisible()).toBe(true);
+
+    await laptop.screenshot({ path: `${SCREENSHOTS}sessions-desktop.png`, fullPage: true });
+    await phone.reload();
+    await expect.poll(() => rows(phone).count()).toBe(2);
+    await phone.screenshot({ path: `${SCREENSHOTS}sessions-phone.png`, fullPage: true });
+
+    // Ending the phone's session updates the table in place: the marker survives, no reload.
+    await laptop.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
+    await other.getByRole('button', { name: 'End session' }).click();
+    await expect.poll(() => rows(laptop).count()).toBe(1);
+    expect(await laptop.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(await row(laptop, 'Safari on iPhone').count()).toBe(0);
+    expect(await laptop.getByRole('status').textContent()).toBe('Session ended. That device is signed out.');
+    expect(await endOthers(laptop).isVisible()).toBe(false);
+
+    // The phone finds itself signed out at its next request.
+    await phone.reload();
+    await expectSignInPage(phone);
+    expect((await phone.context().request.get('/auth/me')).status()).toBe(401);
+  });
+
+  it('unknown devices, and activity minutes, hours and days ago, read as people say them', async () => {
+    const laptop = await device(WINDOWS_CHROME, DESKTOP);
+    await signIn(laptop, 'alice', 'alice-password');
+    const FIREFOX_NO_OS = 'Mozilla/5.0 (rv:128.0) Gecko/20100101 Firefox/128.0';
+    for (const userAgent of [FIREFOX_NO_OS, 'unknown-client', IPHONE_SAFARI]) {
+      const context = await browser.newContext({ baseURL: url, userAgent });
+      contexts.push(context);
+      expect((await context.request.post('/auth/login', { data: { username: 'alice', password: 'alice-password' } })).status()).toBe(200);
+    }
+    const sessions = app.get(DataSource).getRepository(Session);
+    const ago = (ms: number) => new Date(Date.now() - ms);
+    await sessions.update({ userAgent: FIREFOX_NO_OS }, { lastActivity: ago(5 * 60_000 + 5_000) });
+    await sessions.update({ userAgent: 'unknown-client' }, { userAgent: null, lastActivity: ago(3 * 3_600_000 + 60_000) });
+    await sessions.update({ userAgent: IPHONE_SAFARI }, { lastActivity: ago(2 * 86_400_000 + 60_000) });
+
+    await laptop.reload();
+    await expect.poll(() => rows(laptop).count()).toBe(4);
+    const column = (label: string) => laptop.locator(`#session-rows td[data-label="${label}"]`).allTextContents();
+    expect(await column('Device')).toEqual(['Chrome on Windows 10', 'Firefox on unknown', 'unknown on unknown', 'Safari on iPhone']);
+    expect(await column('Last activity')).toEqual(['just now (this session)', '5 minutes ago', '3 hours ago', '2 days ago']);
+    expect(await column('Location')).toEqual(['unknown', 'unknown', 'unknown', 'unknown']);
+    expect(await laptop.getByRole('button', { name: 'End session' }).count()).toBe(3);
+  });
+
+  it('"End all other sessions" ends every other session, and sign out ends this one', async () => {
+    const laptop = await device(WINDOWS_CHROME, DESKTOP);
+    await signIn(laptop, 'alice', 'alice-password');
+    expect(await endOthers(laptop).isVisible()).toBe(false);
+    // Two more devices, signed in through the API (the form is tested above): each context's
+    // `request` shares its cookies.
+    const others: BrowserContext[] = [];
+    for (const userAgent of [IPHONE_SAFARI, IPHONE_SAFARI.replace('iPhone;', 'iPad;').replace('iPhone OS', 'OS')]) {
+      const context = await browser.newContext({ baseURL: url, userAgent });
+      contexts.push(context);
+      others.push(context);
+      expect((await context.request.post('/auth/login', { data: { username: 'alice', password: 'alice-password' } })).status()).toBe(200);
+    }
+
+    await laptop.reload();
+    await expect.poll(() => rows(laptop).count()).toBe(3);
+    expect(await row(laptop, 'Safari on iPad').count()).toBe(1);
+    await endOthers(laptop).click();
+    await expect.poll(() => rows(laptop).count()).toBe(1);
+    expect(await laptop.getByRole('status').textContent()).toBe('Ended 2 other sessions.');
+    expect(await endOthers(laptop).isVisible()).toBe(false);
+    for (const ended of others) {
+      expect((await ended.request.get('/auth/me')).status()).toBe(401);
+    }
+
+    await laptop.getByRole('button', { name: 'Sign out' }).click();
+    await expectSignInPage(laptop);
+    await laptop.goto('/account/sessions');
+    await expectSignInPage(laptop);
+    expect((await laptop.context().request.get('/auth/me')).status()).toBe(401);
+  });
+});
