@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { MAX_USER_AGENT_LENGTH } from './user-sessions.constants.js';
 
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARACTERS_ALL = /[\u0000-\u001f\u007f]/g;
 const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
 const MAX_IP_LENGTH = 45;
 
@@ -41,8 +43,12 @@ function hintValue(header: string | string[] | undefined): string | null {
 /** The user agent cut to the column's 200 characters; empty or missing is null. */
 export function normalizeUserAgent(value: unknown): string | null {
   if (typeof value !== 'string') return null;
+  // The common case, a short printable user agent, is kept as it is without copying.
+  if (value.length <= MAX_USER_AGENT_LENGTH && !CONTROL_CHARACTERS.test(value)) {
+    return value.length > 0 ? value : null;
+  }
   // Control characters have no place in a user agent and would garble a sessions page.
-  const cleaned = value.slice(0, MAX_USER_AGENT_LENGTH * 2).replace(/[\u0000-\u001f\u007f]/g, '');
+  const cleaned = value.slice(0, MAX_USER_AGENT_LENGTH * 2).replace(CONTROL_CHARACTERS_ALL, '');
   const truncated = Array.from(cleaned).slice(0, MAX_USER_AGENT_LENGTH).join('');
   return truncated.length > 0 ? truncated : null;
 }

@@ -1,4 +1,5 @@
-import { LessThanOrEqual, MoreThan, Not, type Repository } from 'typeorm';
+import { MoreThan, Not, type DataSource, type Repository } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { Session } from './session.entity.js';
 import type {
   SessionRecord,
@@ -6,14 +7,90 @@ import type {
   SessionStorage,
 } from './session-storage.interface.js';
 import type { UserId } from './user-sessions-module-options.interface.js';
+import { DEFAULT_CLEANUP_BATCH_SIZE } from './user-sessions.constants.js';
 
-/** The default `SessionStorage`: the `Session` entity's table, through TypeORM. */
+/** The part of a better-sqlite3 statement the fast path uses. */
+interface SqliteStatement {
+  get(...parameters: unknown[]): Record<string, unknown> | undefined;
+}
+
+/** The part of a pg pool the fast path uses. */
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/**
+ * The default `SessionStorage`: the `Session` entity's table, through TypeORM.
+ *
+ * `find()` runs on every request, so it skips TypeORM's entity machinery (a `findOne` costs
+ * several times the query itself): the SELECT is built once by TypeORM's query builder, then
+ * run as a prepared statement on the driver's own connection (better-sqlite3, PostgreSQL) or
+ * through `dataSource.query()` (others), and hydrated with the driver's own conversions. It is
+ * still logged through TypeORM's logger like any query.
+ */
 export class TypeOrmSessionStorage implements SessionStorage {
-  constructor(private readonly repository: Repository<Session>) {}
+  private readonly dataSource: DataSource;
+  private readonly findSql: string;
+  private readonly findStatementName: string;
+  private readonly columns: { alias: string; column: ColumnMetadata }[];
+  private sqlite: { connection: unknown; statement: SqliteStatement } | undefined;
 
-  /** One primary-key SELECT. */
+  constructor(
+    private readonly repository: Repository<Session>,
+    private readonly cleanupBatchSize = DEFAULT_CLEANUP_BATCH_SIZE,
+  ) {
+    this.dataSource = repository.manager.connection;
+    const [sql] = repository
+      .createQueryBuilder('session')
+      .where('session.id = :id', { id: '' })
+      .getQueryAndParameters();
+    this.findSql = sql;
+    this.findStatementName = `user_sessions_find_${repository.metadata.tableName}`;
+    this.columns = repository.metadata.columns.map((column) => ({
+      alias: `session_${column.databaseName}`,
+      column,
+    }));
+  }
+
+  /** One primary-key SELECT, prepared once per connection. */
   async find(id: string): Promise<SessionRecord | null> {
-    return this.repository.findOne({ where: { id } });
+    const row = await this.selectById(id);
+    if (!row) return null;
+    const driver = this.dataSource.driver;
+    const record = {} as Record<string, unknown>;
+    for (const { alias, column } of this.columns) {
+      record[column.propertyName] = driver.prepareHydratedValue(row[alias], column);
+    }
+    return record as unknown as SessionRecord;
+  }
+
+  private async selectById(id: string): Promise<Record<string, unknown> | undefined> {
+    const driver = this.dataSource.driver as unknown as {
+      options: { type: string };
+      databaseConnection?: { prepare(sql: string): SqliteStatement };
+      master?: PgPool;
+    };
+    switch (driver.options.type) {
+      case 'better-sqlite3': {
+        const connection = driver.databaseConnection;
+        if (!connection) throw new Error('The database connection is not open');
+        if (this.sqlite?.connection !== connection) {
+          this.sqlite = { connection, statement: connection.prepare(this.findSql) };
+        }
+        this.dataSource.logger.logQuery(this.findSql, [id]);
+        return this.sqlite.statement.get(id);
+      }
+      case 'postgres': {
+        if (!driver.master) throw new Error('The database connection is not open');
+        this.dataSource.logger.logQuery(this.findSql, [id]);
+        const result = await driver.master.query({ name: this.findStatementName, text: this.findSql, values: [id] });
+        return result.rows[0];
+      }
+      default: {
+        const rows: Record<string, unknown>[] = await this.dataSource.query(this.findSql, [id]);
+        return rows[0];
+      }
+    }
   }
 
   async insert(record: SessionRecord): Promise<void> {
@@ -56,8 +133,38 @@ export class TypeOrmSessionStorage implements SessionStorage {
     return result.affected ?? 0;
   }
 
+  /**
+   * Deletes expired rows in batches of `cleanupBatchSize`, each its own short statement, so
+   * that millions of expired rows never hold a long lock or build one huge transaction.
+   */
   async deleteExpired(now: Date): Promise<number> {
-    const result = await this.repository.delete({ expireDate: LessThanOrEqual(now) });
-    return result.affected ?? 0;
+    let total = 0;
+    for (;;) {
+      const deleted = await this.deleteExpiredBatch(now);
+      total += deleted;
+      if (deleted < this.cleanupBatchSize) return total;
+    }
+  }
+
+  private async deleteExpiredBatch(now: Date): Promise<number> {
+    const { driver } = this.dataSource;
+    const metadata = this.repository.metadata;
+    const table = driver.escape(metadata.tablePath);
+    const key = driver.escape(metadata.findColumnWithPropertyName('id')!.databaseName);
+    const expire = driver.escape(metadata.findColumnWithPropertyName('expireDate')!.databaseName);
+    const limit = Math.floor(this.cleanupBatchSize);
+    const mysql = driver.options.type === 'mysql' || driver.options.type === 'mariadb';
+    // MySQL has DELETE … LIMIT but no LIMIT in an IN subquery; the others the other way round.
+    const sql = mysql
+      ? `DELETE FROM ${table} WHERE ${expire} <= :now LIMIT ${limit}`
+      : `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${expire} <= :now LIMIT ${limit})`;
+    const [query, parameters] = driver.escapeQueryWithParameters(sql, { now });
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(query, parameters, true);
+      return result.affected ?? 0;
+    } finally {
+      await runner.release();
+    }
   }
 }

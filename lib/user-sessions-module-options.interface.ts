@@ -111,6 +111,13 @@ export interface UserSessionsRuntimeOptions {
   trustedOrigins?: string[];
 
   /**
+   * Expired rows deleted per statement by `clearExpired()`: small batches keep each lock and
+   * transaction short on a table with millions of expired rows.
+   * @default 1000
+   */
+  cleanupBatchSize?: number;
+
+  /**
    * Where sessions are kept. Unset uses the `Session` entity's table through TypeORM; set it
    * to put sessions in another store that implements `SessionStorage`.
    * @default a TypeORM storage on the `Session` repository

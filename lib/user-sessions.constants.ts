@@ -10,6 +10,8 @@ export const DEFAULT_PATH = 'account/sessions';
 /** 14 days, Django's SESSION_COOKIE_AGE. */
 export const DEFAULT_MAX_AGE = 14 * 24 * 60 * 60 * 1000;
 export const DEFAULT_ACTIVITY_INTERVAL = 60 * 1000;
+/** Expired rows deleted per statement by `clearExpired()`. */
+export const DEFAULT_CLEANUP_BATCH_SIZE = 1000;
 
 /** The seed project keeps 200 characters of a user agent; longer ones are truncated. */
 export const MAX_USER_AGENT_LENGTH = 200;

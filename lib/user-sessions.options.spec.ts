@@ -18,6 +18,7 @@ describe('resolveUserSessionsOptions', () => {
       checkOrigin: true,
       trustedOrigins: [],
       requestClientHints: true,
+      cleanupBatchSize: 1000,
     });
   });
 
@@ -52,6 +53,7 @@ describe('resolveUserSessionsOptions', () => {
     [{ geoip: { locale: 'English' } }, /geoip.locale must be a locale/],
     [{ geoip: { file: 'x.mmdb' } }, /unknown option "geoip.file"/],
     [{ requestClientHints: 'yes' }, /requestClientHints must be true or false/],
+    [{ cleanupBatchSize: 0 }, /cleanupBatchSize must be at least 1/],
   ])('refuses %o', (options, message) => {
     expect(() => resolveUserSessionsOptions(options as never)).toThrow(InvalidUserSessionsOptionsError);
     expect(() => resolveUserSessionsOptions(options as never)).toThrow(message);

@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import {
   DEFAULT_ACTIVITY_INTERVAL,
+  DEFAULT_CLEANUP_BATCH_SIZE,
   DEFAULT_COOKIE_NAME,
   DEFAULT_MAX_AGE,
   DEFAULT_PATH,
@@ -123,6 +124,11 @@ class UserSessionsOptionsSchema {
 
   @IsBoolean({ message: 'requestClientHints must be true or false' })
   requestClientHints: boolean;
+
+  @IsInt({ message: 'cleanupBatchSize must be a whole number of rows, got $value' })
+  @Min(1, { message: 'cleanupBatchSize must be at least 1, got $value' })
+  @Max(100_000, { message: 'cleanupBatchSize must be at most 100000 rows per statement, got $value' })
+  cleanupBatchSize: number;
 }
 
 const OPTIONAL_OPTIONS = ['userEntity', 'cookieDomain', 'storage', 'geoip'];
@@ -143,6 +149,7 @@ const DEFAULTS: Omit<ResolvedUserSessionsOptions, 'userEntity' | 'cookieDomain' 
   checkOrigin: true,
   trustedOrigins: [],
   requestClientHints: true,
+  cleanupBatchSize: DEFAULT_CLEANUP_BATCH_SIZE,
 };
 
 /**

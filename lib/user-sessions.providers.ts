@@ -20,7 +20,7 @@ export function createUserSessionsProviders(): Provider[] {
     {
       provide: SessionStorage,
       useFactory: (options: ResolvedUserSessionsOptions, repository: Repository<Session>) =>
-        options.storage ?? new TypeOrmSessionStorage(repository),
+        options.storage ?? new TypeOrmSessionStorage(repository, options.cleanupBatchSize),
       inject: [USER_SESSIONS_MODULE_OPTIONS, getRepositoryToken(Session)],
     },
     {

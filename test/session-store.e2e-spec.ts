@@ -11,7 +11,7 @@ function fakeRequest(key: string | null, ip = '127.0.0.1', userAgent = 'Python/2
 }
 
 describeEachDatabase('SessionStoreService', (kind) => {
-  const t = useTestApp(kind);
+  const t = useTestApp(kind, { cleanupBatchSize: 10 });
   let store: SessionStoreService;
   let sessions: Repository<Session>;
   beforeAll(() => {
@@ -176,6 +176,21 @@ describeEachDatabase('SessionStoreService', (kind) => {
     expect(await store.clearExpired()).toBe(1);
     expect(await sessions.count()).toBe(2);
     expect(b1.isStored).toBe(true);
+  });
+
+  it('clearExpired deletes in batches of cleanupBatchSize and keeps the unexpired', async () => {
+    for (let i = 0; i < 25; i++) {
+      const session = await store.create({ userId: `old-${i}` });
+      session.setExpiry(new Date(Date.now() - 60_000));
+      await store.save(session);
+    }
+    const alive = await store.create({ userId: 'alice' });
+    t.queries.reset();
+    expect(await store.clearExpired()).toBe(25);
+    expect(t.queries.sessionStatements().filter((statement) => /^DELETE/i.test(statement))).toHaveLength(3);
+    expect(await sessions.count()).toBe(1);
+    expect(await store.exists(alive.key!)).toBe(true);
+    expect(await store.clearExpired()).toBe(0);
   });
 
   it('refuses a user id that does not fit userIdType and data too large for the column', async () => {
