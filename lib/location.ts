@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import { join } from 'node:path';
-import { BadMethodCallError, Reader, type ReaderModel } from '@maxmind/geoip2-node';
+import type { ReaderModel } from '@maxmind/geoip2-node';
 import { normalizeIp } from './client-info.js';
 
 /** Where the GeoIP database is, like Django's GEOIP_PATH settings. */
@@ -90,8 +90,10 @@ export class GeoIpLocator {
         warn(`GeoIP: no ${DIRECTORY_FILES.join(' / ')} in ${options.path}; locations will be empty.`);
         return GeoIpLocator.none();
       }
+      // Loaded only by apps that configure a database: the others never pay for it.
+      const { Reader, BadMethodCallError } = await import('@maxmind/geoip2-node');
       const reader = Reader.openBuffer(await readFile(file));
-      const lookup = detectLookup(reader);
+      const lookup = detectLookup(reader, BadMethodCallError);
       if (lookup === null) {
         warn(`GeoIP: ${file} is neither a City nor a Country database; locations will be empty.`);
         return GeoIpLocator.none();
@@ -163,7 +165,7 @@ async function chooseFile(options: GeoIpOptions): Promise<string | null> {
 }
 
 /** City (and Enterprise) databases answer city(); Country databases only country(). */
-function detectLookup(reader: ReaderModel): Lookup | null {
+function detectLookup(reader: ReaderModel, BadMethodCallError: new (...args: never[]) => Error): Lookup | null {
   const candidates: Lookup[] = [
     (model, ip) => model.city(ip),
     (model, ip) => model.enterprise(ip),
