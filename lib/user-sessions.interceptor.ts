@@ -29,9 +29,10 @@ export class UserSessionsInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<object>();
     const response = http.getResponse<unknown>();
-    this.store.forRequest(request);
-    if (this.options.requestClientHints) {
-      // Browsers send Sec-CH-UA-Platform unasked; the version (Windows 11 or 10) only when asked.
+    const handle = this.store.forRequest(request);
+    if (this.options.requestClientHints && handle.clientHints !== null && handle.clientHints.platformVersion === null) {
+      // Browsers that speak Client Hints send Sec-CH-UA-Platform unasked, but the version
+      // (Windows 11 or 10) only when asked; others are not asked at all.
       appendHeader(response, 'Accept-CH', 'Sec-CH-UA-Platform-Version');
     }
     return next.handle().pipe(

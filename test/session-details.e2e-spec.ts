@@ -87,9 +87,13 @@ describeEachDatabase('session details in the API', (kind) => {
     expect(row).toMatchObject({ clientPlatform: null, clientPlatformVersion: null });
   });
 
-  it('asks browsers for the platform version with Accept-CH', async () => {
-    const response = await request(t.url).get('/public').expect(200);
-    expect(response.headers['accept-ch']).toBe('Sec-CH-UA-Platform-Version');
+  it('asks browsers that send Client Hints for the platform version with Accept-CH', async () => {
+    const asked = await request(t.url).get('/public').set('Sec-CH-UA-Platform', '"Windows"').expect(200);
+    expect(asked.headers['accept-ch']).toBe('Sec-CH-UA-Platform-Version');
+    const told = await request(t.url).get('/public').set({ 'Sec-CH-UA-Platform': '"Windows"', 'Sec-CH-UA-Platform-Version': '"15.0.0"' }).expect(200);
+    expect(told.headers['accept-ch']).toBeUndefined();
+    const other = await request(t.url).get('/public').expect(200);
+    expect(other.headers['accept-ch']).toBeUndefined();
   });
 
   it('parses each distinct user agent once when listing many sessions', async () => {
