@@ -1,0 +1,107 @@
+/**
+ * One variant's app, in its own process so that its RSS is its own:
+ *
+ *   node dist/bench/server.js <variant> <database-json> [sessions]
+ *
+ * Forked by `run.ts`. It patches the database driver to count statements, starts the app
+ * (`variants.ts`), creates `sessions` sessions, and talks over IPC (`protocol.ts`): `ready`
+ * once, then on demand `reset` (the variant's pre-window step, then zeroed counters) and
+ * `sample` (statements, requests, RSS right after the load, peak RSS during it, RSS and heap
+ * after a forced GC).
+ */
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import {
+  VARIANT_NAMES,
+  type BenchDatabase,
+  type ChildMessage,
+  type ParentMessage,
+  type VariantName,
+} from './protocol.js';
+import { installStatementCounter, statements, verifyStatementCounter } from './statement-counter.js';
+import { startVariant } from './variants.js';
+
+/** A full GC, when the parent started this process with `--expose-gc`. */
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    gc();
+  }
+}
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const [variantArg, databaseJson, sessionsArg] = process.argv.slice(2);
+  if (!VARIANT_NAMES.includes(variantArg as VariantName) || !databaseJson) {
+    throw new Error(`usage: server.js <${VARIANT_NAMES.join('|')}> <database-json> [sessions]`);
+  }
+  const variant = variantArg as VariantName;
+  const database = JSON.parse(databaseJson) as BenchDatabase;
+  const sessions = Number(sessionsArg ?? 50);
+
+  installStatementCounter(database.kind);
+  const started = await startVariant(variant, database, sessions);
+  await verifyStatementCounter(database.kind, started.dataSource);
+
+  let requests = 0;
+  const server = started.app.getHttpServer() as Server;
+  server.on('request', () => {
+    requests++;
+  });
+  let peakRss = 0;
+  setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 50).unref();
+
+  process.on('message', (message: ParentMessage) => {
+    switch (message.type) {
+      case 'reset':
+        void (started.beforeMeasure?.() ?? Promise.resolve()).then(
+          () => {
+            statements.reset();
+            requests = 0;
+            peakRss = process.memoryUsage.rss();
+            send({ type: 'reset-done', id: message.id });
+          },
+          (error: unknown) => send({ type: 'reset-done', id: message.id, error: String(error) }),
+        );
+        break;
+      case 'sample': {
+        const rss = process.memoryUsage().rss;
+        const counts = statements.snapshot();
+        collectGarbage();
+        const afterGc = process.memoryUsage();
+        send({
+          type: 'sample',
+          id: message.id,
+          statements: counts,
+          requests,
+          rss,
+          peakRss: Math.max(peakRss, rss),
+          rssAfterGc: afterGc.rss,
+          heapUsedAfterGc: afterGc.heapUsed,
+        });
+        break;
+      }
+      case 'stop':
+        void started.app.close().finally(() => process.exit(0));
+        break;
+    }
+  });
+  // The parent is gone (crashed or killed): do not linger.
+  process.on('disconnect', () => process.exit(0));
+
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+  send({ type: 'ready', port: address.port, ...started.ready });
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 100).unref();
+});
