@@ -11,7 +11,7 @@ export * from './location.js';
 export * from './user-session.js';
 export * from './user-sessions.guard.js';
 export * from './same-origin.guard.js';
-export * from './user-sessions.interceptor.js';
+export * from './user-sessions.middleware.js';
 export * from './user-sessions.decorators.js';
 export * from './user-sessions.controller.js';
 export * from './dto/session-id.params.js';

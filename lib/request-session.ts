@@ -4,7 +4,7 @@ import type { UserSession } from './user-session.js';
  * What the session layer keeps on a request: the cookie's key and the client, read without
  * touching the database, and the session once something asks for it. Created by
  * `SessionStoreService.forRequest()`; loading is memoised, so the guard, the handler and the
- * interceptor share one primary-key SELECT.
+ * middleware share one primary-key SELECT.
  */
 export class RequestSessionHandle {
   session: UserSession | undefined;

@@ -71,7 +71,7 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 /**
  * The database session store (the seed's `SessionStore`). Apps inject it to sign users in
- * and out, and to list and end sessions; the module's interceptor uses it to load and
+ * and out, and to list and end sessions; the module's middleware uses it to load and
  * commit the session of each request. Every method works outside HTTP too.
  */
 @Injectable()
@@ -276,25 +276,37 @@ export class SessionStoreService {
   }
 
   /**
-   * Writes what the request changed and sets the cookie; called by the interceptor when the
-   * handler is done. What it costs the database:
+   * Writes what the request changed and sets the cookie; the middleware calls it when the
+   * response is about to be sent. What it costs the database:
    * - session never used, or used and unchanged within `activityInterval`: nothing;
-   * - IP or user agent changed, or activity older than `activityInterval`: one UPDATE of
-   *   those columns only, so data saved by a concurrent request is never overwritten;
+   * - IP, user agent or platform hints changed, or activity older than `activityInterval`:
+   *   one UPDATE of those columns only, so data saved by a concurrent request is never
+   *   overwritten;
    * - data, user or expiry changed, or a new session with data: one UPDATE or INSERT.
    */
   async commit(request: object, response: unknown): Promise<void> {
-    const handle = (request as PlatformRequest)[REQUEST_SESSION];
-    const session = handle?.session;
-    if (!handle || !session) return;
-
-    appendHeader(response, 'Vary', 'Cookie');
+    const session = (request as PlatformRequest)[REQUEST_SESSION]?.session;
+    if (!session) return;
     if (session.dataModified) {
-      if (!(await this.save(session))) return;
+      await this.save(session);
     } else if (session.isStored && this.activityIsDue(session)) {
       await this.touch(session);
     }
+    this.setCookie(request, response);
+  }
 
+  /** Whether `commit()` would write to the database; false lets a response go out at once. */
+  needsWrite(request: object): boolean {
+    const session = (request as PlatformRequest)[REQUEST_SESSION]?.session;
+    return session !== undefined && (session.dataModified || (session.isStored && this.activityIsDue(session)));
+  }
+
+  /** Sets `Vary` and, when the key or expiry changed or the user signed out, `Set-Cookie`. */
+  setCookie(request: object, response: unknown): void {
+    const handle = (request as PlatformRequest)[REQUEST_SESSION];
+    const session = handle?.session;
+    if (!handle || !session) return;
+    appendHeader(response, 'Vary', 'Cookie');
     if (session.ended && !session.isStored) {
       // Signed out (and nothing new was stored): the browser forgets the key.
       if (handle.cookieKey !== null) {

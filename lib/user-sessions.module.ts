@@ -1,4 +1,12 @@
-import { Controller, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import {
+  Controller,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+  type Provider,
+} from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
 import type {
@@ -16,18 +24,24 @@ import { SessionStoreService } from './session-store.service.js';
 import { SessionDetailsService } from './session-details.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
 import { UserSessionsController } from './user-sessions.controller.js';
+import { UserSessionsMiddleware } from './user-sessions.middleware.js';
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
 
 const STATIC_OPTIONS: (keyof UserSessionsStaticOptions)[] = ['tableName', 'userIdType', 'userEntity', 'path'];
 
 /**
  * Database-backed user sessions: the `Session` entity, `SessionStoreService`, the
- * interceptor that loads and commits each request's session, the same-origin check, and the
+ * middleware that loads and commits each request's session, the same-origin check, and the
  * "your sessions" API. Register it once, in the application module, beside `TypeOrmModule`;
  * it is global, so every module can inject `SessionStoreService`.
  */
 @Module({})
-export class UserSessionsModule {
+export class UserSessionsModule implements NestModule {
+  /** Every route: the middleware reads the cookie (no query) and commits on the way out. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(UserSessionsMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+
   /**
    * @example
    * imports: [

@@ -1,5 +1,5 @@
 import { Logger, type Provider } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { getRepositoryToken } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { GEOIP_LOCATOR, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
@@ -11,7 +11,7 @@ import { TypeOrmSessionStorage } from './typeorm-session.storage.js';
 import { Session } from './session.entity.js';
 import { SessionStoreService } from './session-store.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
-import { UserSessionsInterceptor } from './user-sessions.interceptor.js';
+import { UserSessionsMiddleware } from './user-sessions.middleware.js';
 import { SameOriginGuard } from './same-origin.guard.js';
 
 /** The providers every configuration of the module shares, given the options provider. */
@@ -33,7 +33,7 @@ export function createUserSessionsProviders(): Provider[] {
     SessionStoreService,
     SessionDetailsService,
     UserSessionsGuard,
-    { provide: APP_INTERCEPTOR, useClass: UserSessionsInterceptor },
+    UserSessionsMiddleware,
     { provide: APP_GUARD, useClass: SameOriginGuard },
   ];
 }

@@ -195,6 +195,10 @@ describeEachDatabase('request lifecycle', (kind) => {
     try {
       const response = await request(t.url).get('/me').set('Cookie', `sessionid=${key}`).expect(503);
       expect(JSON.stringify(response.body)).not.toContain(key);
+      // A write that cannot be committed is a 503 too, not a 201 with a cookie that means nothing.
+      const unsaved = await request(t.url).post('/data').send({ name: 'x', value: 1 }).expect(503);
+      expect(unsaved.headers['set-cookie']).toBeUndefined();
+      expect(unsaved.body).toMatchObject({ statusCode: 503 });
       await request(t.url).get('/public').expect(200);
     } finally {
       await dataSource.initialize();
