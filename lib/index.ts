@@ -10,7 +10,7 @@ export * from './device.js';
 export * from './location.js';
 export * from './user-session.js';
 export * from './user-sessions.guard.js';
-export * from './same-origin.guard.js';
+export * from './same-origin.js';
 export * from './user-sessions.middleware.js';
 export * from './user-sessions.decorators.js';
 export * from './user-sessions.controller.js';

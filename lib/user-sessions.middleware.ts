@@ -5,12 +5,14 @@ import { USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from './user-sessions-module-options.interface.js';
 import { appendHeader } from './cookies.js';
 import { SessionStoreUnavailableException } from './exceptions/session-store-unavailable.exception.js';
+import { isCrossOriginRefused, type OriginRequest } from './same-origin.js';
 
 type End = ServerResponse['end'];
 
 /**
- * Runs for every request of the app. On the way in it puts the lazy session handle on the
- * request (cookie, IP, user agent and hints read; no query). On the way out, when the response
+ * Runs for every request of the app. On the way in it refuses a state-changing request from a
+ * foreign origin (see `same-origin.ts`) and puts the lazy session handle on the request
+ * (cookie, IP, user agent and hints read; no query). On the way out, when the response
  * ends, it commits the session before the response leaves: nothing to write (the common case)
  * lets it go at once, synchronously; otherwise the one write (see `SessionStoreService.commit`)
  * runs first, so the cookie and the row always agree. After a 5xx nothing is saved.
@@ -30,6 +32,10 @@ export class UserSessionsMiddleware implements NestMiddleware {
   ) {}
 
   use(request: object, response: ServerResponse, next: () => void): void {
+    if (isCrossOriginRefused(request as OriginRequest, this.options)) {
+      answer(response, response.end, 403, { statusCode: 403, message: 'Cross-origin request refused.', error: 'Forbidden' });
+      return;
+    }
     const handle = this.store.forRequest(request);
     if (this.options.requestClientHints && handle.clientHints !== null && handle.clientHints.platformVersion === null) {
       // Browsers that speak Client Hints send Sec-CH-UA-Platform unasked, but the version
@@ -53,7 +59,11 @@ export class UserSessionsMiddleware implements NestMiddleware {
           if (!(error instanceof SessionStoreUnavailableException)) {
             logger.error(`Session commit failed: ${(error as Error)?.stack ?? error}`);
           }
-          answerUnavailable(response, end);
+          if (response.headersSent) {
+            response.destroy();
+          } else {
+            answer(response, end, 503, { statusCode: 503, message: 'The session store is unavailable; please retry shortly.' });
+          }
         },
       );
       return response;
@@ -62,15 +72,15 @@ export class UserSessionsMiddleware implements NestMiddleware {
   }
 }
 
-/** The session could not be written: the client is told to retry rather than told "done". */
-function answerUnavailable(response: ServerResponse, end: End): void {
-  if (response.headersSent) {
-    response.destroy();
-    return;
-  }
-  const body = JSON.stringify({ statusCode: 503, message: 'The session store is unavailable; please retry shortly.' });
+/**
+ * Answers with a JSON error in Nest's shape, in place of whatever the app had set: a refused
+ * cross-origin request (403), or a session that could not be written (503: retry, rather than
+ * "done" with a cookie that means nothing).
+ */
+function answer(response: ServerResponse, end: End, status: number, error: object): void {
+  const body = JSON.stringify(error);
   for (const name of response.getHeaderNames()) response.removeHeader(name);
-  response.statusCode = 503;
+  response.statusCode = status;
   response.setHeader('Content-Type', 'application/json; charset=utf-8');
   response.setHeader('Content-Length', Buffer.byteLength(body));
   (end as (chunk: string) => ServerResponse).call(response, body);

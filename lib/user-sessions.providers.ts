@@ -1,5 +1,4 @@
 import { Logger, type Provider } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { getRepositoryToken } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { GEOIP_LOCATOR, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
@@ -12,7 +11,6 @@ import { Session } from './session.entity.js';
 import { SessionStoreService } from './session-store.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
 import { UserSessionsMiddleware } from './user-sessions.middleware.js';
-import { SameOriginGuard } from './same-origin.guard.js';
 
 /** The providers every configuration of the module shares, given the options provider. */
 export function createUserSessionsProviders(): Provider[] {
@@ -34,6 +32,5 @@ export function createUserSessionsProviders(): Provider[] {
     SessionDetailsService,
     UserSessionsGuard,
     UserSessionsMiddleware,
-    { provide: APP_GUARD, useClass: SameOriginGuard },
   ];
 }
