@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { isCrossOriginRefused } from './same-origin.js';
+
+const options = { checkOrigin: true, trustedOrigins: ['https://app.example.com'] };
+const post = (headers: Record<string, string>, extra: { host?: string; protocol?: string } = {}) => ({
+  method: 'POST',
+  headers,
+  ...extra,
+});
+
+describe('isCrossOriginRefused', () => {
+  it('lets safe methods and requests that name no origin through', () => {
+    expect(isCrossOriginRefused({ method: 'GET', headers: { origin: 'https://evil.example' } }, options)).toBe(false);
+    expect(isCrossOriginRefused(post({ host: 'shop.example' }), options)).toBe(false);
+  });
+
+  it('compares host and port, with the default port of each scheme', () => {
+    expect(isCrossOriginRefused(post({ origin: 'https://shop.example' }, { host: 'shop.example', protocol: 'https' }), options)).toBe(false);
+    expect(isCrossOriginRefused(post({ origin: 'https://shop.example:443' }, { host: 'shop.example', protocol: 'https' }), options)).toBe(false);
+    expect(isCrossOriginRefused(post({ origin: 'http://[::1]:3000' }, { host: '[::1]:3000' }), options)).toBe(false);
+    expect(isCrossOriginRefused(post({ origin: 'https://shop.example:8443' }, { host: 'shop.example', protocol: 'https' }), options)).toBe(true);
+    expect(isCrossOriginRefused(post({ origin: 'https://shop.example.evil.test', host: 'shop.example' }), options)).toBe(true);
+  });
+
+  it('refuses null, junk and non-web schemes; trusts the configured origins', () => {
+    for (const origin of ['null', 'not a url', 'file:///etc/passwd', 'chrome-extension://abc']) {
+      expect(isCrossOriginRefused(post({ origin, host: 'shop.example' }), options)).toBe(true);
+    }
+    expect(isCrossOriginRefused(post({ origin: 'https://APP.example.com', host: 'shop.example' }), options)).toBe(false);
+    expect(isCrossOriginRefused(post({ referer: 'https://evil.example/form', host: 'shop.example' }), options)).toBe(true);
+  });
+
+  it('does nothing when checkOrigin is off', () => {
+    expect(isCrossOriginRefused(post({ origin: 'https://evil.example', host: 'shop.example' }), { checkOrigin: false, trustedOrigins: [] })).toBe(false);
+  });
+});
