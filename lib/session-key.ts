@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 /** 32 random bytes from the OS CSPRNG: 256 bits, well over the 128 that make guessing hopeless. */
 const KEY_BYTES = 32;
 const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
+/** A session id as the API shows it: the key's SHA-256 digest in lower-case hex. */
+export const SESSION_ID_PATTERN = /^[0-9a-f]{64}$/;
 
 /** A new session key: the secret that only the cookie carries. */
 export function generateSessionKey(): string {
@@ -22,9 +23,4 @@ export function digestSessionKey(key: string): string {
 /** Whether a cookie value can be a key we issued: junk is refused before any query. */
 export function isWellFormedSessionKey(value: unknown): value is string {
   return typeof value === 'string' && KEY_PATTERN.test(value);
-}
-
-/** Whether a value can be a session id (a key digest) as the API shows it. */
-export function isWellFormedSessionId(value: unknown): value is string {
-  return typeof value === 'string' && DIGEST_PATTERN.test(value);
 }

@@ -99,9 +99,8 @@ export class SessionStoreService {
   /** The unexpired session with this key, or null. Junk keys cost no query. */
   async load(key: string): Promise<UserSession | null> {
     if (!isWellFormedSessionKey(key)) return null;
-    const record = await this.query(() => this.storage.find(digestSessionKey(key)));
-    if (!record || record.expireDate.getTime() <= Date.now()) return null;
-    return this.fromRecord(record, key, record.ip, record.userAgent, null);
+    const record = await this.findUnexpired(key);
+    return record && this.fromRecord(record, key, record.ip, record.userAgent, null);
   }
 
   /** Whether an unexpired session with this key exists. */
@@ -332,13 +331,19 @@ export class SessionStoreService {
   // ---------------------------------------------------------------- internals
 
   private async loadForRequest(handle: RequestSessionHandle): Promise<UserSession> {
-    if (handle.cookieKey !== null) {
-      const record = await this.query(() => this.storage.find(digestSessionKey(handle.cookieKey!)));
-      if (record && record.expireDate.getTime() > Date.now()) {
-        return this.fromRecord(record, handle.cookieKey, handle.ip, handle.userAgent, handle.clientHints);
-      }
-    }
-    return this.newSession(handle.ip, handle.userAgent, handle.clientHints);
+    const record = handle.cookieKey === null ? null : await this.findUnexpired(handle.cookieKey);
+    return record
+      ? this.fromRecord(record, handle.cookieKey!, handle.ip, handle.userAgent, handle.clientHints)
+      : this.newSession(handle.ip, handle.userAgent, handle.clientHints);
+  }
+
+  /**
+   * The row of a key, by one primary-key SELECT on its digest; null when there is none or it
+   * has expired, whether or not the cleanup has deleted it yet.
+   */
+  private async findUnexpired(key: string): Promise<SessionRecord | null> {
+    const record = await this.query(() => this.storage.find(digestSessionKey(key)));
+    return record && record.expireDate.getTime() > Date.now() ? record : null;
   }
 
   private activityIsDue(session: UserSession): boolean {
