@@ -1,6 +1,7 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { SessionStorage } from './session-storage.interface.js';
 import type { GeoIpOptions } from './location.js';
+import type { UserSession } from './user-session.js';
 
 /** How the app identifies its users; decides the type of the `user_id` column. */
 export type UserIdType = 'string' | 'number' | 'uuid';
@@ -40,6 +41,14 @@ export interface UserSessionsStaticOptions {
    * @default 'account/sessions'
    */
   path?: string;
+
+  /**
+   * Route prefix of the admin API (list every session with filters, end any session, end all
+   * sessions of a user). Unset, there is no admin API; set, `isAdmin` must be given too.
+   * @default unset: no admin API
+   * @example adminPath: 'admin/sessions'
+   */
+  adminPath?: string;
 }
 
 /** Options that govern cookies, activity tracking and request checks. */
@@ -139,6 +148,66 @@ export interface UserSessionsRuntimeOptions {
    * @default true
    */
   requestClientHints?: boolean;
+
+  /**
+   * Run `clearExpired()` every this many milliseconds inside the app (timer unref'd, never
+   * two runs at once, stopped on shutdown). 0 leaves the cleanup to a cron job running
+   * `npx nestjs-user-sessions clear-expired`.
+   * @default 0 (off)
+   */
+  cleanupInterval?: number;
+
+  /**
+   * What is stored of the client's IP address: `'full'`; `'truncated'` to its network
+   * (IPv4 /24, IPv6 /48), which still gives a city but no longer names a household; or
+   * `'none'`, which hides the IP and the location from the sessions page.
+   * @default 'full'
+   */
+  ipAddresses?: 'full' | 'truncated' | 'none';
+
+  /**
+   * Store the client's user agent and platform hints. Off, the sessions page shows no
+   * device, browser or platform for new sessions.
+   * @default true
+   */
+  storeUserAgent?: boolean;
+
+  /**
+   * Accept the signed cookie of `express-session` (`connect.sid`) while moving over: a
+   * session imported with `npx nestjs-user-sessions import-express-sessions` is found by
+   * that cookie once, gets a new key and our own cookie, and the old cookie is cleared.
+   * @default unset: old cookies are ignored
+   */
+  legacyCookie?: LegacyCookieOptions;
+
+  /**
+   * Decides who may use the admin API (`adminPath`); called for signed-in users only, after
+   * the session is loaded. Return true to allow; everyone else gets 404, as if there were
+   * no such route.
+   * @example isAdmin: ({ session }) => session.get('role') === 'admin'
+   */
+  isAdmin?: (context: AdminCheckContext) => boolean | Promise<boolean>;
+}
+
+/** What `isAdmin` is given to decide. */
+export interface AdminCheckContext {
+  /** The signed-in user. */
+  userId: UserId;
+  /** The request's session (its data may carry the user's roles). */
+  session: UserSession;
+  /** The platform's request object (Express or Fastify). */
+  request: unknown;
+}
+
+/** The old express-session cookie accepted during a move-over (`legacyCookie`). */
+export interface LegacyCookieOptions {
+  /**
+   * Name of the old cookie.
+   * @default 'connect.sid'
+   */
+  name?: string;
+  /** The `secret` express-session signed it with; several when it was rotated (newest first). */
+  secret: string | string[];
 }
 
 /** Options of `UserSessionsModule.forRoot()`. */
@@ -174,7 +243,10 @@ export interface ResolvedUserSessionsOptions
   cookieDomain?: string;
   storage?: SessionStorage;
   geoip?: GeoIpOptions;
+  adminPath?: string;
+  legacyCookie?: LegacyCookieOptions;
+  isAdmin?: (context: AdminCheckContext) => boolean | Promise<boolean>;
 }
 
 /** Options whose default is "unset". */
-type OptionalOption = 'userEntity' | 'cookieDomain' | 'storage' | 'geoip';
+type OptionalOption = 'userEntity' | 'cookieDomain' | 'storage' | 'geoip' | 'adminPath' | 'legacyCookie' | 'isAdmin';

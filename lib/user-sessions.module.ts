@@ -27,7 +27,7 @@ import { UserSessionsController } from './user-sessions.controller.js';
 import { UserSessionsMiddleware } from './user-sessions.middleware.js';
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
 
-const STATIC_OPTIONS: (keyof UserSessionsStaticOptions)[] = ['tableName', 'userIdType', 'userEntity', 'path'];
+const STATIC_OPTIONS: (keyof UserSessionsStaticOptions)[] = ['tableName', 'userIdType', 'userEntity', 'path', 'adminPath'];
 
 /**
  * Database-backed user sessions: the `Session` entity, `SessionStoreService`, the
@@ -70,7 +70,7 @@ export class UserSessionsModule implements NestModule {
     const statics: UserSessionsStaticOptions = Object.fromEntries(
       STATIC_OPTIONS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]),
     );
-    this.applyStaticOptions(resolveUserSessionsOptions(statics));
+    this.applyStaticOptions(resolveUserSessionsOptions(statics, 'static'));
     return this.assemble(this.createAsyncProviders(options, statics), options.imports ?? []);
   }
 

@@ -19,7 +19,19 @@ describe('resolveUserSessionsOptions', () => {
       trustedOrigins: [],
       requestClientHints: true,
       cleanupBatchSize: 1000,
+      cleanupInterval: 0,
+      ipAddresses: 'full',
+      storeUserAgent: true,
     });
+  });
+
+  it('defaults the legacy cookie name and keeps the secrets', () => {
+    const options = resolveUserSessionsOptions({ legacyCookie: { secret: ['new', 'old'] } });
+    expect(options.legacyCookie).toEqual({ name: 'connect.sid', secret: ['new', 'old'] });
+  });
+
+  it('checks adminPath alone when only the static options are known (forRootAsync)', () => {
+    expect(resolveUserSessionsOptions({ adminPath: '/admin/sessions/' }, 'static').adminPath).toBe('admin/sessions');
   });
 
   it('normalises the path and trusted origins', () => {
@@ -30,6 +42,19 @@ describe('resolveUserSessionsOptions', () => {
 
   it.each([
     [{ tableName: 'drop table;' }, /tableName must be a plain SQL identifier/],
+    [{ cleanupInterval: 10 }, /cleanupInterval must be 0 \(off\) or at least 1000/],
+    [{ cleanupInterval: 2 ** 31 }, /cleanupInterval must be at most/],
+    [{ ipAddresses: 'masked' }, /ipAddresses must be 'full', 'truncated' or 'none'/],
+    [{ storeUserAgent: 'no' }, /storeUserAgent must be true or false/],
+    [{ adminPath: 'admin/:id', isAdmin: (): boolean => true }, /adminPath may only contain/],
+    [{ adminPath: 'admin/sessions' }, /isAdmin must say who is an administrator/],
+    [{ isAdmin: (): boolean => true }, /set adminPath too/],
+    [{ adminPath: 'admin/sessions', isAdmin: true }, /isAdmin must be a function/],
+    [{ legacyCookie: 'connect.sid' }, /legacyCookie must be an object/],
+    [{ legacyCookie: { secret: '' } }, /legacyCookie.secret must be the express-session secret/],
+    [{ legacyCookie: { secret: [] } }, /legacyCookie.secret must be the express-session secret/],
+    [{ legacyCookie: { secret: 's', name: 'a b' } }, /legacyCookie.name must be a cookie token/],
+    [{ legacyCookie: { secret: 's', signed: true } }, /unknown option "legacyCookie.signed"/],
     [{ userIdType: 'bigint' }, /userIdType must be 'string', 'number' or 'uuid'/],
     [{ userEntity: 'User' }, /userEntity must be a function/],
     [{ path: 'sessions/:id' }, /path may only contain/],

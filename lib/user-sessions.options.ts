@@ -6,6 +6,7 @@ import {
   IsIn,
   IsInt,
   IsOptional,
+  Allow,
   IsString,
   Matches,
   Max,
@@ -46,6 +47,18 @@ class GeoIpOptionsSchema {
   @IsOptional()
   @Matches(/^[a-z]{2}(-[A-Z]{2,4})?$/, { message: 'geoip.locale must be a locale the database carries, such as "en", "de" or "pt-BR"; got "$value"' })
   locale?: string;
+}
+
+class LegacyCookieOptionsSchema {
+  @IsString()
+  @Matches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, {
+    message: 'legacyCookie.name must be a cookie token such as "connect.sid", got "$value"',
+  })
+  name: string;
+
+  // Checked in resolveUserSessionsOptions: a string or a non-empty array of them.
+  @Allow()
+  secret: string | string[];
 }
 
 /** The validation rules of every option; each message says how to fix the value. */
@@ -129,13 +142,38 @@ class UserSessionsOptionsSchema {
   @Min(1, { message: 'cleanupBatchSize must be at least 1, got $value' })
   @Max(100_000, { message: 'cleanupBatchSize must be at most 100000 rows per statement, got $value' })
   cleanupBatchSize: number;
+
+  @IsInt({ message: 'cleanupInterval is in milliseconds and must be a whole number, got $value' })
+  @ValidateIf((_, value) => value !== 0)
+  @Min(1000, { message: 'cleanupInterval must be 0 (off) or at least 1000 milliseconds, got $value' })
+  @Max(MAX_TIMER_MS, { message: `cleanupInterval must be at most ${MAX_TIMER_MS} milliseconds (about 24 days), got $value` })
+  cleanupInterval: number;
+
+  @IsIn(['full', 'truncated', 'none'], { message: "ipAddresses must be 'full', 'truncated' or 'none', got \"$value\"" })
+  ipAddresses: string;
+
+  @IsBoolean({ message: 'storeUserAgent must be true or false' })
+  storeUserAgent: boolean;
+
+  @IsOptional()
+  @IsString({ message: "adminPath must be a string such as 'admin/sessions'" })
+  @Matches(/^\/?[A-Za-z0-9._~\-/]+$/, {
+    message: 'adminPath may only contain letters, digits and . _ ~ - / (no route parameters), got "$value"',
+  })
+  adminPath?: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LegacyCookieOptionsSchema)
+  legacyCookie?: LegacyCookieOptionsSchema;
 }
 
-const OPTIONAL_OPTIONS = ['userEntity', 'cookieDomain', 'storage', 'geoip'];
+const OPTIONAL_OPTIONS = ['userEntity', 'cookieDomain', 'storage', 'geoip', 'adminPath', 'legacyCookie', 'isAdmin'];
+const LEGACY_COOKIE_OPTIONS = ['name', 'secret'];
 const GEOIP_OPTIONS = ['path', 'cityDatabase', 'countryDatabase', 'locale'];
 const STORAGE_METHODS = ['find', 'insert', 'update', 'delete', 'listActive', 'deleteOthers', 'deleteExpired'];
 
-const DEFAULTS: Omit<ResolvedUserSessionsOptions, 'userEntity' | 'cookieDomain' | 'storage' | 'geoip'> = {
+const DEFAULTS: Omit<ResolvedUserSessionsOptions, (typeof OPTIONAL_OPTIONS)[number] & keyof ResolvedUserSessionsOptions> = {
   tableName: DEFAULT_TABLE_NAME,
   userIdType: 'string',
   path: DEFAULT_PATH,
@@ -150,6 +188,9 @@ const DEFAULTS: Omit<ResolvedUserSessionsOptions, 'userEntity' | 'cookieDomain' 
   trustedOrigins: [],
   requestClientHints: true,
   cleanupBatchSize: DEFAULT_CLEANUP_BATCH_SIZE,
+  cleanupInterval: 0,
+  ipAddresses: 'full',
+  storeUserAgent: true,
 };
 
 /**
@@ -158,6 +199,7 @@ const DEFAULTS: Omit<ResolvedUserSessionsOptions, 'userEntity' | 'cookieDomain' 
  */
 export function resolveUserSessionsOptions(
   options: UserSessionsModuleOptions = {},
+  scope: 'all' | 'static' = 'all',
 ): ResolvedUserSessionsOptions {
   if (options === null || typeof options !== 'object') {
     throw new InvalidUserSessionsOptionsError(['options must be an object']);
@@ -182,6 +224,29 @@ export function resolveUserSessionsOptions(
       }
     }
   }
+  if (resolved.legacyCookie !== undefined) {
+    if (resolved.legacyCookie === null || typeof resolved.legacyCookie !== 'object') {
+      problems.push("legacyCookie must be an object such as { name: 'connect.sid', secret: process.env.SESSION_SECRET }");
+    } else {
+      for (const key of Object.keys(resolved.legacyCookie)) {
+        if (!LEGACY_COOKIE_OPTIONS.includes(key)) problems.push(`unknown option "legacyCookie.${key}"; the legacyCookie options are: ${LEGACY_COOKIE_OPTIONS.join(', ')}`);
+      }
+      resolved.legacyCookie = { name: 'connect.sid', ...resolved.legacyCookie };
+      const secrets = ([] as unknown[]).concat(resolved.legacyCookie.secret);
+      if (secrets.length === 0 || !secrets.every((secret) => typeof secret === 'string' && secret.length > 0)) {
+        problems.push('legacyCookie.secret must be the express-session secret (a non-empty string), or an array of them, newest first');
+      }
+    }
+  }
+  if (resolved.isAdmin !== undefined && typeof resolved.isAdmin !== 'function') {
+    problems.push('isAdmin must be a function, e.g. isAdmin: ({ session }) => session.get(\'role\') === \'admin\'');
+  }
+  if (scope === 'all' && resolved.adminPath !== undefined && resolved.isAdmin === undefined) {
+    problems.push('adminPath turns the admin API on, so isAdmin must say who is an administrator');
+  }
+  if (resolved.isAdmin !== undefined && resolved.adminPath === undefined) {
+    problems.push('isAdmin is only used by the admin API: set adminPath too (e.g. \'admin/sessions\') or drop isAdmin');
+  }
   const storage = resolved.storage as unknown as Record<string, unknown> | undefined;
   const missing = STORAGE_METHODS.filter((method) => typeof storage?.[method] !== 'function');
   if (storage !== undefined && missing.length > 0) {
@@ -190,7 +255,7 @@ export function resolveUserSessionsOptions(
   if (resolved.userEntity !== undefined && typeof resolved.userEntity !== 'function') {
     problems.push('userEntity must be a function returning the entity class, e.g. userEntity: () => User');
   }
-  const { storage: _storage, userEntity: _userEntity, ...plain } = resolved;
+  const { storage: _storage, userEntity: _userEntity, isAdmin: _isAdmin, ...plain } = resolved;
   const schema = plainToInstance(UserSessionsOptionsSchema, plain);
   for (const error of validateSync(schema)) {
     problems.push(...Object.values(error.constraints ?? {}));
@@ -205,6 +270,7 @@ export function resolveUserSessionsOptions(
   return {
     ...resolved,
     path: resolved.path.replace(/^\/+|\/+$/g, ''),
+    adminPath: resolved.adminPath?.replace(/^\/+|\/+$/g, ''),
     trustedOrigins: resolved.trustedOrigins.map((origin) => origin.toLowerCase()),
   };
 }
