@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeIp, normalizeUserAgent } from './client-info.js';
+import { normalizeIp, normalizeUserAgent, truncateIp } from './client-info.js';
 
 describe('normalizeIp', () => {
   it.each([
@@ -34,5 +34,27 @@ describe('normalizeUserAgent', () => {
     expect(normalizeUserAgent('\u0001\u0002')).toBeNull();
     expect(normalizeUserAgent(undefined)).toBeNull();
     expect(normalizeUserAgent(['a'])).toBeNull();
+  });
+});
+
+describe('truncateIp', () => {
+  it.each([
+    ['203.0.113.77', '203.0.113.0'],
+    ['10.1.2.3', '10.1.2.0'],
+    ['2001:db8:85a3:8d3:1319:8a2e:370:7348', '2001:db8:85a3::'],
+    ['2001:0db8:0000:0001::1', '2001:db8:0::'],
+    ['2001:db8::8a2e:370:7334', '2001:db8:0::'],
+    ['2a00:1450:4009:81e::200e', '2a00:1450:4009::'],
+    ['::1', '0:0:0::'],
+    ['64:ff9b::192.0.2.33', '64:ff9b:0::'],
+    ['::ffff:0:192.0.2.33', '0:0:0::'],
+  ])('%s → %s', (input, expected) => {
+    expect(truncateIp(input)).toBe(expected);
+  });
+
+  it('keeps the result a valid address of the same family', () => {
+    for (const ip of ['2001:db8:1:2:3:4:5:6', '198.51.100.200', 'fe80::1']) {
+      expect(normalizeIp(truncateIp(ip))).not.toBeNull();
+    }
   });
 });

@@ -22,6 +22,31 @@ export function normalizeIp(value: unknown): string | null {
   return null;
 }
 
+/**
+ * The network part of a normalized address: IPv4 to its /24 (`203.0.113.0`), IPv6 to its /48
+ * (`2001:db8:85a3::`). Enough for a city-level location, no longer a household or device.
+ */
+export function truncateIp(ip: string): string {
+  if (isIP(ip) === 4) return ip.replace(/\.\d+$/, '.0');
+  const groups = expandIpv6(ip).slice(0, 3).map((group) => group.replace(/^0+(?=.)/, ''));
+  return `${groups.join(':')}::`;
+}
+
+/** The eight 16-bit groups of an IPv6 address (an embedded IPv4 tail becomes two groups). */
+function expandIpv6(ip: string): string[] {
+  const embedded = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  let text = ip;
+  if (embedded) {
+    const [a, b, c, d] = embedded.slice(1).map(Number);
+    text = `${ip.slice(0, embedded.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::');
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : Array(8 - headGroups.length - tailGroups.length).fill('0');
+  return [...headGroups, ...zeros, ...tailGroups];
+}
+
 const HINT_PATTERN = /^"?([A-Za-z0-9 ._-]{1,32})"?$/;
 
 /** The platform Client Hints of a request, or null when it sent none (or junk). */

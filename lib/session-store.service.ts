@@ -19,7 +19,7 @@ import {
   generateSessionKey,
   isWellFormedSessionKey,
 } from './session-key.js';
-import { normalizeIp, normalizeUserAgent, readClientHints } from './client-info.js';
+import { normalizeIp, normalizeUserAgent, readClientHints, truncateIp } from './client-info.js';
 import { appendHeader, readCookies, serializeCookie } from './cookies.js';
 import { isStatementError } from './database-errors.js';
 import { SessionStoreUnavailableException } from './exceptions/session-store-unavailable.exception.js';
@@ -87,7 +87,7 @@ export class SessionStoreService {
 
   /** Creates and stores a new session (for code outside HTTP, and for tests). */
   async create(input: CreateSessionInput = {}): Promise<UserSession> {
-    const session = this.newSession(normalizeIp(input.ip), normalizeUserAgent(input.userAgent), null);
+    const session = this.newSession(this.recordedIp(input.ip), this.recordedUserAgent(input.userAgent), null);
     if (input.data) session.replaceData(structuredClone(input.data));
     if (input.userId !== undefined && input.userId !== null) {
       session.userId = this.normalizeUserId(input.userId);
@@ -255,9 +255,9 @@ export class SessionStoreService {
         readCookies(platformRequest.headers?.cookie, this.options.cookieName).find(isWellFormedSessionKey) ?? null;
       handle = new RequestSessionHandle(
         cookieKey,
-        normalizeIp(platformRequest.ip),
-        normalizeUserAgent(platformRequest.headers?.['user-agent']),
-        readClientHints(platformRequest.headers),
+        this.recordedIp(platformRequest.ip),
+        this.recordedUserAgent(platformRequest.headers?.['user-agent']),
+        this.options.storeUserAgent ? readClientHints(platformRequest.headers) : null,
         platformRequest.protocol === 'https',
         (pending) => this.loadForRequest(pending),
       );
@@ -344,6 +344,18 @@ export class SessionStoreService {
   private async findUnexpired(key: string): Promise<SessionRecord | null> {
     const record = await this.query(() => this.storage.find(digestSessionKey(key)));
     return record && record.expireDate.getTime() > Date.now() ? record : null;
+  }
+
+  /** The client's IP as the `ipAddresses` privacy option lets us keep it. */
+  private recordedIp(value: unknown): string | null {
+    if (this.options.ipAddresses === 'none') return null;
+    const ip = normalizeIp(value);
+    return ip !== null && this.options.ipAddresses === 'truncated' ? truncateIp(ip) : ip;
+  }
+
+  /** The user agent, unless the `storeUserAgent` privacy option is off. */
+  private recordedUserAgent(value: unknown): string | null {
+    return this.options.storeUserAgent ? normalizeUserAgent(value) : null;
   }
 
   private activityIsDue(session: UserSession): boolean {

@@ -11,6 +11,7 @@ import { Session } from './session.entity.js';
 import { SessionStoreService } from './session-store.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
 import { UserSessionsMiddleware } from './user-sessions.middleware.js';
+import { UserSessionsCleanupService } from './user-sessions-cleanup.service.js';
 
 /** The providers every configuration of the module shares, given the options provider. */
 export function createUserSessionsProviders(): Provider[] {
@@ -32,5 +33,6 @@ export function createUserSessionsProviders(): Provider[] {
     SessionDetailsService,
     UserSessionsGuard,
     UserSessionsMiddleware,
+    UserSessionsCleanupService,
   ];
 }
