@@ -155,7 +155,7 @@ describeEachDatabase('nestjs-user-sessions command line', (kind) => {
     expect(noEntity).toEqual({
       code: 1,
       stdout: '',
-      stderr: `nestjs-user-sessions: The data source in ${withoutSession} does not include the Session entity: add Session (import { Session } from 'nestjs-user-sessions') to its entities.\n`,
+      stderr: `nestjs-user-sessions: The data source in ${withoutSession} does not include the Session entity: add Session (import { Session } from 'nestjs-user-sessions', the installation this command runs from) to its entities.\n`,
     });
     const noDataSource = await cli(['clear-expired', '--data-source', withoutDataSource]);
     expect(noDataSource.code).toBe(1);

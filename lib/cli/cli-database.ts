@@ -136,7 +136,7 @@ async function checkSessionTable(dataSource: DataSource, description: string, da
   if (!dataSource.hasMetadata(Session)) {
     throw new CliError(
       `The data source in ${dataSourceFile} does not include the Session entity: ` +
-        "add Session (import { Session } from 'nestjs-user-sessions') to its entities.",
+        "add Session (import { Session } from 'nestjs-user-sessions', the installation this command runs from) to its entities.",
     );
   }
   const { tablePath, tableName } = dataSource.getMetadata(Session);
