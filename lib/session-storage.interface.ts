@@ -40,8 +40,12 @@ export interface SessionStorage {
   listActive(userId: UserId, now: Date): Promise<SessionRecord[]>;
   /** Deletes the user's unexpired rows except `exceptId`; returns how many. */
   deleteOthers(userId: UserId, exceptId: string | null, now: Date): Promise<number>;
-  /** Deletes rows that expired at or before `now`; returns how many. */
-  deleteExpired(now: Date): Promise<number>;
+  /**
+   * Deletes rows that expired at or before `now`; returns how many. A storage that deletes in
+   * batches calls `onProgress` after each one with the number deleted so far; others may
+   * ignore it.
+   */
+  deleteExpired(now: Date, onProgress?: (deleted: number) => void): Promise<number>;
 }
 
 /** Injection token of the `SessionStorage` in use. */

@@ -38,6 +38,12 @@ export interface ActiveSession {
   createdAt: Date;
 }
 
+/** Options of `clearExpired()`. */
+export interface ClearExpiredOptions {
+  /** Called after each batch with the number of rows deleted so far (to show progress). */
+  onProgress?: (deleted: number) => void;
+}
+
 /** Fields to start a session with, for `create()`. */
 export interface CreateSessionInput {
   userId?: UserId | null;
@@ -236,9 +242,12 @@ export class SessionStoreService {
     return this.query(() => this.storage.deleteOthers(user, exceptId, new Date()));
   }
 
-  /** Deletes every expired session; returns how many. */
-  async clearExpired(): Promise<number> {
-    return this.query(() => this.storage.deleteExpired(new Date()));
+  /**
+   * Deletes every expired session, `cleanupBatchSize` rows per statement; returns how many.
+   * `onProgress` is called after each batch with the number deleted so far.
+   */
+  async clearExpired(options: ClearExpiredOptions = {}): Promise<number> {
+    return this.query(() => this.storage.deleteExpired(new Date(), options.onProgress));
   }
 
   // ---------------------------------------------------------------- the request path

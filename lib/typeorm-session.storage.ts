@@ -136,12 +136,14 @@ export class TypeOrmSessionStorage implements SessionStorage {
   /**
    * Deletes expired rows in batches of `cleanupBatchSize`, each its own short statement, so
    * that millions of expired rows never hold a long lock or build one huge transaction.
+   * `onProgress` hears the running total after each batch.
    */
-  async deleteExpired(now: Date): Promise<number> {
+  async deleteExpired(now: Date, onProgress?: (deleted: number) => void): Promise<number> {
     let total = 0;
     for (;;) {
       const deleted = await this.deleteExpiredBatch(now);
       total += deleted;
+      onProgress?.(total);
       if (deleted < this.cleanupBatchSize) return total;
     }
   }

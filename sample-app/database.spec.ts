@@ -33,6 +33,13 @@ describe('databaseOptionsFromEnv', () => {
     });
   });
 
+  it('a path without a scheme is a SQLite file too', () => {
+    expect(databaseOptionsFromEnv({ DATABASE_URL: './data/app.sqlite' })).toMatchObject({
+      type: 'better-sqlite3',
+      database: './data/app.sqlite',
+    });
+  });
+
   it.each([undefined, '', '  '])('DATABASE_URL=%j uses the default SQLite file', (url) => {
     expect(DEFAULT_SQLITE_FILE).toBe('.data/sample-app.sqlite');
     expect(databaseOptionsFromEnv({ DATABASE_URL: url })).toMatchObject({

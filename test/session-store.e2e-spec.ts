@@ -186,8 +186,10 @@ describeEachDatabase('SessionStoreService', (kind) => {
     }
     const alive = await store.create({ userId: 'alice' });
     t.queries.reset();
-    expect(await store.clearExpired()).toBe(25);
+    const progress: number[] = [];
+    expect(await store.clearExpired({ onProgress: (deleted) => progress.push(deleted) })).toBe(25);
     expect(t.queries.sessionStatements().filter((statement) => /^DELETE/i.test(statement))).toHaveLength(3);
+    expect(progress).toEqual([10, 20, 25]);
     expect(await sessions.count()).toBe(1);
     expect(await store.exists(alive.key!)).toBe(true);
     expect(await store.clearExpired()).toBe(0);
