@@ -16,6 +16,30 @@ export interface SessionRecord {
   createdAt: Date;
 }
 
+/** Which rows `SessionStorage.list()` returns (the admin API's filters). */
+export interface SessionListFilter {
+  /** `'active'`: unexpired; `'expired'`: expired, not yet cleaned up; `'all'`: both. */
+  status: 'active' | 'expired' | 'all';
+  /** Only this user's rows. */
+  userId?: UserId;
+  /** Only rows whose IP starts with this text, taken literally (no LIKE wildcards); lower case. */
+  ipPrefix?: string;
+}
+
+/** Where a page of `list()` ends: the sort key of its last row. */
+export interface SessionListPosition {
+  lastActivity: Date;
+  id: string;
+}
+
+/** A filter and a page of `list()`. */
+export interface SessionListQuery extends SessionListFilter {
+  /** Rows after this position in the order of `list()`; unset starts at the first. */
+  after?: SessionListPosition;
+  /** At most this many rows. */
+  limit: number;
+}
+
 /** Columns an update may write; `id` renames the row (a new key for the same session). */
 export type SessionRecordChanges = Partial<Omit<SessionRecord, 'createdAt'>>;
 
@@ -40,12 +64,28 @@ export interface SessionStorage {
   listActive(userId: UserId, now: Date): Promise<SessionRecord[]>;
   /** Deletes the user's unexpired rows except `exceptId`; returns how many. */
   deleteOthers(userId: UserId, exceptId: string | null, now: Date): Promise<number>;
+  /** Deletes every row of the user, expired or not; returns how many. */
+  deleteAllForUser(userId: UserId): Promise<number>;
+  /**
+   * Rows of any user that match `query`, in a stable order: most recent activity first, then
+   * by id, descending. `now` decides what has expired. Pages by position (keyset), so a page
+   * deep into the table costs what the first does.
+   */
+  list(query: SessionListQuery, now: Date): Promise<SessionRecord[]>;
   /**
    * Deletes rows that expired at or before `now`; returns how many. A storage that deletes in
-   * batches calls `onProgress` after each one with the number deleted so far; others may
-   * ignore it.
+   * batches calls `options.onProgress` after each one with the number deleted so far, and
+   * stops before the next batch once `options.signal` is aborted; others may ignore both.
    */
-  deleteExpired(now: Date, onProgress?: (deleted: number) => void): Promise<number>;
+  deleteExpired(now: Date, options?: DeleteExpiredOptions): Promise<number>;
+}
+
+/** How `deleteExpired()` reports and stops. */
+export interface DeleteExpiredOptions {
+  /** Called after each batch with the number of rows deleted so far. */
+  onProgress?: (deleted: number) => void;
+  /** Stops the cleanup between two batches (at shutdown, say). */
+  signal?: AbortSignal;
 }
 
 /** Injection token of the `SessionStorage` in use. */

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  DEFAULT_LIST_LIMIT,
   MAX_DATA_BYTES,
+  MAX_LIST_LIMIT,
   REQUEST_SESSION,
   USER_SESSIONS_MODULE_OPTIONS,
 } from './user-sessions.constants.js';
@@ -10,6 +12,7 @@ import type {
 } from './user-sessions-module-options.interface.js';
 import {
   SessionStorage,
+  type SessionListFilter,
   type SessionRecord,
 } from './session-storage.interface.js';
 import { UserSession, type SessionData } from './user-session.js';
@@ -22,6 +25,8 @@ import {
 import { normalizeIp, normalizeUserAgent, readClientHints, truncateIp } from './client-info.js';
 import { appendHeader, readCookies, serializeCookie } from './cookies.js';
 import { isStatementError } from './database-errors.js';
+import { parseUserId } from './user-id.js';
+import { decodeSessionListCursor, encodeSessionListCursor } from './session-list-cursor.js';
 import { SessionStoreUnavailableException } from './exceptions/session-store-unavailable.exception.js';
 
 /** A session as listed for its user: everything but the key and the data. */
@@ -42,6 +47,38 @@ export interface ActiveSession {
 export interface ClearExpiredOptions {
   /** Called after each batch with the number of rows deleted so far (to show progress). */
   onProgress?: (deleted: number) => void;
+  /** Stops the cleanup between two batches; the rows deleted so far stay deleted. */
+  signal?: AbortSignal;
+}
+
+
+/** Filters and page of `list()`. */
+export interface SessionListOptions {
+  /**
+   * `'active'`: unexpired sessions; `'expired'`: expired ones the cleanup has not deleted yet;
+   * `'all'`: both.
+   * @default 'active'
+   */
+  status?: SessionListFilter['status'];
+  /** Only this user's sessions. */
+  userId?: UserId;
+  /** Only sessions whose IP starts with this text, e.g. `'203.0.113.'` or `'2001:db8:'`. */
+  ipPrefix?: string;
+  /**
+   * Sessions per page, 1 to 200.
+   * @default 50
+   */
+  limit?: number;
+  /** The `nextCursor` of the previous page; unset for the first page. */
+  cursor?: string | null;
+}
+
+/** A page of `list()`. */
+export interface SessionListPage {
+  /** Most recent activity first; sessions with the same activity in a fixed order. */
+  sessions: ActiveSession[];
+  /** Pass it as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
 }
 
 /** Fields to start a session with, for `create()`. */
@@ -72,8 +109,6 @@ function clientOf(session: UserSession) {
     clientPlatformVersion: session.clientPlatformVersion,
   };
 }
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The database session store (the seed's `SessionStore`). Apps inject it to sign users in
@@ -243,11 +278,61 @@ export class SessionStoreService {
   }
 
   /**
+   * Ends every session of the user, expired or not, this one included: after a password
+   * reset or when an account is locked, say. Returns how many there were.
+   */
+  async deleteAllForUser(userId: UserId): Promise<number> {
+    const user = this.normalizeUserId(userId);
+    return this.query(() => this.storage.deleteAllForUser(user));
+  }
+
+  /**
+   * Sessions of every user, for administration: filtered, most recent activity first, a page
+   * at a time (one query per page, by position, so sessions that come and go between pages
+   * neither repeat nor shift the rest). Never the keys.
+   *
+   * @example
+   * let page = await store.list({ userId: 42, status: 'all' });
+   * while (page.nextCursor) page = await store.list({ userId: 42, status: 'all', cursor: page.nextCursor });
+   */
+  async list(options: SessionListOptions = {}): Promise<SessionListPage> {
+    const { status = 'active', ipPrefix, limit = DEFAULT_LIST_LIMIT, cursor } = options;
+    if (!['active', 'expired', 'all'].includes(status)) {
+      throw new RangeError(`status must be 'active', 'expired' or 'all', got ${JSON.stringify(status)}`);
+    }
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+      throw new RangeError(`limit must be a whole number from 1 to ${MAX_LIST_LIMIT}, got ${limit}`);
+    }
+    if (ipPrefix !== undefined && (typeof ipPrefix !== 'string' || ipPrefix.length === 0)) {
+      throw new RangeError('ipPrefix must be the non-empty start of an IP address');
+    }
+    const after = cursor === undefined || cursor === null ? undefined : decodeSessionListCursor(cursor);
+    if (after === null) {
+      throw new RangeError('cursor must be the nextCursor of a page of list()');
+    }
+    const userId = options.userId === undefined ? undefined : this.normalizeUserId(options.userId);
+    const records = await this.query(() =>
+      this.storage.list(
+        // IPs are stored in lower case; one more row tells whether there is a next page.
+        { status, userId, ipPrefix: ipPrefix?.toLowerCase(), after, limit: limit + 1 },
+        new Date(),
+      ),
+    );
+    const sessions = records.slice(0, limit).map(({ data: _data, ...summary }) => summary);
+    const last = sessions.at(-1);
+    return {
+      sessions,
+      nextCursor: records.length > limit && last ? encodeSessionListCursor(last) : null,
+    };
+  }
+
+  /**
    * Deletes every expired session, `cleanupBatchSize` rows per statement; returns how many.
-   * `onProgress` is called after each batch with the number deleted so far.
+   * `onProgress` is called after each batch with the number deleted so far; an aborted
+   * `signal` stops it before the next batch.
    */
   async clearExpired(options: ClearExpiredOptions = {}): Promise<number> {
-    return this.query(() => this.storage.deleteExpired(new Date(), options.onProgress));
+    return this.query(() => this.storage.deleteExpired(new Date(), options));
   }
 
   // ---------------------------------------------------------------- the request path
@@ -493,20 +578,8 @@ export class SessionStoreService {
   }
 
   private normalizeUserId(userId: UserId): UserId {
-    switch (this.options.userIdType) {
-      case 'number': {
-        const value = typeof userId === 'string' && /^-?\d{1,16}$/.test(userId) ? Number(userId) : userId;
-        if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-        break;
-      }
-      case 'uuid':
-        if (typeof userId === 'string' && UUID_PATTERN.test(userId)) return userId.toLowerCase();
-        break;
-      default: {
-        const value = typeof userId === 'number' && Number.isFinite(userId) ? String(userId) : userId;
-        if (typeof value === 'string' && value.length > 0 && value.length <= 255) return value;
-      }
-    }
+    const user = parseUserId(userId, this.options.userIdType);
+    if (user !== null) return user;
     throw new TypeError(
       `User id ${JSON.stringify(userId)} does not fit userIdType '${this.options.userIdType}'; set the userIdType option to the type of your user ids.`,
     );

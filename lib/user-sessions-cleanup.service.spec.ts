@@ -65,6 +65,8 @@ describe('UserSessionsCleanupService', () => {
     const shutdown = service.onApplicationShutdown().then(() => (stopped = true));
     await Promise.resolve();
     expect(stopped).toBe(false);
+    // The run in progress is told to stop after its current batch.
+    expect(store.clearExpired.mock.calls[0][0].signal.aborted).toBe(true);
     run.resolve(3);
     await shutdown;
     vi.advanceTimersByTime(60_000);

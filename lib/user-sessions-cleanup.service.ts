@@ -12,13 +12,15 @@ import { SessionStoreService } from './session-store.service.js';
 /**
  * Deletes expired sessions every `cleanupInterval` milliseconds when that option is on. The
  * timer is unref'd, so it never keeps a process alive; a run still going when the next is
- * due is not doubled; shutdown stops the timer and waits for the run in progress.
+ * due is not doubled; shutdown stops the timer and the run in progress after its current
+ * batch, and waits for that batch.
  */
 @Injectable()
 export class UserSessionsCleanupService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('UserSessions');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number | null> | null = null;
+  private readonly shutdown = new AbortController();
 
   constructor(
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
@@ -34,6 +36,7 @@ export class UserSessionsCleanupService implements OnApplicationBootstrap, OnApp
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.shutdown.abort();
     await this.running;
   }
 
@@ -43,8 +46,9 @@ export class UserSessionsCleanupService implements OnApplicationBootstrap, OnApp
    * tick cannot become an unhandled rejection.
    */
   runOnce(): Promise<number | null> {
+    if (this.shutdown.signal.aborted) return Promise.resolve(0);
     this.running ??= this.store
-      .clearExpired()
+      .clearExpired({ signal: this.shutdown.signal })
       .then(
         (deleted) => {
           if (deleted > 0) this.logger.log(`Deleted ${deleted} expired sessions.`);

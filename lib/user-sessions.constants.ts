@@ -13,6 +13,11 @@ export const DEFAULT_ACTIVITY_INTERVAL = 60 * 1000;
 /** Expired rows deleted per statement by `clearExpired()`. */
 export const DEFAULT_CLEANUP_BATCH_SIZE = 1000;
 
+/** Sessions per page of `SessionStoreService.list()` (and the admin API) when no limit is given. */
+export const DEFAULT_LIST_LIMIT = 50;
+/** The largest page `SessionStoreService.list()` returns: a page is one query and one response. */
+export const MAX_LIST_LIMIT = 200;
+
 /** The seed project keeps 200 characters of a user agent; longer ones are truncated. */
 export const MAX_USER_AGENT_LENGTH = 200;
 /** Session data must fit a MySQL/MariaDB TEXT column. */

@@ -24,6 +24,7 @@ import { SessionStoreService } from './session-store.service.js';
 import { SessionDetailsService } from './session-details.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
 import { UserSessionsController } from './user-sessions.controller.js';
+import { UserSessionsAdminController } from './user-sessions-admin.controller.js';
 import { UserSessionsMiddleware } from './user-sessions.middleware.js';
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
 
@@ -31,8 +32,8 @@ const STATIC_OPTIONS: (keyof UserSessionsStaticOptions)[] = ['tableName', 'userI
 
 /**
  * Database-backed user sessions: the `Session` entity, `SessionStoreService`, the
- * middleware that loads and commits each request's session, the same-origin check, and the
- * "your sessions" API. Register it once, in the application module, beside `TypeOrmModule`;
+ * middleware that loads and commits each request's session, the same-origin check, the
+ * "your sessions" API and, with `adminPath`, the admin API. Register it once, in the application module, beside `TypeOrmModule`;
  * it is global, so every module can inject `SessionStoreService`.
  */
 @Module({})
@@ -52,7 +53,7 @@ export class UserSessionsModule implements NestModule {
   static forRoot(options: UserSessionsModuleOptions = {}): DynamicModule {
     const resolved = resolveUserSessionsOptions(options);
     this.applyStaticOptions(resolved);
-    return this.assemble([{ provide: USER_SESSIONS_MODULE_OPTIONS, useValue: resolved }]);
+    return this.assemble(resolved, [{ provide: USER_SESSIONS_MODULE_OPTIONS, useValue: resolved }]);
   }
 
   /**
@@ -70,21 +71,30 @@ export class UserSessionsModule implements NestModule {
     const statics: UserSessionsStaticOptions = Object.fromEntries(
       STATIC_OPTIONS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]),
     );
-    this.applyStaticOptions(resolveUserSessionsOptions(statics, 'static'));
-    return this.assemble(this.createAsyncProviders(options, statics), options.imports ?? []);
+    const resolved = resolveUserSessionsOptions(statics, 'static');
+    this.applyStaticOptions(resolved);
+    return this.assemble(resolved, this.createAsyncProviders(options, statics), options.imports ?? []);
   }
 
   private static applyStaticOptions(options: ResolvedUserSessionsOptions): void {
     configureSessionEntity(options);
     Controller(options.path)(UserSessionsController);
+    if (options.adminPath !== undefined) Controller(options.adminPath)(UserSessionsAdminController);
   }
 
-  private static assemble(optionsProviders: Provider[], imports: DynamicModule['imports'] = []): DynamicModule {
+  private static assemble(
+    statics: UserSessionsStaticOptions,
+    optionsProviders: Provider[],
+    imports: DynamicModule['imports'] = [],
+  ): DynamicModule {
     return {
       module: UserSessionsModule,
       global: true,
       imports: [...imports, TypeOrmModule.forFeature([Session])],
-      controllers: [UserSessionsController],
+      // Without adminPath the admin API has no route at all, not merely a guard that refuses.
+      controllers: statics.adminPath === undefined
+        ? [UserSessionsController]
+        : [UserSessionsController, UserSessionsAdminController],
       providers: [...optionsProviders, ...createUserSessionsProviders()],
       exports: [USER_SESSIONS_MODULE_OPTIONS, SessionStoreService, SessionDetailsService, UserSessionsGuard],
     };

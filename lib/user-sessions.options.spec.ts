@@ -72,6 +72,10 @@ describe('resolveUserSessionsOptions', () => {
     [{ trustedOrigins: 'https://a.example' }, /trustedOrigins must be an array/],
     [{ trustedOrigins: ['https://a.example/'] }, /each of trustedOrigins must be an origin/],
     [{ storage: {} }, /storage must implement SessionStorage; it lacks find/],
+    [
+      { storage: Object.fromEntries(['find', 'insert', 'update', 'delete', 'listActive', 'deleteOthers', 'deleteExpired'].map((name) => [name, () => undefined])) },
+      /storage must implement SessionStorage; it lacks deleteAllForUser, list$/,
+    ],
     [{ cookie: { maxAge: 1 } }, /unknown option "cookie"/],
     [{ geoip: '/usr/share/GeoIP' }, /geoip must be an object/],
     [{ geoip: { path: 5 } }, /geoip.path must be the path of a directory/],

@@ -171,7 +171,7 @@ class UserSessionsOptionsSchema {
 const OPTIONAL_OPTIONS = ['userEntity', 'cookieDomain', 'storage', 'geoip', 'adminPath', 'legacyCookie', 'isAdmin'];
 const LEGACY_COOKIE_OPTIONS = ['name', 'secret'];
 const GEOIP_OPTIONS = ['path', 'cityDatabase', 'countryDatabase', 'locale'];
-const STORAGE_METHODS = ['find', 'insert', 'update', 'delete', 'listActive', 'deleteOthers', 'deleteExpired'];
+const STORAGE_METHODS = ['find', 'insert', 'update', 'delete', 'listActive', 'deleteOthers', 'deleteAllForUser', 'list', 'deleteExpired'];
 
 const DEFAULTS: Omit<ResolvedUserSessionsOptions, (typeof OPTIONAL_OPTIONS)[number] & keyof ResolvedUserSessionsOptions> = {
   tableName: DEFAULT_TABLE_NAME,

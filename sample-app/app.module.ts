@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { PagesModule } from './pages/pages.module.js';
 import { UsersModule } from './users/users.module.js';
 import { User } from './users/user.entity.js';
+import { UsersService } from './users/users.service.js';
 
 /**
  * The sample app over the database that `database` describes (`main.ts` passes
@@ -20,11 +21,19 @@ export class AppModule {
         TypeOrmModule.forRoot(database),
         // With userEntity, user_sessions.user_id is a foreign key to users.id with
         // ON DELETE CASCADE: deleting a user ends their sessions.
-        UserSessionsModule.forRoot({
+        UserSessionsModule.forRootAsync({
           userIdType: 'number',
           userEntity: () => User,
-          // A GeoLite2 City/Country database (or a directory of them) names each session's place.
-          geoip: options.geoipPath ? { path: options.geoipPath } : undefined,
+          // The admin API (every user's sessions) for users whose role is 'admin'.
+          adminPath: 'admin/sessions',
+          imports: [UsersModule],
+          inject: [UsersService],
+          useFactory: (users: UsersService) => ({
+            // A GeoLite2 City/Country database (or a directory of them) names each session's place.
+            geoip: options.geoipPath ? { path: options.geoipPath } : undefined,
+            // Read from the users table on each admin request, so a role taken away counts at once.
+            isAdmin: ({ userId }) => users.isAdmin(userId as number),
+          }),
         }),
         UsersModule,
         AuthModule,

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
-import { Session, type SessionView } from '../lib/index.js';
+import { Session, type AdminSessionView, type SessionView } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
 import { User } from '../sample-app/users/user.entity.js';
 import { UsersService } from '../sample-app/users/users.service.js';
@@ -72,6 +72,7 @@ describeEachDatabase('sample app', (kind) => {
     expect((await users().find({ order: { username: 'ASC' } })).map((user) => user.username)).toEqual(['alice', 'bob']);
     const alice = await users().findOneByOrFail({ username: 'alice' });
     expect(alice.passwordHash).toMatch(/^scrypt\$[0-9a-f]{32}\$[0-9a-f]{128}$/);
+    expect((await users().find({ order: { username: 'ASC' } })).map((user) => user.role)).toEqual(['admin', 'user']);
   });
 
   it('login answers 200 with the user and sets the session cookie', async () => {
@@ -141,6 +142,39 @@ describeEachDatabase('sample app', (kind) => {
     await alicePhone.get('/auth/me').expect(401);
   });
 
+  it('alice, an admin, lists and ends every session at /admin/sessions; bob and strangers get 404', async () => {
+    const alice = await signedIn(ALICE);
+    const bobLaptop = await signedIn(BOB);
+    const bobPhone = await signedIn(BOB);
+    const [aliceId, bobId] = [await userId('alice'), await userId('bob')];
+
+    const page = (await alice.get('/admin/sessions').expect(200)).body;
+    expect(page.sessions.map((session: AdminSessionView) => session.userId).sort()).toEqual([aliceId, bobId, bobId].sort());
+    expect(page.sessions.every((session: AdminSessionView) => session.valid)).toBe(true);
+    expect(page.nextCursor).toBeNull();
+    const bobs = (await alice.get(`/admin/sessions?userId=${bobId}`).expect(200)).body.sessions;
+    expect(bobs).toHaveLength(2);
+
+    await bobLaptop.get('/admin/sessions').expect(404);
+    await bobLaptop.delete(`/admin/sessions/users/${aliceId}`).expect(404);
+    await request(url).get('/admin/sessions').expect(404);
+
+    await alice.delete(`/admin/sessions/${bobs[0].id}`).expect(204);
+    await alice.delete(`/admin/sessions/users/${bobId}`).expect(200, { ended: 1 });
+    await bobLaptop.get('/auth/me').expect(401);
+    await bobPhone.get('/auth/me').expect(401);
+    await alice.get('/auth/me').expect(200);
+  });
+
+  it('the admin role is read on each request: taken away, it counts at once', async () => {
+    const alice = await signedIn(ALICE);
+    await alice.get('/admin/sessions').expect(200);
+    await users().update({ username: 'alice' }, { role: 'user' });
+    await alice.get('/admin/sessions').expect(404);
+    await users().update({ username: 'bob' }, { role: 'admin' });
+    await (await signedIn(BOB)).get('/admin/sessions').expect(200);
+  });
+
   it('logout answers 204; the session is gone', async () => {
     const login = await request(url).post('/auth/login').send(ALICE).expect(200);
     const cookie = sessionCookie(login);
@@ -194,6 +228,10 @@ describeEachDatabase('sample app', (kind) => {
 
     expect((await users().find({ order: { username: 'ASC' } })).map((user) => user.username)).toEqual(['alice', 'bob']);
     expect(await userId('alice')).toBe(aliceId);
+    // A role changed by hand goes back to the demo's on the next start.
+    await users().update({ username: 'alice' }, { role: 'user' });
+    await app.get(UsersService).seedDemoUsers();
+    expect((await users().findOneByOrFail({ username: 'alice' })).role).toBe('admin');
     await request(url).get('/auth/me').set('Cookie', cookie).expect(200, { id: aliceId, username: 'alice' });
   });
 });

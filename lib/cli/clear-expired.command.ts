@@ -34,7 +34,7 @@ ${DATABASE_OPTIONS_HELP}`,
       const deleted = await withDatabase(flags, io.env, ({ dataSource }) =>
         new TypeOrmSessionStorage(dataSource.getRepository(Session), batchSize).deleteExpired(
           new Date(),
-          (soFar) => progress.update(`Deleting expired sessions: ${formatCount(soFar)} so far…`),
+          { onProgress: (soFar) => progress.update(`Deleting expired sessions: ${formatCount(soFar)} so far…`) },
         ),
       );
       progress.clear();

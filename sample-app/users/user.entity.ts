@@ -1,5 +1,7 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+export type UserRole = 'admin' | 'user';
+
 @Entity('users')
 export class User {
   @PrimaryGeneratedColumn()
@@ -7,6 +9,10 @@ export class User {
 
   @Column({ type: 'varchar', length: 64, unique: true })
   username: string;
+
+  /** `'admin'` may use the admin API at `/admin/sessions`; everyone else is `'user'`. */
+  @Column({ type: 'varchar', length: 16, default: 'user' })
+  role: UserRole;
 
   /** `scrypt$<salt hex>$<hash hex>`, see `password-hash.ts`. */
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })

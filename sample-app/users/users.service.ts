@@ -4,10 +4,10 @@ import type { Repository } from 'typeorm';
 import { User } from './user.entity.js';
 import { DECOY_PASSWORD_HASH, hashPassword, verifyPassword } from './password-hash.js';
 
-/** The accounts the demo starts with. */
+/** The accounts the demo starts with: alice administers sessions, bob does not. */
 export const DEMO_USERS = [
-  { username: 'alice', password: 'alice-password' },
-  { username: 'bob', password: 'bob-password' },
+  { username: 'alice', password: 'alice-password', role: 'admin' },
+  { username: 'bob', password: 'bob-password', role: 'user' },
 ] as const;
 
 @Injectable()
@@ -20,12 +20,19 @@ export class UsersService implements OnApplicationBootstrap {
     await this.seedDemoUsers();
   }
 
-  /** Creates the demo users that do not exist yet; safe to run on every start. */
+  /**
+   * Creates the demo users that do not exist yet, and gives them back their demo role (a
+   * database from before roles has alice as a plain user); safe to run on every start.
+   */
   async seedDemoUsers(): Promise<void> {
-    for (const { username, password } of DEMO_USERS) {
-      if (await this.users.existsBy({ username })) continue;
-      await this.users.insert({ username, passwordHash: await hashPassword(password) });
-      this.logger.log(`Created demo user "${username}"`);
+    for (const { username, password, role } of DEMO_USERS) {
+      const user = await this.users.findOneBy({ username });
+      if (user === null) {
+        await this.users.insert({ username, role, passwordHash: await hashPassword(password) });
+        this.logger.log(`Created demo user "${username}"`);
+      } else if (user.role !== role) {
+        await this.users.update({ id: user.id }, { role });
+      }
     }
   }
 
@@ -39,5 +46,10 @@ export class UsersService implements OnApplicationBootstrap {
 
   findById(id: number): Promise<User | null> {
     return this.users.findOneBy({ id });
+  }
+
+  /** Whether the user may administer sessions; read from the database on each call. */
+  isAdmin(id: number): Promise<boolean> {
+    return this.users.existsBy({ id, role: 'admin' });
   }
 }

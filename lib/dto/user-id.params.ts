@@ -1,0 +1,8 @@
+import { IsString, Length } from 'class-validator';
+
+/** `:userId` of `DELETE /admin/sessions/users/:userId`; checked against `userIdType` by the controller. */
+export class UserIdParams {
+  @IsString()
+  @Length(1, 255, { message: 'userId must be 1 to 255 characters' })
+  userId: string;
+}

@@ -1,0 +1,115 @@
+import {
+  BadRequestException,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Logger,
+  NotFoundException,
+  Param,
+  Query,
+  UseGuards,
+  ValidationPipe,
+} from '@nestjs/common';
+import { USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
+import type { ResolvedUserSessionsOptions, UserId } from './user-sessions-module-options.interface.js';
+import { SessionStoreService, type ActiveSession } from './session-store.service.js';
+import { SessionDetailsService } from './session-details.service.js';
+import { UserSessionsAdminGuard } from './user-sessions-admin.guard.js';
+import { CurrentSession } from './user-sessions.decorators.js';
+import type { UserSession } from './user-session.js';
+import { describeUserIdType, parseUserId } from './user-id.js';
+import { AdminSessionsQuery } from './dto/admin-sessions.query.js';
+import { SessionIdParams } from './dto/session-id.params.js';
+import { UserIdParams } from './dto/user-id.params.js';
+import type { AdminSessionsPage, AdminSessionView, EndUserSessionsResult } from './dto/admin-session.view.js';
+
+/** Unknown parameters are refused: a mistyped filter must not widen a list silently. */
+const strictPipe = () => new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
+
+/**
+ * The admin API: every user's sessions, listed with filters, ended one at a time or all of
+ * one user. Registered only when `adminPath` is set, under that path (set by the module);
+ * `UserSessionsAdminGuard` answers 404 to everyone whom `isAdmin` does not accept.
+ */
+@Controller()
+@UseGuards(UserSessionsAdminGuard)
+export class UserSessionsAdminController {
+  private readonly logger = new Logger('UserSessions');
+
+  constructor(
+    @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
+    private readonly store: SessionStoreService,
+    private readonly details: SessionDetailsService,
+  ) {}
+
+  /** A page of sessions, most recent activity first; `nextCursor` fetches the next. */
+  @Get()
+  async list(@Query(strictPipe()) query: AdminSessionsQuery): Promise<AdminSessionsPage> {
+    const page = await this.store.list({
+      status: query.status,
+      userId: query.userId === undefined ? undefined : this.userId(query.userId),
+      ipPrefix: query.ipPrefix,
+      limit: query.limit,
+      cursor: query.cursor,
+    });
+    const now = Date.now();
+    return { sessions: page.sessions.map((session) => this.view(session, now)), nextCursor: page.nextCursor };
+  }
+
+  /** Ends every session of a user, expired or not. */
+  @Delete('users/:userId')
+  async endAllOfUser(
+    @Param(strictPipe()) params: UserIdParams,
+    @CurrentSession() current: UserSession,
+  ): Promise<EndUserSessionsResult> {
+    const userId = this.userId(params.userId);
+    const administrator = current.userId;
+    const ended = await this.store.deleteAllForUser(userId);
+    // The administrator's own sessions among them: this request signs out too (cookie cleared).
+    if (administrator === userId) await this.store.logout(current);
+    this.logger.log(`Administrator ${administrator} ended all ${ended} session(s) of user ${userId}`);
+    return { ended };
+  }
+
+  /** Ends any session; 404 for an id that is not there (never was, or already ended). */
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async end(
+    @Param(strictPipe()) params: SessionIdParams,
+    @CurrentSession() current: UserSession,
+  ): Promise<void> {
+    const administrator = current.userId;
+    if (params.id === current.id) {
+      // The administrator's own session: sign out, which also clears the cookie.
+      await this.store.logout(current);
+    } else if (!(await this.store.delete(params.id))) {
+      throw new NotFoundException('No such session.');
+    }
+    this.logger.log(`Administrator ${administrator} ended session ${params.id.slice(0, 8)}…`);
+  }
+
+  private userId(value: string): UserId {
+    const userId = parseUserId(value, this.options.userIdType);
+    if (userId === null) {
+      throw new BadRequestException([`userId must be ${describeUserIdType(this.options.userIdType)} (userIdType '${this.options.userIdType}')`]);
+    }
+    return userId;
+  }
+
+  private view(session: ActiveSession, now: number): AdminSessionView {
+    return {
+      id: session.id,
+      userId: session.userId,
+      ip: session.ip,
+      userAgent: session.userAgent,
+      ...this.details.describe(session),
+      lastActivity: session.lastActivity.toISOString(),
+      createdAt: session.createdAt.toISOString(),
+      expireDate: session.expireDate.toISOString(),
+      valid: session.expireDate.getTime() > now,
+    };
+  }
+}
