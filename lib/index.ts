@@ -16,4 +16,5 @@ export * from './user-sessions.decorators.js';
 export * from './user-sessions.controller.js';
 export * from './dto/session-id.params.js';
 export type * from './dto/session.view.js';
+export * from './migrations/index.js';
 export * from './exceptions/index.js';
