@@ -21,5 +21,6 @@ export * from './dto/admin-sessions.query.js';
 export * from './dto/user-id.params.js';
 export type * from './dto/admin-session.view.js';
 export type * from './dto/session.view.js';
+export * from './migrations/index.js';
 export * from './exceptions/index.js';
 export * from './user-sessions-cleanup.service.js';

@@ -1,0 +1,134 @@
+import { Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { schemaDiff, sessionRecord } from './support/migrations.js';
+import {
+  Session,
+  SessionStoreService,
+  TypeOrmSessionStorage,
+  UserSessionsMigrationError,
+  UserSessionsMigrations,
+  UserSessionsModule,
+} from '../lib/index.js';
+
+// The default table (user_sessions, string user ids, no foreign key), made by the shipped
+// migrations in an app with synchronize off. The custom shape has its own file:
+// configureSessionEntity() shapes the entity once per process.
+describeEachDatabase('UserSessionsMigrations', (kind) => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let emptyDatabaseDiff: string[];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    dataSource = new DataSource({
+      ...database.options,
+      entities: [Session],
+      migrations: [...UserSessionsMigrations],
+      synchronize: false,
+    } as DataSourceOptions);
+    await dataSource.initialize();
+    emptyDatabaseDiff = await schemaDiff(dataSource);
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('up creates exactly the table the entity describes: the schema diff is empty', async () => {
+    // The diff sees a missing table and its indexes, so an empty one below means something.
+    expect(emptyDatabaseDiff.join('\n')).toMatch(/CREATE TABLE .?user_sessions/);
+    const indexes = dataSource.getMetadata(Session).indices.map((index) => index.name);
+    expect(indexes).toHaveLength(2);
+    for (const index of indexes) expect(emptyDatabaseDiff.join('\n')).toContain(index);
+
+    const ran = await dataSource.runMigrations();
+    expect(ran.map((migration) => migration.name)).toEqual(['CreateUserSessions1795651200000']);
+    const diff = await schemaDiff(dataSource);
+    expect(diff, `schema diff after up:\n${diff.join(';\n')}`).toEqual([]);
+  });
+
+  it('the store reads and writes the migrated table', async () => {
+    const storage = new TypeOrmSessionStorage(dataSource.getRepository(Session));
+    const record = sessionRecord('a'.repeat(64), 'alice');
+    await storage.insert(record);
+    expect(await storage.find(record.id)).toEqual(record);
+    expect(await storage.listActive('alice', new Date())).toHaveLength(1);
+    expect(await storage.delete(record.id)).toBe(true);
+    expect(await storage.find(record.id)).toBeNull();
+  });
+
+  it('running the migrations again is a no-op', async () => {
+    await dataSource.getRepository(Session).insert(sessionRecord('b'.repeat(64), 'bob'));
+    expect(await dataSource.runMigrations()).toEqual([]);
+    expect(await dataSource.showMigrations()).toBe(false);
+    expect(await dataSource.getRepository(Session).countBy({ userId: 'bob' })).toBe(1);
+    expect(await schemaDiff(dataSource)).toEqual([]);
+  });
+
+  it('down removes the table and its indexes: the database is as it was before up', async () => {
+    await dataSource.undoLastMigration();
+    const queryRunner = dataSource.createQueryRunner();
+    try {
+      expect(await queryRunner.hasTable('user_sessions')).toBe(false);
+    } finally {
+      await queryRunner.release();
+    }
+    expect(await schemaDiff(dataSource)).toEqual(emptyDatabaseDiff);
+    expect(await dataSource.showMigrations()).toBe(true);
+
+    // And up again after down.
+    expect(await dataSource.runMigrations()).toHaveLength(1);
+    expect(await schemaDiff(dataSource)).toEqual([]);
+  });
+
+  it('refuses to create a table that synchronize already made; recorded as run, it is left alone', async () => {
+    await dataSource.undoLastMigration();
+    await dataSource.synchronize();
+    const failure = await dataSource.runMigrations().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UserSessionsMigrationError);
+    expect(String(failure)).toMatch(/"user_sessions", which already exists.*record CreateUserSessions1795651200000 as run/);
+    expect(await dataSource.showMigrations()).toBe(true);
+
+    // What the README says to do instead.
+    await dataSource.query(
+      "INSERT INTO migrations (timestamp, name) VALUES (1795651200000, 'CreateUserSessions1795651200000')",
+    );
+    expect(await dataSource.runMigrations()).toEqual([]);
+    expect(await schemaDiff(dataSource)).toEqual([]);
+  });
+
+  it('an app with synchronize off runs them at start-up (migrationsRun) and its store works', async () => {
+    const appDatabase = await createTestDatabase(kind);
+    @Module({
+      imports: [
+        TypeOrmModule.forRoot({
+          ...appDatabase.options,
+          autoLoadEntities: true,
+          synchronize: false,
+          migrations: [...UserSessionsMigrations],
+          migrationsRun: true,
+        } as Parameters<typeof TypeOrmModule.forRoot>[0]),
+        UserSessionsModule.forRoot(),
+      ],
+    })
+    class AppModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const app = moduleRef.createNestApplication({ logger: ['error'] });
+    try {
+      await app.init();
+      const appDataSource = app.get(DataSource);
+      expect(await appDataSource.showMigrations()).toBe(false);
+      expect(await schemaDiff(appDataSource)).toEqual([]);
+      const store = app.get(SessionStoreService);
+      const session = await store.create({ userId: 'alice' });
+      expect((await store.load(session.key!))!.userId).toBe('alice');
+    } finally {
+      await app.close();
+      await appDatabase.drop();
+    }
+  });
+});
