@@ -33,6 +33,8 @@ export class AppModule {
             geoip: options.geoipPath ? { path: options.geoipPath } : undefined,
             // Read from the users table on each admin request, so a role taken away counts at once.
             isAdmin: ({ userId }) => users.isAdmin(userId as number),
+            // Expired rows are deleted hourly inside the app (main.ts enables shutdown hooks).
+            cleanupInterval: 60 * 60 * 1000,
           }),
         }),
         UsersModule,
