@@ -22,6 +22,7 @@ import {
 import { normalizeIp, normalizeUserAgent, readClientHints } from './client-info.js';
 import { appendHeader, readCookies, serializeCookie } from './cookies.js';
 import { isStatementError } from './database-errors.js';
+import { normalizeUserId } from './user-id.js';
 import { SessionStoreUnavailableException } from './exceptions/session-store-unavailable.exception.js';
 
 /** A session as listed for its user: everything but the key and the data. */
@@ -66,8 +67,6 @@ function clientOf(session: UserSession) {
     clientPlatformVersion: session.clientPlatformVersion,
   };
 }
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The database session store (the seed's `SessionStore`). Apps inject it to sign users in
@@ -472,23 +471,7 @@ export class SessionStoreService {
   }
 
   private normalizeUserId(userId: UserId): UserId {
-    switch (this.options.userIdType) {
-      case 'number': {
-        const value = typeof userId === 'string' && /^-?\d{1,16}$/.test(userId) ? Number(userId) : userId;
-        if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-        break;
-      }
-      case 'uuid':
-        if (typeof userId === 'string' && UUID_PATTERN.test(userId)) return userId.toLowerCase();
-        break;
-      default: {
-        const value = typeof userId === 'number' && Number.isFinite(userId) ? String(userId) : userId;
-        if (typeof value === 'string' && value.length > 0 && value.length <= 255) return value;
-      }
-    }
-    throw new TypeError(
-      `User id ${JSON.stringify(userId)} does not fit userIdType '${this.options.userIdType}'; set the userIdType option to the type of your user ids.`,
-    );
+    return normalizeUserId(userId, this.options.userIdType);
   }
 
   private cookieAttributes(handle: RequestSessionHandle) {

@@ -1,3 +1,4 @@
 export * from './invalid-user-sessions-options.error.js';
 export * from './session-entity-configuration.error.js';
 export * from './session-store-unavailable.exception.js';
+export * from './express-session-import.error.js';
