@@ -17,3 +17,4 @@ export * from './user-sessions.controller.js';
 export * from './dto/session-id.params.js';
 export type * from './dto/session.view.js';
 export * from './exceptions/index.js';
+export * from './express-session-import.js';
