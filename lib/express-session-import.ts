@@ -63,6 +63,8 @@ export interface ImportExpressSessionsResult {
  * NOTHING` / `INSERT IGNORE` a batch), and a session that moved over to our cookie had its old
  * row marked destroyed, so it is not read again. A session changed in the old app after it was
  * imported is not copied again: run the import once the old app no longer serves requests.
+ * (A re-run can still copy back a session that moves over during the very batch that reads
+ * it; only a stolen copy of its old cookie could use that copy, which expires as the old one.)
  *
  * @example
  * const result = await importExpressSessions(dataSource, { table: 'session', userPath: 'passport.user' });
@@ -213,7 +215,9 @@ async function withExistingUsers(dataSource: DataSource, relation: RelationMetad
 /** Inserts the rows whose digest is not in the table yet; returns how many it inserted. */
 async function insertMissing(dataSource: DataSource, records: SessionRecord[]): Promise<number> {
   // ON CONFLICT DO NOTHING (PostgreSQL, SQLite) or INSERT IGNORE (MySQL, MariaDB): no error
-  // and no change for a row already there, even one a concurrent run has just inserted.
+  // and no change for a row already there, even one a concurrent run has just inserted. MySQL's
+  // IGNORE would also let other errors pass as warnings; `toSessionRecord()` and
+  // `withExistingUsers()` have checked every value that could raise one.
   const [sql, parameters] = dataSource
     .getRepository(Session)
     .createQueryBuilder()
