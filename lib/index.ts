@@ -24,3 +24,4 @@ export type * from './dto/session.view.js';
 export * from './migrations/index.js';
 export * from './exceptions/index.js';
 export * from './user-sessions-cleanup.service.js';
+export * from './express-session-import.js';

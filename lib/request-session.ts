@@ -8,6 +8,10 @@ import type { UserSession } from './user-session.js';
  */
 export class RequestSessionHandle {
   session: UserSession | undefined;
+  /** The values of the old express-session cookie (`legacyCookie`), not verified yet; empty without one. */
+  legacyCookies: readonly string[] = [];
+  /** The session moved over from the old cookie in this request: that cookie is to be cleared. */
+  legacyMovedOver = false;
   #loading: Promise<UserSession> | undefined;
 
   constructor(

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { digestSessionKey, generateSessionKey, isWellFormedSessionKey, SESSION_ID_PATTERN } from './session-key.js';
+import {
+  digestLegacySessionId,
+  digestSessionKey,
+  generateSessionKey,
+  isWellFormedSessionKey,
+  SESSION_ID_PATTERN,
+} from './session-key.js';
 
 describe('session keys', () => {
   it('are 256 random bits, base64url, and never repeat', () => {
@@ -25,5 +31,14 @@ describe('session keys', () => {
     for (const value of ['', 'a', 'A'.repeat(42), 'A'.repeat(44), `${'A'.repeat(42)}=`, `${'A'.repeat(42)}+`, null, 5]) {
       expect(isWellFormedSessionKey(value)).toBe(false);
     }
+  });
+
+  it('imported express-session ids get digests of their own, which no key of ours can have', () => {
+    const key = generateSessionKey();
+    // An old id equal to one of our keys still hashes elsewhere: the prefix has a ":".
+    expect(digestLegacySessionId(key)).not.toBe(digestSessionKey(key));
+    expect(digestLegacySessionId('abc')).toBe(createHash('sha256').update('express-session:abc').digest('hex'));
+    expect(SESSION_ID_PATTERN.test(digestLegacySessionId('abc'))).toBe(true);
+    expect(isWellFormedSessionKey('express-session:abc')).toBe(false);
   });
 });

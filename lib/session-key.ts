@@ -24,3 +24,13 @@ export function digestSessionKey(key: string): string {
 export function isWellFormedSessionKey(value: unknown): value is string {
   return typeof value === 'string' && KEY_PATTERN.test(value);
 }
+
+/**
+ * The digest under which `importExpressSessions()` stores an express-session session: the
+ * SHA-256 of its old id behind a prefix. Our keys are base64url and so never contain ":",
+ * hence no old id, whatever it is, can hash to the digest of a key we issued (nor the other
+ * way round); the old id also reaches the database only hashed, like our keys.
+ */
+export function digestLegacySessionId(sid: string): string {
+  return createHash('sha256').update(`express-session:${sid}`).digest('hex');
+}

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   DEFAULT_LIST_LIMIT,
   MAX_DATA_BYTES,
@@ -18,14 +18,17 @@ import {
 import { UserSession, type SessionData } from './user-session.js';
 import { RequestSessionHandle } from './request-session.js';
 import {
+  digestLegacySessionId,
   digestSessionKey,
   generateSessionKey,
   isWellFormedSessionKey,
 } from './session-key.js';
+import { unsignExpressSessionCookie } from './express-session-cookie.js';
+import { ExpressSessionTable } from './express-session-table.js';
 import { normalizeIp, normalizeUserAgent, readClientHints, truncateIp } from './client-info.js';
 import { appendHeader, readCookies, serializeCookie } from './cookies.js';
 import { isStatementError } from './database-errors.js';
-import { parseUserId } from './user-id.js';
+import { normalizeUserId } from './user-id.js';
 import { decodeSessionListCursor, encodeSessionListCursor } from './session-list-cursor.js';
 import { SessionStoreUnavailableException } from './exceptions/session-store-unavailable.exception.js';
 
@@ -122,6 +125,8 @@ export class SessionStoreService {
   constructor(
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
     @Inject(SessionStorage) private readonly storage: SessionStorage,
+    /** The old express-session table, with `legacyCookie` only. */
+    @Optional() @Inject(ExpressSessionTable) private readonly legacyTable: ExpressSessionTable | null = null,
   ) {}
 
   // ---------------------------------------------------------------- sessions by key
@@ -355,6 +360,9 @@ export class SessionStoreService {
         platformRequest.protocol === 'https',
         (pending) => this.loadForRequest(pending),
       );
+      if (this.options.legacyCookie) {
+        handle.legacyCookies = readCookies(platformRequest.headers?.cookie, this.options.legacyCookie.name);
+      }
       platformRequest[REQUEST_SESSION] = handle;
     }
     return handle;
@@ -394,12 +402,34 @@ export class SessionStoreService {
     return session !== undefined && (session.dataModified || (session.isStored && this.activityIsDue(session)));
   }
 
-  /** Sets `Vary` and, when the key or expiry changed or the user signed out, `Set-Cookie`. */
+  /**
+   * Whether the request moved a session over from the old express-session cookie: its new key
+   * is in the database already, so the cookie must go out even with an error response.
+   */
+  movedOverLegacySession(request: object): boolean {
+    return (request as PlatformRequest)[REQUEST_SESSION]?.legacyMovedOver === true;
+  }
+
+  /**
+   * Sets `Vary` and, when the key or expiry changed or the user signed out, `Set-Cookie`;
+   * clears the old express-session cookie once its session has moved over.
+   */
   setCookie(request: object, response: unknown): void {
     const handle = (request as PlatformRequest)[REQUEST_SESSION];
     const session = handle?.session;
     if (!handle || !session) return;
     appendHeader(response, 'Vary', 'Cookie');
+    if (handle.legacyMovedOver && this.options.legacyCookie) {
+      // Path=/ and no Domain: express-session's defaults. An old cookie set elsewhere stays in
+      // the browser, but it is dead: its session has a new key and its old row is destroyed.
+      appendHeader(response, 'Set-Cookie', serializeCookie(this.options.legacyCookie.name, '', {
+        ...this.cookieAttributes(handle),
+        path: '/',
+        domain: undefined,
+        maxAge: 0,
+      }));
+      handle.legacyMovedOver = false;
+    }
     if (session.ended && !session.isStored) {
       // Signed out (and nothing new was stored): the browser forgets the key.
       if (handle.cookieKey !== null) {
@@ -426,9 +456,69 @@ export class SessionStoreService {
 
   private async loadForRequest(handle: RequestSessionHandle): Promise<UserSession> {
     const record = handle.cookieKey === null ? null : await this.findUnexpired(handle.cookieKey);
-    return record
-      ? this.fromRecord(record, handle.cookieKey!, handle.ip, handle.userAgent, handle.clientHints)
-      : this.newSession(handle.ip, handle.userAgent, handle.clientHints);
+    if (record) return this.fromRecord(record, handle.cookieKey!, handle.ip, handle.userAgent, handle.clientHints);
+    // Only a request that carries the old express-session cookie gets here with something to do.
+    const movedOver = handle.legacyCookies.length > 0 ? await this.moveOverLegacySession(handle) : null;
+    return movedOver ?? this.newSession(handle.ip, handle.userAgent, handle.clientHints);
+  }
+
+  /**
+   * The session that `importExpressSessions()` copied for the request's old express-session
+   * cookie, moved over to a new key of ours (like `cycleKey()`: the old id is dead after it);
+   * null when the cookie is not signed by a `legacyCookie.secret` or names no live imported
+   * session. What it costs: one primary-key SELECT; for a session found, two UPDATEs, once.
+   *
+   * A validly signed cookie that finds nothing is left in the browser: the import may not
+   * have run yet when the new app starts serving.
+   */
+  private async moveOverLegacySession(handle: RequestSessionHandle): Promise<UserSession | null> {
+    const legacy = this.options.legacyCookie!;
+    const secrets = ([] as string[]).concat(legacy.secret);
+    let sid: string | null = null;
+    for (const value of handle.legacyCookies) {
+      sid = unsignExpressSessionCookie(value, secrets);
+      if (sid !== null) break;
+    }
+    if (sid === null) return null;
+    const legacyId = digestLegacySessionId(sid);
+    const record = await this.query(() => this.storage.find(legacyId));
+    if (!record || record.expireDate.getTime() <= Date.now()) return null;
+
+    // The old row first: should the rename fail, the old cookie still finds the session, and
+    // at no moment can a later import copy the old id back in.
+    await this.markLegacyRowDestroyed(sid);
+    const session = this.fromRecord(record, null, handle.ip, handle.userAgent, handle.clientHints);
+    const key = generateSessionKey();
+    const id = digestSessionKey(key);
+    const now = new Date();
+    // The rename records the client too: the import left IP and user agent unknown.
+    const renamed = await this.query(() =>
+      this.storage.update(legacyId, { id, ...clientOf(session), lastActivity: now }),
+    );
+    if (!renamed) return null; // a concurrent request with the same cookie moved it over first
+    session.setKey(key, id);
+    session.lastActivity = now;
+    session.stored = { ...clientOf(session), lastActivity: now };
+    handle.legacyMovedOver = true;
+    return session;
+  }
+
+  /**
+   * Soft-deletes the old express-session row of a session that moves over. A missing table
+   * (dropped after the import, or a wrong `legacyCookie.table`) does not stop the move-over,
+   * since it is what a re-import would read: it is logged.
+   */
+  private async markLegacyRowDestroyed(sid: string): Promise<void> {
+    if (!this.legacyTable) return;
+    try {
+      await this.query(() => this.legacyTable!.markDestroyed(sid));
+    } catch (error) {
+      if (error instanceof SessionStoreUnavailableException) throw error;
+      this.logger.warn(
+        `A session moved over from express-session, but its old row could not be marked destroyed in table "${this.legacyTable.name}" ` +
+          `(${(error as Error)?.message ?? error}); set legacyCookie.table to the table the import read, or a later import copies it back.`,
+      );
+    }
   }
 
   /**
@@ -492,7 +582,7 @@ export class SessionStoreService {
 
   private fromRecord(
     record: SessionRecord,
-    key: string,
+    key: string | null,
     ip: string | null,
     userAgent: string | null,
     hints: ClientHintsSeen,
@@ -578,11 +668,7 @@ export class SessionStoreService {
   }
 
   private normalizeUserId(userId: UserId): UserId {
-    const user = parseUserId(userId, this.options.userIdType);
-    if (user !== null) return user;
-    throw new TypeError(
-      `User id ${JSON.stringify(userId)} does not fit userIdType '${this.options.userIdType}'; set the userIdType option to the type of your user ids.`,
-    );
+    return normalizeUserId(userId, this.options.userIdType);
   }
 
   private cookieAttributes(handle: RequestSessionHandle) {

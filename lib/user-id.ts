@@ -33,3 +33,15 @@ export function describeUserIdType(type: UserIdType): string {
       return 'a string of 1 to 255 characters';
   }
 }
+
+/**
+ * `parseUserId()` for ids the app hands us: anything that does not fit is a TypeError that
+ * names the fix.
+ */
+export function normalizeUserId(userId: unknown, userIdType: UserIdType): UserId {
+  const parsed = parseUserId(userId, userIdType);
+  if (parsed !== null) return parsed;
+  throw new TypeError(
+    `User id ${JSON.stringify(userId)} does not fit userIdType '${userIdType}'; set the userIdType option to the type of your user ids.`,
+  );
+}

@@ -208,6 +208,13 @@ export interface LegacyCookieOptions {
   name?: string;
   /** The `secret` express-session signed it with; several when it was rotated (newest first). */
   secret: string | string[];
+  /**
+   * The connect-typeorm table the sessions were imported from (`--table` of the import). A
+   * session that moves over has its old row marked destroyed there, so that running the
+   * import again cannot bring back its old id.
+   * @default 'session'
+   */
+  table?: string;
 }
 
 /** Options of `UserSessionsModule.forRoot()`. */
@@ -244,7 +251,7 @@ export interface ResolvedUserSessionsOptions
   storage?: SessionStorage;
   geoip?: GeoIpOptions;
   adminPath?: string;
-  legacyCookie?: LegacyCookieOptions;
+  legacyCookie?: Required<LegacyCookieOptions>;
   isAdmin?: (context: AdminCheckContext) => boolean | Promise<boolean>;
 }
 

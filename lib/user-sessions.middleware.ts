@@ -48,7 +48,12 @@ export class UserSessionsMiddleware implements NestMiddleware {
     const logger = this.logger;
     response.end = function endAfterCommit(this: ServerResponse, ...args: unknown[]) {
       response.end = end;
-      if (response.statusCode >= 500) return end.apply(response, args as Parameters<End>);
+      if (response.statusCode >= 500) {
+        // Nothing is saved after a failure; but a session that moved over from the old cookie
+        // has its new key in the database already, so the browser must get it.
+        if (store.movedOverLegacySession(request)) store.setCookie(request, response);
+        return end.apply(response, args as Parameters<End>);
+      }
       if (!store.needsWrite(request)) {
         store.setCookie(request, response);
         return end.apply(response, args as Parameters<End>);

@@ -27,7 +27,9 @@ describe('resolveUserSessionsOptions', () => {
 
   it('defaults the legacy cookie name and keeps the secrets', () => {
     const options = resolveUserSessionsOptions({ legacyCookie: { secret: ['new', 'old'] } });
-    expect(options.legacyCookie).toEqual({ name: 'connect.sid', secret: ['new', 'old'] });
+    expect(options.legacyCookie).toEqual({ name: 'connect.sid', table: 'session', secret: ['new', 'old'] });
+    const custom = resolveUserSessionsOptions({ legacyCookie: { name: 'app.sid', table: 'public.express_sessions', secret: 's' } });
+    expect(custom.legacyCookie).toEqual({ name: 'app.sid', table: 'public.express_sessions', secret: 's' });
   });
 
   it('checks adminPath alone when only the static options are known (forRootAsync)', () => {
@@ -55,6 +57,7 @@ describe('resolveUserSessionsOptions', () => {
     [{ legacyCookie: { secret: [] } }, /legacyCookie.secret must be the express-session secret/],
     [{ legacyCookie: { secret: 's', name: 'a b' } }, /legacyCookie.name must be a cookie token/],
     [{ legacyCookie: { secret: 's', signed: true } }, /unknown option "legacyCookie.signed"/],
+    [{ legacyCookie: { secret: 's', table: 'session; drop table users' } }, /legacyCookie.table must be a plain SQL table name/],
     [{ userIdType: 'bigint' }, /userIdType must be 'string', 'number' or 'uuid'/],
     [{ userEntity: 'User' }, /userEntity must be a function/],
     [{ path: 'sessions/:id' }, /path may only contain/],

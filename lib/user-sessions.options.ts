@@ -24,10 +24,12 @@ import {
   DEFAULT_TABLE_NAME,
 } from './user-sessions.constants.js';
 import type {
+  LegacyCookieOptions,
   ResolvedUserSessionsOptions,
   UserSessionsModuleOptions,
 } from './user-sessions-module-options.interface.js';
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
+import { EXPRESS_SESSION_TABLE_PATTERN } from './express-session-table.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -59,6 +61,12 @@ class LegacyCookieOptionsSchema {
   // Checked in resolveUserSessionsOptions: a string or a non-empty array of them.
   @Allow()
   secret: string | string[];
+
+  @IsString()
+  @Matches(EXPRESS_SESSION_TABLE_PATTERN, {
+    message: 'legacyCookie.table must be a plain SQL table name such as "session" or "public.session", got "$value"',
+  })
+  table: string;
 }
 
 /** The validation rules of every option; each message says how to fix the value. */
@@ -169,7 +177,7 @@ class UserSessionsOptionsSchema {
 }
 
 const OPTIONAL_OPTIONS = ['userEntity', 'cookieDomain', 'storage', 'geoip', 'adminPath', 'legacyCookie', 'isAdmin'];
-const LEGACY_COOKIE_OPTIONS = ['name', 'secret'];
+const LEGACY_COOKIE_OPTIONS = ['name', 'secret', 'table'];
 const GEOIP_OPTIONS = ['path', 'cityDatabase', 'countryDatabase', 'locale'];
 const STORAGE_METHODS = ['find', 'insert', 'update', 'delete', 'listActive', 'deleteOthers', 'deleteAllForUser', 'list', 'deleteExpired'];
 
@@ -231,7 +239,8 @@ export function resolveUserSessionsOptions(
       for (const key of Object.keys(resolved.legacyCookie)) {
         if (!LEGACY_COOKIE_OPTIONS.includes(key)) problems.push(`unknown option "legacyCookie.${key}"; the legacyCookie options are: ${LEGACY_COOKIE_OPTIONS.join(', ')}`);
       }
-      resolved.legacyCookie = { name: 'connect.sid', ...resolved.legacyCookie };
+      const { name = 'connect.sid', table = 'session', secret } = resolved.legacyCookie as LegacyCookieOptions;
+      resolved.legacyCookie = { name, table, secret };
       const secrets = ([] as unknown[]).concat(resolved.legacyCookie.secret);
       if (secrets.length === 0 || !secrets.every((secret) => typeof secret === 'string' && secret.length > 0)) {
         problems.push('legacyCookie.secret must be the express-session secret (a non-empty string), or an array of them, newest first');

@@ -1,6 +1,7 @@
 import { Logger, type Provider } from '@nestjs/common';
-import { getRepositoryToken } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { getDataSourceToken, getRepositoryToken } from '@nestjs/typeorm';
+import type { DataSource, Repository } from 'typeorm';
+import { ExpressSessionTable } from './express-session-table.js';
 import { GEOIP_LOCATOR, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
 import { GeoIpLocator } from './location.js';
 import { SessionDetailsService } from './session-details.service.js';
@@ -28,6 +29,13 @@ export function createUserSessionsProviders(): Provider[] {
       useFactory: (options: ResolvedUserSessionsOptions) =>
         GeoIpLocator.open(options.geoip, (message) => new Logger('UserSessions').warn(message)),
       inject: [USER_SESSIONS_MODULE_OPTIONS],
+    },
+    {
+      // The old express-session table, written only when a session moves over (legacyCookie).
+      provide: ExpressSessionTable,
+      useFactory: (options: ResolvedUserSessionsOptions, dataSource: DataSource) =>
+        options.legacyCookie ? new ExpressSessionTable(dataSource, options.legacyCookie.table) : null,
+      inject: [USER_SESSIONS_MODULE_OPTIONS, getDataSourceToken()],
     },
     SessionStoreService,
     SessionDetailsService,

@@ -179,6 +179,7 @@ describeEachDatabase('nestjs-user-sessions command line', (kind) => {
     const oldRows: [string, number, object, Date | null][] = [
       ['sid-alice', later, { cookie, passport: { user: 'alice' } }, null],
       ['sid-anonymous', later, { cookie, cart: [1, 2] }, null],
+      ['sid-object-user', later, { cookie, passport: { user: { name: 'dave' } } }, null],
       ['sid-expired', Date.now() - 1000, { cookie, passport: { user: 'bob' } }, null],
       ['sid-destroyed', later, { cookie, passport: { user: 'carol' } }, new Date()],
     ];
@@ -196,13 +197,13 @@ describeEachDatabase('nestjs-user-sessions command line', (kind) => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/\rImporting: \d+ read, /);
-    expect(first.stdout).toMatch(/\r\x1b\[KRead 2 sessions from "session": 2 imported, 0 already imported, in \d+\.\d s\.\n$/);
+    expect(first.stdout).toMatch(/\r\x1b\[KRead 3 sessions from "session": 2 imported, 0 already imported, 1 skipped, in \d+\.\d s\.\n$/);
     const imported = await sessions.find();
     expect(imported.map((session) => session.userId).sort()).toEqual(['alice', null].sort());
 
     const second = await cli(argv, { DATABASE_URL: url });
     expect(second.stderr).toBe('');
-    expect(second.stdout).toMatch(/^Read 2 sessions from "session": 0 imported, 2 already imported, in \d+\.\d s\.\n$/);
+    expect(second.stdout).toMatch(/^Read 3 sessions from "session": 0 imported, 2 already imported, 1 skipped, in \d+\.\d s\.\n$/);
     expect(await sessions.count()).toBe(2);
   });
 });
@@ -276,7 +277,8 @@ describe('nestjs-user-sessions command line: failures', () => {
     [['clear-expired', '--batch-size'], 'clear-expired: Option \'--batch-size <value>\' argument missing. Run "nestjs-user-sessions clear-expired --help" for usage.'],
     [['clear-expired', '--batch-size', '0'], '--batch-size must be a whole number from 1 to 100000, got "0".'],
     [['clear-expired', '--batch-size', '100001'], '--batch-size must be a whole number from 1 to 100000, got "100001".'],
-    [['import-express-sessions', '--batch-size=1.5'], '--batch-size must be a whole number from 1 to 100000, got "1.5".'],
+    [['import-express-sessions', '--batch-size=1.5'], '--batch-size must be a whole number from 1 to 2000, got "1.5".'],
+    [['import-express-sessions', '--batch-size', '5000'], '--batch-size must be a whole number from 1 to 2000, got "5000".'],
     [['clear-expired', '--table-name', 'user sessions'], '--table-name must be a plain SQL identifier (letters, digits, _; at most 63), got "user sessions".'],
     [['clear-expired', '--user-id-type', 'int'], '--user-id-type must be string, number or uuid, got "int".'],
     [['clear-expired', '--data-source', 'ds.mjs', '--table-name', 'sessions'], '--table-name and --user-id-type go with DATABASE_URL; with --data-source, the file configures the entity itself (configureSessionEntity({ tableName, userIdType })).'],

@@ -52,11 +52,11 @@ export function databaseFlags(values: ParsedValues): DatabaseFlags {
 export const MAX_BATCH_SIZE = 100_000;
 
 /** `--batch-size`, checked; undefined when not given. */
-export function batchSizeFlag(value: string | boolean | undefined): number | undefined {
+export function batchSizeFlag(value: string | boolean | undefined, max = MAX_BATCH_SIZE): number | undefined {
   if (value === undefined) return undefined;
   const size = typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : NaN;
-  if (!(size >= 1 && size <= MAX_BATCH_SIZE)) {
-    throw new CliError(`--batch-size must be a whole number from 1 to ${MAX_BATCH_SIZE}, got "${value}".`, EXIT_USAGE);
+  if (!(size >= 1 && size <= max)) {
+    throw new CliError(`--batch-size must be a whole number from 1 to ${max}, got "${value}".`, EXIT_USAGE);
   }
   return size;
 }

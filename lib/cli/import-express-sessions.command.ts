@@ -1,4 +1,8 @@
-import { importExpressSessions, type ImportExpressSessionsResult } from '../express-session-import.js';
+import {
+  importExpressSessions,
+  MAX_IMPORT_BATCH_SIZE,
+  type ImportExpressSessionsResult,
+} from '../express-session-import.js';
 import { withDatabase } from './cli-database.js';
 import { batchSizeFlag, DATABASE_OPTIONS, DATABASE_OPTIONS_HELP, databaseFlags } from './cli-flags.js';
 import { formatCount, formatElapsed, formatSessions, ProgressLine, type CliIo } from './cli-io.js';
@@ -7,9 +11,9 @@ import type { CliCommand } from './cli-command.js';
 
 const DEFAULT_TABLE = 'session';
 
-/** "1,200 imported, 34 already imported". */
-function tally({ imported, alreadyImported }: ImportExpressSessionsResult): string {
-  return `${formatCount(imported)} imported, ${formatCount(alreadyImported)} already imported`;
+/** "1,200 imported, 34 already imported, 2 skipped". */
+function tally({ imported, alreadyImported, skipped = 0 }: ImportExpressSessionsResult): string {
+  return `${formatCount(imported)} imported, ${formatCount(alreadyImported)} already imported, ${formatCount(skipped)} skipped`;
 }
 
 /** `nestjs-user-sessions import-express-sessions`: `importExpressSessions()` from the command line. */
@@ -32,7 +36,9 @@ Options:
   --table <name>          The connect-typeorm table (default ${DEFAULT_TABLE}).
   --user-path <path>      Dot path of the user id inside the old session data, such as
                           passport.user; without it, the sessions are imported anonymous.
-  --batch-size <n>        Rows read and written per statement, 1 to 100000 (default 500).
+                          Sessions whose user id does not fit the user id type, or whose
+                          user no longer exists, are skipped (and counted).
+  --batch-size <n>        Rows read and written per statement, 1 to ${MAX_IMPORT_BATCH_SIZE} (default 500).
 
 ${DATABASE_OPTIONS_HELP}`,
 
@@ -42,7 +48,7 @@ ${DATABASE_OPTIONS_HELP}`,
     const userPath = values['user-path'] as string | undefined;
     if (table === '') throw new CliError('--table needs the name of the connect-typeorm table.', EXIT_USAGE);
     if (userPath === '') throw new CliError('--user-path needs a dot path such as passport.user.', EXIT_USAGE);
-    const batchSize = batchSizeFlag(values['batch-size']);
+    const batchSize = batchSizeFlag(values['batch-size'], MAX_IMPORT_BATCH_SIZE);
     const progress = new ProgressLine(io);
     const started = performance.now();
     try {

@@ -2,3 +2,4 @@ export * from './invalid-user-sessions-options.error.js';
 export * from './session-entity-configuration.error.js';
 export * from './session-store-unavailable.exception.js';
 export * from './user-sessions-migration.error.js';
+export * from './express-session-import.error.js';
