@@ -1,24 +1,11 @@
 import type { UserId } from '../user-sessions-module-options.interface.js';
+import type { SessionView } from './session.view.js';
 
 /** One line of `GET /admin/sessions` (the `adminPath`): a session of any user, never its key. */
-export interface AdminSessionView {
-  /** Opaque id, for `DELETE /admin/sessions/:id`; it cannot be used as a cookie. */
-  id: string;
+export interface AdminSessionView extends Omit<SessionView, 'current'> {
   /** The signed-in user, or null for an anonymous session. */
   userId: UserId | null;
-  ip: string | null;
-  userAgent: string | null;
-  /** "Chrome on Windows 11", or null. */
-  device: string | null;
-  /** "Chrome", or null. */
-  browser: string | null;
-  /** "Windows 11", or null. */
-  platform: string | null;
-  /** "London, United Kingdom", or null. */
-  location: string | null;
-  lastActivity: string;
   createdAt: string;
-  expireDate: string;
   /** Not expired yet: its cookie still signs in. */
   valid: boolean;
 }
