@@ -60,7 +60,9 @@ export interface ImportExpressSessionsResult {
  * and the user found at `userPath`; it is stored under `digestLegacySessionId()` of its old
  * id, where the `legacyCookie` option finds it. Its IP, user agent and platform are unknown
  * (null) until its first request, and its `createdAt` and `lastActivity` are the time of the
- * import, since connect-typeorm keeps neither.
+ * import, since connect-typeorm keeps neither. So with the `idleTimeout` option its idle time
+ * counts from the import (run it just before the switch), and from its first request on its
+ * lifetime is `maxAge` from the import.
  *
  * Idempotent: a row that is already there is left alone (one `INSERT … ON CONFLICT DO
  * NOTHING` / `INSERT IGNORE` a batch), and a session that moved over to our cookie had its old

@@ -40,8 +40,11 @@ export interface SessionListQuery extends SessionListFilter {
   limit: number;
 }
 
-/** Columns an update may write; `id` renames the row (a new key for the same session). */
-export type SessionRecordChanges = Partial<Omit<SessionRecord, 'createdAt'>>;
+/**
+ * Columns an update may write; `id` renames the row (a new key for the same session), and
+ * `createdAt` is written by `login()`, which restarts the session's lifetime.
+ */
+export type SessionRecordChanges = Partial<SessionRecord>;
 
 /**
  * Where sessions live. The default is the TypeORM table; an app may provide its own under

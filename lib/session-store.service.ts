@@ -42,7 +42,9 @@ export interface ActiveSession {
   clientPlatform: string | null;
   clientPlatformVersion: string | null;
   lastActivity: Date;
+  /** With `idleTimeout`, moves with activity (see `UserSession.expireDate`). */
   expireDate: Date;
+  /** Created, or last signed in: `maxAge` counts from it. */
   createdAt: Date;
 }
 
@@ -162,6 +164,7 @@ export class SessionStoreService {
   async save(session: UserSession): Promise<boolean> {
     const data = this.serialize(session);
     const now = new Date();
+    if (this.options.idleTimeout > 0) session.expireDate = this.expiryAt(session.createdAt, now);
     if (!session.isStored) {
       if (session.key === null) {
         const key = generateSessionKey();
@@ -218,7 +221,8 @@ export class SessionStoreService {
   /**
    * Signs `userId` in on this session, and stores it. The session always gets a new key,
    * so a key planted in the browser before login (session fixation) is worthless after it.
-   * Signing in as another user than the session's starts with empty data.
+   * Signing in as another user than the session's starts with empty data. Login restarts the
+   * session's lifetime: `createdAt` becomes now, and `maxAge` counts from it.
    */
   async login(session: UserSession, userId: UserId): Promise<void> {
     const user = this.normalizeUserId(userId);
@@ -230,7 +234,8 @@ export class SessionStoreService {
     const key = generateSessionKey();
     const id = digestSessionKey(key);
     session.userId = user;
-    session.expireDate = new Date(now.getTime() + this.options.maxAge);
+    session.createdAt = now;
+    session.expireDate = this.expiryAt(now, now);
     session.lastActivity = now;
     const renamed =
       session.isStored &&
@@ -242,6 +247,7 @@ export class SessionStoreService {
           expireDate: session.expireDate,
           ...clientOf(session),
           lastActivity: now,
+          createdAt: now,
         }),
       ));
     session.setKey(key, id);
@@ -262,13 +268,29 @@ export class SessionStoreService {
   /** The user's unexpired sessions, most recent activity first. */
   async listActive(userId: UserId): Promise<ActiveSession[]> {
     const user = this.normalizeUserId(userId);
-    const records = await this.query(() => this.storage.listActive(user, new Date()));
-    return records.map(({ data: _data, ...summary }) => summary);
+    const now = new Date();
+    const records = await this.query(() => this.storage.listActive(user, now));
+    return records.filter((record) => this.isActive(record, now)).map(({ data: _data, ...summary }) => summary);
   }
 
   /**
-   * Ends one of the user's sessions by id. Returns false for an id that is unknown, expired
-   * or another user's: the caller cannot tell these apart.
+   * Whether a session (as `list()` or `listActive()` gives it) is still valid: before its
+   * expiry and, with `idleTimeout`, used within it. The request path applies the same rule.
+   */
+  isActive(session: Pick<ActiveSession, 'expireDate' | 'lastActivity'>, now: Date = new Date()): boolean {
+    const { idleTimeout } = this.options;
+    return (
+      session.expireDate.getTime() > now.getTime() &&
+      // Implied by the expiry for every row written with idleTimeout on; this catches rows
+      // written before it was turned on, and imported ones, until their next write.
+      (idleTimeout === 0 || session.lastActivity.getTime() + idleTimeout > now.getTime())
+    );
+  }
+
+  /**
+   * Ends one of the user's sessions by id. Returns false for an id that is unknown or another
+   * user's: the caller cannot tell these apart. (The user's own expired session, not cleaned
+   * up yet, is deleted and counts as found: it tells them nothing about anyone else.)
    */
   async deleteForUser(userId: UserId, id: string): Promise<boolean> {
     const user = this.normalizeUserId(userId);
@@ -443,7 +465,7 @@ export class SessionStoreService {
     if (session.cookieStale && session.key !== null) {
       const attributes = this.cookieAttributes(handle);
       if (!this.options.expireAtBrowserClose) {
-        attributes.maxAge = (session.expireDate.getTime() - Date.now()) / 1000;
+        attributes.maxAge = (this.cookieExpiry(session) - Date.now()) / 1000;
       }
       appendHeader(response, 'Set-Cookie', serializeCookie(this.options.cookieName, session.key, attributes));
       session.cookieStale = false;
@@ -482,7 +504,7 @@ export class SessionStoreService {
     if (sid === null) return null;
     const legacyId = digestLegacySessionId(sid);
     const record = await this.query(() => this.storage.find(legacyId));
-    if (!record || record.expireDate.getTime() <= Date.now()) return null;
+    if (!record || !this.isActive(record)) return null;
 
     // The old row first: should the rename fail, the old cookie still finds the session, and
     // at no moment can a later import copy the old id back in.
@@ -492,12 +514,14 @@ export class SessionStoreService {
     const id = digestSessionKey(key);
     const now = new Date();
     // The rename records the client too: the import left IP and user agent unknown.
+    const expiry = this.activityExpiry(session, now);
     const renamed = await this.query(() =>
-      this.storage.update(legacyId, { id, ...clientOf(session), lastActivity: now }),
+      this.storage.update(legacyId, { id, ...clientOf(session), lastActivity: now, ...expiry }),
     );
     if (!renamed) return null; // a concurrent request with the same cookie moved it over first
     session.setKey(key, id);
     session.lastActivity = now;
+    Object.assign(session, expiry);
     session.stored = { ...clientOf(session), lastActivity: now };
     handle.legacyMovedOver = true;
     return session;
@@ -523,11 +547,41 @@ export class SessionStoreService {
 
   /**
    * The row of a key, by one primary-key SELECT on its digest; null when there is none or it
-   * has expired, whether or not the cleanup has deleted it yet.
+   * has expired (or been idle too long), whether or not the cleanup has deleted it yet.
    */
   private async findUnexpired(key: string): Promise<SessionRecord | null> {
     const record = await this.query(() => this.storage.find(digestSessionKey(key)));
-    return record && record.expireDate.getTime() > Date.now() ? record : null;
+    return record && this.isActive(record) ? record : null;
+  }
+
+  /**
+   * The expiry a session created (or signed in) at `createdAt` gets from a write at `now`:
+   * `createdAt + maxAge`; with `idleTimeout`, no later than `now + idleTimeout`. Why the idle
+   * timeout lives in `expire_date` rather than in a check of `last_activity`: every query that
+   * decides validity (the request's SELECT, the lists, "end all others", the cleanup) already
+   * compares `expire_date` with the clock, on an index, in every storage; and the activity
+   * update that moves it is one the request path makes anyway (once per `activityInterval`).
+   */
+  private expiryAt(createdAt: Date, now: Date): Date {
+    const deadline = createdAt.getTime() + this.options.maxAge;
+    const idle = this.options.idleTimeout;
+    return new Date(idle > 0 ? Math.min(deadline, now.getTime() + idle) : deadline);
+  }
+
+  /** What an activity update writes besides `last_activity`: the moved expiry, with `idleTimeout` only. */
+  private activityExpiry(session: UserSession, now: Date): { expireDate?: Date } {
+    return this.options.idleTimeout > 0 ? { expireDate: this.expiryAt(session.createdAt, now) } : {};
+  }
+
+  /**
+   * When the cookie should expire: the session's expiry, but with `idleTimeout` the absolute
+   * deadline, since the expiry then moves with activity updates that send no cookie. The
+   * server enforces both either way; the cookie's Max-Age only lets the browser forget.
+   */
+  private cookieExpiry(session: UserSession): number {
+    return this.options.idleTimeout > 0
+      ? session.createdAt.getTime() + this.options.maxAge
+      : session.expireDate.getTime();
   }
 
   /** The client's IP as the `ipAddresses` privacy option lets us keep it. */
@@ -550,13 +604,18 @@ export class SessionStoreService {
     );
   }
 
-  /** Records activity and the client (IP, user agent, platform hints): those columns only. */
+  /**
+   * Records activity and the client (IP, user agent, platform hints): those columns only, and
+   * with `idleTimeout` the expiry it moves.
+   */
   private async touch(session: UserSession): Promise<void> {
     const now = new Date();
+    const expiry = this.activityExpiry(session, now);
     const written = await this.query(() =>
-      this.storage.update(session.id!, { ...clientOf(session), lastActivity: now }),
+      this.storage.update(session.id!, { ...clientOf(session), lastActivity: now, ...expiry }),
     );
     if (written) {
+      Object.assign(session, expiry);
       session.lastActivity = now;
       session.stored = { ...clientOf(session), lastActivity: now };
     }
@@ -569,7 +628,7 @@ export class SessionStoreService {
       id: null,
       userId: null,
       data: {},
-      expireDate: new Date(now.getTime() + this.options.maxAge),
+      expireDate: this.expiryAt(now, now),
       ip,
       userAgent,
       clientPlatform: hints?.platform ?? null,
@@ -577,6 +636,7 @@ export class SessionStoreService {
       lastActivity: now,
       createdAt: now,
       stored: null,
+      slidingExpiry: this.options.idleTimeout > 0,
     });
   }
 
@@ -607,6 +667,7 @@ export class SessionStoreService {
         clientPlatformVersion: record.clientPlatformVersion,
         lastActivity: record.lastActivity,
       },
+      slidingExpiry: this.options.idleTimeout > 0,
     });
   }
 

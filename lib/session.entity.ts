@@ -26,7 +26,11 @@ export class Session {
   @Column({ name: 'session_data', type: 'text' })
   data: string;
 
-  /** After this instant the session is dead, whether or not the cleanup has deleted it. */
+  /**
+   * After this instant the session is dead, whether or not the cleanup has deleted it. With
+   * `idleTimeout`, every write moves it to the earlier of `created_at + maxAge` and the
+   * write's time + `idleTimeout`, so the one indexed comparison also enforces the idle timeout.
+   */
   @Index()
   @Column({ name: 'expire_date', type: Date })
   expireDate: Date;
@@ -56,7 +60,7 @@ export class Session {
   @Column({ name: 'last_activity', type: Date })
   lastActivity: Date;
 
-  /** When the session was created. */
+  /** When the session was created, or last signed in: `maxAge` counts from it. */
   @Column({ name: 'created_at', type: Date })
   createdAt: Date;
 }

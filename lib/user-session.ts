@@ -26,6 +26,8 @@ export interface UserSessionInit {
   lastActivity: Date;
   createdAt: Date;
   stored: StoredSessionState | null;
+  /** `idleTimeout` is on: the store sets the expiry on every write, `setExpiry()` throws. */
+  slidingExpiry?: boolean;
 }
 
 /**
@@ -39,12 +41,16 @@ export interface UserSessionInit {
 export class UserSession {
   #key: string | null;
   #data: SessionData;
+  readonly #slidingExpiry: boolean;
 
   /** The public id (the key's SHA-256 digest); null until the session is stored. */
   id: string | null;
   /** The signed-in user, or null. Set with `SessionStoreService.login()`. */
   userId: UserId | null;
-  /** When the session stops being valid. */
+  /**
+   * When the session stops being valid. With the `idleTimeout` option, every write moves it to
+   * the earlier of `createdAt + maxAge` and the write's time + `idleTimeout`.
+   */
   expireDate: Date;
   /** The client's IP, as last recorded. */
   ip: string | null;
@@ -56,7 +62,7 @@ export class UserSession {
   clientPlatformVersion: string | null;
   /** The last recorded activity. */
   lastActivity: Date;
-  /** When the session was created. */
+  /** When the session was created or last signed in (`login()`): `maxAge` counts from it. */
   createdAt: Date;
   /** Whether the session data was read or written. */
   accessed = false;
@@ -85,6 +91,7 @@ export class UserSession {
     this.lastActivity = init.lastActivity;
     this.createdAt = init.createdAt;
     this.stored = init.stored;
+    this.#slidingExpiry = init.slidingExpiry === true;
   }
 
   /**
@@ -196,9 +203,19 @@ export class UserSession {
 
   /**
    * Sets when the session expires: a `Date`, or a number of milliseconds from now.
-   * The cookie's Max-Age follows on the next response.
+   * The cookie's Max-Age follows on the next response. Not available with the `idleTimeout`
+   * option, under which the expiry follows activity (it throws).
    */
   setExpiry(value: Date | number): void {
+    if (this.#slidingExpiry) {
+      // Silently overwriting it on the next activity update would be worse: a session the app
+      // meant to end early would live on.
+      throw new Error(
+        'setExpiry() is not available with the idleTimeout option: the store then sets the expiry on every write ' +
+          '(the earlier of createdAt + maxAge and the last activity + idleTimeout). ' +
+          'To end a session now, use SessionStoreService.logout() or delete().',
+      );
+    }
     const date = value instanceof Date ? new Date(value.getTime()) : new Date(Date.now() + value);
     if (Number.isNaN(date.getTime())) {
       throw new TypeError('setExpiry() takes a valid Date or a number of milliseconds');

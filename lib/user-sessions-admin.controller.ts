@@ -55,7 +55,7 @@ export class UserSessionsAdminController {
       limit: query.limit,
       cursor: query.cursor,
     });
-    const now = Date.now();
+    const now = new Date();
     return { sessions: page.sessions.map((session) => this.view(session, now)), nextCursor: page.nextCursor };
   }
 
@@ -99,7 +99,7 @@ export class UserSessionsAdminController {
     return userId;
   }
 
-  private view(session: ActiveSession, now: number): AdminSessionView {
+  private view(session: ActiveSession, now: Date): AdminSessionView {
     return {
       id: session.id,
       userId: session.userId,
@@ -109,7 +109,7 @@ export class UserSessionsAdminController {
       lastActivity: session.lastActivity.toISOString(),
       createdAt: session.createdAt.toISOString(),
       expireDate: session.expireDate.toISOString(),
-      valid: session.expireDate.getTime() > now,
+      valid: this.store.isActive(session, now),
     };
   }
 }

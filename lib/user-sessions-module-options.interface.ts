@@ -60,11 +60,24 @@ export interface UserSessionsRuntimeOptions {
   cookieName?: string;
 
   /**
-   * Lifetime of a session in milliseconds, counted from its creation or the last login;
-   * also the cookie's Max-Age.
+   * Absolute lifetime of a session in milliseconds, counted from the last `login()` (from its
+   * creation for a session nobody signed in to): activity never extends it. Also the cookie's
+   * Max-Age. Enforced on the server whatever the cookie says.
    * @default 1_209_600_000 (14 days)
    */
   maxAge?: number;
+
+  /**
+   * Idle timeout in milliseconds: a session with no request for this long is refused, on the
+   * server, whatever the cookie says (the cookie keeps its `maxAge`). Last activity is written
+   * at most once per `activityInterval`, so a session ends between `idleTimeout -
+   * activityInterval` and `idleTimeout` after its last request: it must be longer than
+   * `activityInterval` (keep that a small part of it) and shorter than `maxAge`. With it, the
+   * store moves the expiry on every write and `setExpiry()` is not available. 0 turns it off.
+   * @default 0 (off)
+   * @example idleTimeout: 30 * 60_000 // 30 minutes
+   */
+  idleTimeout?: number;
 
   /**
    * Send a browser-session cookie (no Max-Age) so that the browser forgets it when it

@@ -10,6 +10,7 @@ describe('resolveUserSessionsOptions', () => {
       path: 'account/sessions',
       cookieName: 'sessionid',
       maxAge: 1_209_600_000,
+      idleTimeout: 0,
       expireAtBrowserClose: false,
       secure: 'auto',
       sameSite: 'lax',
@@ -42,7 +43,19 @@ describe('resolveUserSessionsOptions', () => {
     expect(options.trustedOrigins).toEqual(['https://app.example.com']);
   });
 
+  it('accepts an idle timeout longer than activityInterval and shorter than maxAge', () => {
+    expect(resolveUserSessionsOptions({ idleTimeout: 30 * 60_000 }).idleTimeout).toBe(1_800_000);
+    expect(resolveUserSessionsOptions({ idleTimeout: 2000, activityInterval: 1000, maxAge: 3000 }).idleTimeout).toBe(2000);
+  });
+
   it.each([
+    [{ idleTimeout: -1 }, /idleTimeout must be 0 \(off\) or a number of milliseconds/],
+    [{ idleTimeout: 1.5 }, /idleTimeout is in milliseconds and must be a whole number/],
+    [{ idleTimeout: '30m' }, /idleTimeout is in milliseconds and must be a whole number/],
+    [{ idleTimeout: 60_000 }, /idleTimeout \(60000\) must be longer than activityInterval \(60000\)/],
+    [{ idleTimeout: 5000, activityInterval: 10_000 }, /must be longer than activityInterval/],
+    [{ idleTimeout: 1_209_600_000 }, /idleTimeout \(1209600000\) must be shorter than maxAge \(1209600000\)/],
+    [{ idleTimeout: 120_000, maxAge: 100_000 }, /must be shorter than maxAge/],
     [{ tableName: 'drop table;' }, /tableName must be a plain SQL identifier/],
     [{ cleanupInterval: 10 }, /cleanupInterval must be 0 \(off\) or at least 1000/],
     [{ cleanupInterval: 2 ** 31 }, /cleanupInterval must be at most/],

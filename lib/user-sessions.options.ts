@@ -99,6 +99,11 @@ class UserSessionsOptionsSchema {
   @Max(Number.MAX_SAFE_INTEGER)
   maxAge: number;
 
+  @IsInt({ message: 'idleTimeout is in milliseconds and must be a whole number (0 turns it off), got $value' })
+  @Min(0, { message: 'idleTimeout must be 0 (off) or a number of milliseconds, got $value' })
+  @Max(Number.MAX_SAFE_INTEGER)
+  idleTimeout: number;
+
   @IsBoolean({ message: 'expireAtBrowserClose must be true or false' })
   expireAtBrowserClose: boolean;
 
@@ -187,6 +192,7 @@ const DEFAULTS: Omit<ResolvedUserSessionsOptions, (typeof OPTIONAL_OPTIONS)[numb
   path: DEFAULT_PATH,
   cookieName: DEFAULT_COOKIE_NAME,
   maxAge: DEFAULT_MAX_AGE,
+  idleTimeout: 0,
   expireAtBrowserClose: false,
   secure: 'auto',
   sameSite: 'lax',
@@ -272,6 +278,18 @@ export function resolveUserSessionsOptions(
   }
   if (resolved.sameSite === 'none' && resolved.secure !== true) {
     problems.push("sameSite 'none' requires secure: true (browsers drop SameSite=None cookies without Secure)");
+  }
+  if (typeof resolved.idleTimeout === 'number' && resolved.idleTimeout > 0) {
+    // Last activity is written at most once per activityInterval: a shorter idle timeout
+    // would end sessions that are in use.
+    if (resolved.idleTimeout <= resolved.activityInterval) {
+      problems.push(
+        `idleTimeout (${resolved.idleTimeout}) must be longer than activityInterval (${resolved.activityInterval}), since last activity is recorded at most once per activityInterval; lower activityInterval to a small part of idleTimeout`,
+      );
+    }
+    if (resolved.idleTimeout >= resolved.maxAge) {
+      problems.push(`idleTimeout (${resolved.idleTimeout}) must be shorter than maxAge (${resolved.maxAge}), or it never applies; 0 turns it off`);
+    }
   }
   if (problems.length > 0) {
     throw new InvalidUserSessionsOptionsError(problems);

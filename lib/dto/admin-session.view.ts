@@ -5,8 +5,9 @@ import type { SessionView } from './session.view.js';
 export interface AdminSessionView extends Omit<SessionView, 'current'> {
   /** The signed-in user, or null for an anonymous session. */
   userId: UserId | null;
+  /** Created, or last signed in (`maxAge` counts from it). */
   createdAt: string;
-  /** Not expired yet: its cookie still signs in. */
+  /** Not expired (nor idle longer than `idleTimeout`): its cookie still signs in. */
   valid: boolean;
 }
 

@@ -13,6 +13,7 @@ export interface SessionView {
   /** "London, United Kingdom", or null (no GeoIP database, private or unknown address). */
   location: string | null;
   lastActivity: string;
+  /** When it ends unless used again: with `idleTimeout`, each activity update moves it. */
   expireDate: string;
   /** This is the session of the request. */
   current: boolean;

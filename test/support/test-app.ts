@@ -109,13 +109,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Starts the app on a random loopback port over `database`. */
+/**
+ * Starts the app on a random loopback port over `database`. `queries` is its TypeORM logger
+ * (a subclass may record more than the statements).
+ */
 export async function startTestApp(
   database: TestDatabase,
   options: UserSessionsModuleOptions = {},
   configure?: (app: NestExpressApplication) => void,
+  queries: QueryCounter = new QueryCounter(),
 ): Promise<TestApp> {
-  const queries = new QueryCounter();
 
   @Module({
     imports: [
