@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { UserSession } from './user-session.js';
 
-function session(stored = false) {
+function session(stored = false, slidingExpiry = false) {
   const now = new Date();
   return new UserSession({
     key: 'K'.repeat(43),
@@ -17,6 +17,7 @@ function session(stored = false) {
     lastActivity: now,
     createdAt: now,
     stored: stored ? { ip: '127.0.0.1', userAgent: 'UA', clientPlatform: null, clientPlatformVersion: null, lastActivity: now } : null,
+    slidingExpiry,
   });
 }
 
@@ -60,6 +61,14 @@ describe('UserSession', () => {
     s.setExpiry(1000);
     expect(Math.abs(s.getExpiryDate().getTime() - Date.now() - 1000)).toBeLessThan(100);
     expect(() => s.setExpiry(Number.NaN)).toThrow(TypeError);
+  });
+
+  it('setExpiry refuses with idleTimeout on, where the store moves the expiry itself', () => {
+    const s = session(true, true);
+    const before = s.getExpiryDate();
+    expect(() => s.setExpiry(60_000)).toThrow(/setExpiry\(\) is not available with the idleTimeout option/);
+    expect(s.getExpiryDate()).toBe(before);
+    expect(s.modified).toBe(false);
   });
 
   it('never shows its key in JSON or inspection', () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
 import type { LoggerService } from '@nestjs/common';
 import request from 'supertest';
@@ -6,7 +7,7 @@ import { DataSource, type Repository } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { QueryCounter, sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
-import { digestSessionKey, generateSessionKey } from '../lib/session-key.js';
+import { digestLegacySessionId, digestSessionKey, generateSessionKey } from '../lib/session-key.js';
 import { Session, type UserSessionsModuleOptions } from '../lib/index.js';
 
 // The promises of SECURITY.md, one test each. Revocation runs on two app instances over one
@@ -17,6 +18,11 @@ vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>();
   return { ...actual, randomBytes: vi.fn(actual.randomBytes) };
 });
+
+/** express-session's own signer (the `cookie-signature` copy it resolves), for its cookies. */
+const { sign } = createRequire(createRequire(import.meta.url).resolve('express-session'))('cookie-signature') as {
+  sign(value: string, secret: string): string;
+};
 
 const ADMIN = 'root';
 const ADMIN_OPTIONS: UserSessionsModuleOptions = {
@@ -496,6 +502,39 @@ describeEachDatabase('security promises', (kind) => {
     // With the expiry moved by the store, setExpiry() would be silently undone: it refuses.
     const session = await idle.store.create({ userId: 'dave' });
     expect(() => session.setExpiry(5 * MINUTE)).toThrow(/not available with the idleTimeout option/);
+  });
+
+  it('the idle timeout also holds for sessions imported from express-session, idle since the import', async () => {
+    const moving = await startTestApp(idleDatabase, {
+      idleTimeout: 10 * MINUTE,
+      activityInterval: MINUTE,
+      maxAge: 60 * MINUTE,
+      legacyCookie: { secret: 'old-app-secret' },
+    }, (nest) => nest.useLogger(nestLog));
+    try {
+      /** A row as importExpressSessions() writes it, imported `ago` ms ago, with a far expiry. */
+      const imported = async (sid: string, ago: number) => {
+        const importedAt = new Date(Date.now() - ago);
+        await idleSessions.insert({
+          id: digestLegacySessionId(sid), data: '{}', userId: 'erin', expireDate: new Date(Date.now() + 50 * MINUTE),
+          ip: null, userAgent: null, clientPlatform: null, clientPlatformVersion: null, lastActivity: importedAt, createdAt: importedAt,
+        });
+        return { Cookie: `connect.sid=${encodeURIComponent(`s:${sign(sid, 'old-app-secret')}`)}` };
+      };
+      const stale = await imported('stale-old-session', 11 * MINUTE);
+      const fresh = await imported('fresh-old-session', 5 * MINUTE);
+
+      await request(moving.url).get('/me').set(stale).expect(401);
+      expect(await idleSessions.findOneBy({ id: digestLegacySessionId('stale-old-session') })).not.toBeNull(); // not moved over
+
+      const movedOver = await request(moving.url).get('/me').set(fresh).expect(200, { userId: 'erin' });
+      const key = sessionCookie(movedOver.headers['set-cookie'])!;
+      const row = await idleSessions.findOneByOrFail({ id: digestSessionKey(key) });
+      // The move-over is activity: the idle clock restarts, and the expiry with it.
+      expect(row.expireDate.getTime() - row.lastActivity.getTime()).toBe(10 * MINUTE);
+    } finally {
+      await moving.close();
+    }
   });
 
   it('maxAge is an absolute lifetime counted from login: continuous activity never extends it, with or without idleTimeout', async () => {
