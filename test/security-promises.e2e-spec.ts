@@ -10,8 +10,9 @@ import { QueryCounter, sessionCookie, startTestApp, type TestApp } from './suppo
 import { digestLegacySessionId, digestSessionKey, generateSessionKey } from '../lib/session-key.js';
 import { Session, type UserSessionsModuleOptions } from '../lib/index.js';
 
-// The promises of SECURITY.md, one test each. Revocation runs on two app instances over one
-// database; the idle timeout and the lifetime let time pass with a `Timeline`.
+// The promises of SECURITY.md, a test each (two for the idle timeout). Revocation runs on two
+// app instances over one database; the idle timeout and the lifetime let time pass with a
+// `Timeline`. Promises other suites prove already are not repeated here.
 
 // The real randomBytes, watched: session keys must come from it.
 vi.mock('node:crypto', async (importOriginal) => {
