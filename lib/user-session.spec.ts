@@ -53,6 +53,24 @@ describe('UserSession', () => {
     expect(s.toObject()).toEqual({});
   });
 
+  it('names that Object.prototype has are plain names: own values only, "__proto__" included', () => {
+    const s = session();
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      expect(s.get(name)).toBeUndefined();
+      expect(s.has(name)).toBe(false);
+    }
+    s.set('__proto__', { isAdmin: true });
+    expect(s.get('isAdmin')).toBeUndefined();
+    expect(s.get('__proto__')).toEqual({ isAdmin: true });
+    expect(s.has('__proto__')).toBe(true);
+    // Stored as the data it is, and read back the same way JSON.parse reads it.
+    expect(JSON.parse(s.serializeData())).toEqual(JSON.parse('{"a":1,"__proto__":{"isAdmin":true}}'));
+    s.set('constructor', 'c');
+    expect(s.get('constructor')).toBe('c');
+    s.remove('__proto__');
+    expect(s.toObject()).toEqual({ a: 1, constructor: 'c' });
+  });
+
   it('setExpiry takes a date or milliseconds, and refuses junk', () => {
     const s = session();
     const at = new Date(Date.now() + 60_000);

@@ -149,7 +149,8 @@ export class UserSession {
   /** The value stored under `name`, or undefined. Marks the session accessed. */
   get<T = unknown>(name: string): T | undefined {
     this.accessed = true;
-    return this.#data[name] as T | undefined;
+    // Own values only: a name like "constructor" must not find Object.prototype's.
+    return (Object.hasOwn(this.#data, name) ? this.#data[name] : undefined) as T | undefined;
   }
 
   /** Whether a value is stored under `name`. Marks the session accessed. */
@@ -169,7 +170,9 @@ export class UserSession {
     }
     this.accessed = true;
     this.dataModified = true;
-    this.#data[name] = value;
+    // Not `data[name] = value`: "__proto__" would replace the data's prototype (so that
+    // get() of any name finds the value's fields) instead of storing a value under it.
+    Object.defineProperty(this.#data, name, { value, enumerable: true, writable: true, configurable: true });
   }
 
   /** Removes the value under `name`. Marks the session modified when there was one. */

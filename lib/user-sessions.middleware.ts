@@ -61,13 +61,18 @@ export class UserSessionsMiddleware implements NestMiddleware {
       store.commit(request, response).then(
         () => end.apply(response, args as Parameters<End>),
         (error: unknown) => {
-          if (!(error instanceof SessionStoreUnavailableException)) {
+          const unavailable = error instanceof SessionStoreUnavailableException;
+          if (!unavailable) {
             logger.error(`Session commit failed: ${(error as Error)?.stack ?? error}`);
           }
           if (response.headersSent) {
             response.destroy();
-          } else {
+          } else if (unavailable) {
             answer(response, end, 503, { statusCode: 503, message: 'The session store is unavailable; please retry shortly.' });
+          } else {
+            // Data too large for the column, or not JSON (a BigInt, a cycle): the app's bug, and
+            // a retry fails the same way, so not a 503. Nest's own answer to an uncaught error.
+            answer(response, end, 500, { statusCode: 500, message: 'Internal server error' });
           }
         },
       );
@@ -79,8 +84,9 @@ export class UserSessionsMiddleware implements NestMiddleware {
 
 /**
  * Answers with a JSON error in Nest's shape, in place of whatever the app had set: a refused
- * cross-origin request (403), or a session that could not be written (503: retry, rather than
- * "done" with a cookie that means nothing).
+ * cross-origin request (403), or a session that could not be written (503 while the database
+ * is unreachable: retry, rather than "done" with a cookie that means nothing; 500 for data the
+ * column cannot hold).
  */
 function answer(response: ServerResponse, end: End, status: number, error: object): void {
   const body = JSON.stringify(error);

@@ -1,8 +1,9 @@
-import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { Module, RequestMethod, ValidationPipe, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { UserSessionsModule } from '../lib/index.js';
 import { AuthModule } from './auth/auth.module.js';
+import { JsonDepthMiddleware } from './json-depth.middleware.js';
 import { PagesModule } from './pages/pages.module.js';
 import { UsersModule } from './users/users.module.js';
 import { User } from './users/user.entity.js';
@@ -13,7 +14,7 @@ import { UsersService } from './users/users.service.js';
  * `databaseOptionsFromEnv(process.env)`; tests pass a database of their own).
  */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
   static forRoot(database: TypeOrmModuleOptions, options: { geoipPath?: string } = {}): DynamicModule {
     return {
       module: AppModule,
@@ -44,5 +45,10 @@ export class AppModule {
       ],
       providers: [{ provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true }) }],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    // Before the ValidationPipe: a body nested thousands deep would overflow its stack (a 500).
+    consumer.apply(JsonDepthMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }

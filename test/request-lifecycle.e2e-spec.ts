@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { DataSource, type Repository } from 'typeorm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { describeEachDatabase } from './support/databases.js';
 import { sessionCookie, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
@@ -186,6 +187,28 @@ describeEachDatabase('request lifecycle', (kind) => {
     await sessions.update({ id: digestSessionKey(key) }, { expireDate: new Date(Date.now() - 1000) });
     await request(t.url).get('/me').set('Cookie', `sessionid=${key}`).expect(401);
     expect(await t.store.load(key)).toBeNull();
+  });
+
+  it('session data that outgrows its column is a 500 (logged), not a 503 that says retry', async () => {
+    const key = await login('alice');
+    const cookie = { Cookie: `sessionid=${key}`, 'User-Agent': BROWSER };
+    const part = 'x'.repeat(8000);
+    for (let index = 0; index < 8; index++) {
+      await request(t.url).post('/data').set(cookie).send({ name: `part${index}`, value: part }).expect(201);
+    }
+    const errors = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const response = await request(t.url).post('/data').set(cookie).send({ name: 'part8', value: part }).expect(500);
+      expect(response.body).toEqual({ statusCode: 500, message: 'Internal server error' });
+      expect(response.headers['set-cookie']).toBeUndefined();
+      expect(errors.mock.calls.map(([message]) => String(message))).toEqual([
+        expect.stringMatching(/^Session commit failed: RangeError: Session data is \d+ bytes of JSON; at most 65535 fit/),
+      ]);
+    } finally {
+      errors.mockRestore();
+    }
+    await request(t.url).get('/data/part8').set(cookie).expect(200, { value: null });
+    await request(t.url).get('/data/part7').set(cookie).expect(200, { value: part });
   });
 
   it('answers 503 while the database is unreachable, and recovers when it returns', async () => {
