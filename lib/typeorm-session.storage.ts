@@ -1,4 +1,4 @@
-import { Brackets, MoreThan, Not, type DataSource, type Repository } from 'typeorm';
+import { Brackets, MoreThan, Not, Raw, type DataSource, type FindOperator, type Repository } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { Session } from './session.entity.js';
 import type {
@@ -116,29 +116,42 @@ export class TypeOrmSessionStorage implements SessionStorage {
   }
 
   async delete(id: string, userId?: UserId): Promise<boolean> {
-    const result = await this.repository.delete(userId === undefined ? { id } : { id, userId });
+    const result = await this.repository.delete(userId === undefined ? { id } : { id, userId: this.sameUser(userId) });
     return (result.affected ?? 0) > 0;
   }
 
   async listActive(userId: UserId, now: Date): Promise<SessionRecord[]> {
     return this.repository.find({
-      where: { userId, expireDate: MoreThan(now) },
+      where: { userId: this.sameUser(userId), expireDate: MoreThan(now) },
       order: { lastActivity: 'DESC', createdAt: 'DESC', id: 'ASC' },
     });
   }
 
   async deleteOthers(userId: UserId, exceptId: string | null, now: Date): Promise<number> {
+    const user = this.sameUser(userId);
     const where = exceptId === null
-      ? { userId, expireDate: MoreThan(now) }
-      : { userId, expireDate: MoreThan(now), id: Not(exceptId) };
+      ? { userId: user, expireDate: MoreThan(now) }
+      : { userId: user, expireDate: MoreThan(now), id: Not(exceptId) };
     const result = await this.repository.delete(where);
     return result.affected ?? 0;
   }
 
   /** One DELETE on the indexed `user_id`. */
   async deleteAllForUser(userId: UserId): Promise<number> {
-    const result = await this.repository.delete({ userId });
+    const result = await this.repository.delete({ userId: this.sameUser(userId) });
     return result.affected ?? 0;
+  }
+
+  /**
+   * The condition "this very user" on `user_id`. MySQL and MariaDB compare strings by their
+   * default collation, which ignores case and trailing spaces: "ALICE " would see and end
+   * alice's sessions. There the indexed equality is narrowed by a byte-wise comparison (a
+   * collation on the column instead would break a foreign key to the app's users table).
+   */
+  private sameUser(userId: UserId): UserId | FindOperator<UserId> {
+    const type = this.dataSource.driver.options.type;
+    if (typeof userId !== 'string' || (type !== 'mysql' && type !== 'mariadb')) return userId;
+    return Raw((column) => `(${column} = :sameUser AND BINARY ${column} = BINARY :sameUser)`, { sameUser: userId });
   }
 
   /**
@@ -150,7 +163,7 @@ export class TypeOrmSessionStorage implements SessionStorage {
     const builder = this.repository.createQueryBuilder('session');
     if (query.status === 'active') builder.andWhere('session.expireDate > :now', { now });
     if (query.status === 'expired') builder.andWhere('session.expireDate <= :now', { now });
-    if (query.userId !== undefined) builder.andWhere('session.userId = :userId', { userId: query.userId });
+    if (query.userId !== undefined) builder.andWhere({ userId: this.sameUser(query.userId) });
     if (query.ipPrefix !== undefined) {
       // '!' as the escape character: a backslash means different things in MySQL's strings.
       const pattern = `${query.ipPrefix.replace(/[!%_]/g, '!$&')}%`;

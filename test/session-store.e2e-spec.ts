@@ -153,6 +153,22 @@ describeEachDatabase('SessionStoreService', (kind) => {
     expect(readerSession.modified).toBe(false);
   });
 
+  it('a user id that differs only in case or trailing spaces is another user: it sees and ends nothing of theirs', async () => {
+    // MySQL's and MariaDB's default collations would call "ALICE " and "alice" equal.
+    const alice = await store.create({ userId: 'alice' });
+    await store.create({ userId: 'alice' });
+    for (const lookalike of ['ALICE', 'Alice', 'alice ', 'ALICE ']) {
+      expect(await store.listActive(lookalike)).toEqual([]);
+      expect(await store.deleteForUser(lookalike, alice.id!)).toBe(false);
+      expect(await store.deleteOthers(lookalike, null)).toBe(0);
+      expect(await store.deleteAllForUser(lookalike)).toBe(0);
+      expect((await store.list({ userId: lookalike, status: 'all' })).sessions).toEqual([]);
+    }
+    expect(await store.listActive('alice')).toHaveLength(2);
+    expect((await store.list({ userId: 'alice' })).sessions).toHaveLength(2);
+    expect(await store.deleteAllForUser('alice')).toBe(2);
+  });
+
   it('listActive, deleteOthers, deleteForUser and clearExpired', async () => {
     const a1 = await store.create({ userId: 'alice' });
     const a2 = await store.create({ userId: 'alice' });
