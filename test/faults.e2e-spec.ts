@@ -133,7 +133,7 @@ describe.sequential('faults', () => {
     it('stopped cleanly (-m fast), then killed (-m immediate): fast 503s while down, then full service, with default settings', async () => {
       const started = await startApp(await options());
       try {
-        await soakThroughOutages('PostgreSQL stop/start', started, 24_000, async (t0) => {
+        await soakThroughOutages('PostgreSQL stop/start', started, 26_000, async (t0) => {
           await sleepUntil(t0 + 4_000);
           const clean = await outage('pg_ctl stop -m fast', () => cluster.stop('fast'), () => cluster.start(), 3_000);
           await sleepUntil(t0 + 14_000);
@@ -149,7 +149,7 @@ describe.sequential('faults', () => {
       const proxy = await TcpProxy.start({ host: '127.0.0.1', port: cluster.port });
       const started = await startApp({ ...(await options()), port: proxy.port, ...PG_TIMEOUTS });
       try {
-        await soakThroughOutages('PostgreSQL silent network', started, 14_000, async (t0) => {
+        await soakThroughOutages('PostgreSQL silent network', started, 15_000, async (t0) => {
           await sleepUntil(t0 + 3_000);
           return [await outage('no packet passes', () => proxy.silence(), () => proxy.resume(), 4_000)];
         }, PG_SILENT_FAST_MS);
@@ -178,7 +178,7 @@ describe.sequential('faults', () => {
     it('shut down (SIGTERM), then killed (SIGKILL): fast 503s while down, then full service, with default settings', async () => {
       const started = await startApp(await options());
       try {
-        await soakThroughOutages('MariaDB stop/start', started, 24_000, async (t0) => {
+        await soakThroughOutages('MariaDB stop/start', started, 26_000, async (t0) => {
           await sleepUntil(t0 + 4_000);
           const clean = await outage('SIGTERM', () => server.stop('clean'), () => server.start(), 3_000);
           await sleepUntil(t0 + 14_000);
@@ -194,7 +194,7 @@ describe.sequential('faults', () => {
       const proxy = await TcpProxy.start({ host: '127.0.0.1', port: server.port });
       const started = await startApp({ ...(await options()), port: proxy.port, ...MARIADB_TIMEOUTS }, { storageTimeout: MARIADB_STORAGE_TIMEOUT });
       try {
-        await soakThroughOutages('MariaDB silent network', started, 14_000, async (t0) => {
+        await soakThroughOutages('MariaDB silent network', started, 15_000, async (t0) => {
           await sleepUntil(t0 + 3_000);
           return [await outage('no packet passes', () => proxy.silence(), () => proxy.resume(), 4_000)];
         }, MARIADB_SILENT_FAST_MS);

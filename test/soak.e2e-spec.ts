@@ -16,6 +16,7 @@ import { startTestApp } from './support/test-app.js';
  * recommends for apps that write.
  */
 const SECONDS = Number(process.env.USER_SESSIONS_SOAK_SECONDS ?? 60);
+if (!(SECONDS > 0)) throw new Error(`USER_SESSIONS_SOAK_SECONDS must be a number of seconds, got "${process.env.USER_SESSIONS_SOAK_SECONDS}"`);
 const CLIENTS = 50;
 
 describe.sequential('soak', () => {
