@@ -1,6 +1,13 @@
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The load and fault suites: minutes of many clients at once, and timing bounds to check. They
+ * run after the other suites, one file at a time, so that they neither slow the others down
+ * nor are slowed by them.
+ */
+const LOAD_SUITES = ['test/soak.e2e-spec.ts', 'test/faults.e2e-spec.ts', 'test/slow-database.e2e-spec.ts'];
+
 // SWC compiles the TypeScript the way tsc does for the build: legacy decorators with
 // emitted metadata, which Nest's DI and TypeORM's entities read.
 export default defineConfig({
@@ -14,10 +21,29 @@ export default defineConfig({
     }),
   ],
   test: {
-    include: ['lib/**/*.spec.ts', 'sample-app/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'suites',
+          include: ['lib/**/*.spec.ts', 'sample-app/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
+          exclude: LOAD_SUITES,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'load',
+          include: LOAD_SUITES,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+          benchmark: { include: [] },
+        },
+      },
+    ],
   },
 });

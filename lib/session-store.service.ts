@@ -31,6 +31,7 @@ import { isStatementError } from './database-errors.js';
 import { normalizeUserId } from './user-id.js';
 import { decodeSessionListCursor, encodeSessionListCursor } from './session-list-cursor.js';
 import { SessionStoreUnavailableException } from './exceptions/session-store-unavailable.exception.js';
+import { withStorageTimeout } from './storage-timeout.js';
 
 /** A session as listed for its user: everything but the key and the data. */
 export interface ActiveSession {
@@ -359,7 +360,8 @@ export class SessionStoreService {
    * `signal` stops it before the next batch.
    */
   async clearExpired(options: ClearExpiredOptions = {}): Promise<number> {
-    return this.query(() => this.storage.deleteExpired(new Date(), options));
+    // No time limit: deleting a large backlog takes long by design, one short batch at a time.
+    return this.query(() => this.storage.deleteExpired(new Date(), options), 0);
   }
 
   // ---------------------------------------------------------------- the request path
@@ -744,14 +746,15 @@ export class SessionStoreService {
   }
 
   /**
-   * Runs one storage call. An unreachable database becomes a 503 (clients retry, nothing
-   * hangs or crashes), logged with the driver's message; a statement the database refused
-   * (a foreign key to a missing user, say) is rethrown as the bug it is. Only digests reach
-   * the database, so no message can carry a session key.
+   * Runs one storage call. An unreachable database, or one that does not answer within
+   * `storageTimeout`, becomes a 503 (clients retry, nothing hangs or crashes), logged with the
+   * driver's message; a statement the database refused (a foreign key to a missing user, say)
+   * is rethrown as the bug it is. Only digests reach the database, so no message can carry a
+   * session key.
    */
-  private async query<T>(action: () => Promise<T>): Promise<T> {
+  private async query<T>(action: () => Promise<T>, timeoutMs = this.options.storageTimeout): Promise<T> {
     try {
-      return await action();
+      return await withStorageTimeout(action(), timeoutMs);
     } catch (error) {
       if (isStatementError(error)) throw error;
       this.logger.error(`Session store failure: ${(error as Error)?.message ?? error}`);

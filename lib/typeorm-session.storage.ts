@@ -19,6 +19,35 @@ interface SqliteStatement {
 /** The part of a pg pool the fast path uses. */
 interface PgPool {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
+  on(event: 'acquire', listener: (client: PgClient) => void): void;
+}
+
+interface PgClient {
+  on(event: 'error', listener: (error: Error) => void): void;
+}
+
+/** The pg pools whose clients `guardPgPool()` looks after, and the clients it did. */
+const guardedPools = new WeakSet<object>();
+const guardedClients = new WeakSet<object>();
+
+/**
+ * Keeps a PostgreSQL connection error from crashing the app. pg-pool takes its error listener
+ * off a client when it hands the client out, and TypeORM's query runner puts its own on only
+ * once a promise resolves; when the server's answer to one query and its "terminating
+ * connection" error (a fast shutdown, `pg_terminate_backend`) arrive in one read, the answer
+ * hands the client to a waiting runner and the error is emitted with no listener: an uncaught
+ * exception. So every client the pool hands out gets a listener of its own, for good. Nothing
+ * is lost by it: the client is unusable from then on, the runner's next query on it fails (a
+ * 503 here, logged), and the pool drops it when it comes back.
+ */
+function guardPgPool(pool: PgPool): void {
+  if (guardedPools.has(pool)) return;
+  guardedPools.add(pool);
+  pool.on('acquire', (client) => {
+    if (guardedClients.has(client)) return;
+    guardedClients.add(client);
+    client.on('error', () => undefined);
+  });
 }
 
 /**
@@ -52,6 +81,8 @@ export class TypeOrmSessionStorage implements SessionStorage {
       alias: `session_${column.databaseName}`,
       column,
     }));
+    const pool = (this.dataSource.driver as unknown as { master?: PgPool }).master;
+    if (this.dataSource.driver.options.type === 'postgres' && pool) guardPgPool(pool);
   }
 
   /** One primary-key SELECT, prepared once per connection. */
@@ -84,6 +115,8 @@ export class TypeOrmSessionStorage implements SessionStorage {
       }
       case 'postgres': {
         if (!driver.master) throw new Error('The database connection is not open');
+        // A DataSource initialized again has a new pool.
+        guardPgPool(driver.master);
         this.dataSource.logger.logQuery(this.findSql, [id]);
         const result = await driver.master.query({ name: this.findStatementName, text: this.findSql, values: [id] });
         return result.rows[0];

@@ -140,6 +140,17 @@ export interface UserSessionsRuntimeOptions {
   cleanupBatchSize?: number;
 
   /**
+   * How long, in milliseconds, one call to the session storage (a read of the request's session,
+   * a write, a list) may take before the request is answered 503 instead. It bounds what no
+   * driver setting bounds on its own: a database that accepts connections but does not answer
+   * (a network that drops packets, a server hung on a lock). The call is not cancelled and may
+   * still finish; set the driver's timeouts too (see the README's Reliability section), which
+   * do cancel. `clearExpired()` has no limit. 0 waits as long as the driver does.
+   * @default 10_000
+   */
+  storageTimeout?: number;
+
+  /**
    * Where sessions are kept. Unset uses the `Session` entity's table through TypeORM; set it
    * to put sessions in another store that implements `SessionStorage`.
    * @default a TypeORM storage on the `Session` repository

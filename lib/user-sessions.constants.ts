@@ -12,6 +12,8 @@ export const DEFAULT_MAX_AGE = 14 * 24 * 60 * 60 * 1000;
 export const DEFAULT_ACTIVITY_INTERVAL = 60 * 1000;
 /** Expired rows deleted per statement by `clearExpired()`. */
 export const DEFAULT_CLEANUP_BATCH_SIZE = 1000;
+/** How long one storage call may take before the request gets a 503. */
+export const DEFAULT_STORAGE_TIMEOUT = 10_000;
 
 /** Sessions per page of `SessionStoreService.list()` (and the admin API) when no limit is given. */
 export const DEFAULT_LIST_LIMIT = 50;

@@ -21,6 +21,7 @@ describe('resolveUserSessionsOptions', () => {
       requestClientHints: true,
       cleanupBatchSize: 1000,
       cleanupInterval: 0,
+      storageTimeout: 10_000,
       ipAddresses: 'full',
       storeUserAgent: true,
     });
@@ -59,6 +60,10 @@ describe('resolveUserSessionsOptions', () => {
     [{ tableName: 'drop table;' }, /tableName must be a plain SQL identifier/],
     [{ cleanupInterval: 10 }, /cleanupInterval must be 0 \(off\) or at least 1000/],
     [{ cleanupInterval: 2 ** 31 }, /cleanupInterval must be at most/],
+    [{ storageTimeout: -1 }, /storageTimeout must be 0 \(no limit\) or more milliseconds/],
+    [{ storageTimeout: 1.5 }, /storageTimeout is in milliseconds and must be a whole number/],
+    [{ storageTimeout: '5s' }, /storageTimeout is in milliseconds and must be a whole number/],
+    [{ storageTimeout: 2 ** 31 }, /storageTimeout must be at most/],
     [{ ipAddresses: 'masked' }, /ipAddresses must be 'full', 'truncated' or 'none'/],
     [{ storeUserAgent: 'no' }, /storeUserAgent must be true or false/],
     [{ adminPath: 'admin/:id', isAdmin: (): boolean => true }, /adminPath may only contain/],

@@ -21,6 +21,7 @@ import {
   DEFAULT_COOKIE_NAME,
   DEFAULT_MAX_AGE,
   DEFAULT_PATH,
+  DEFAULT_STORAGE_TIMEOUT,
   DEFAULT_TABLE_NAME,
 } from './user-sessions.constants.js';
 import type {
@@ -162,6 +163,11 @@ class UserSessionsOptionsSchema {
   @Max(MAX_TIMER_MS, { message: `cleanupInterval must be at most ${MAX_TIMER_MS} milliseconds (about 24 days), got $value` })
   cleanupInterval: number;
 
+  @IsInt({ message: 'storageTimeout is in milliseconds and must be a whole number, got $value' })
+  @Min(0, { message: 'storageTimeout must be 0 (no limit) or more milliseconds, got $value' })
+  @Max(MAX_TIMER_MS, { message: `storageTimeout must be at most ${MAX_TIMER_MS} milliseconds, got $value` })
+  storageTimeout: number;
+
   @IsIn(['full', 'truncated', 'none'], { message: "ipAddresses must be 'full', 'truncated' or 'none', got \"$value\"" })
   ipAddresses: string;
 
@@ -203,6 +209,7 @@ const DEFAULTS: Omit<ResolvedUserSessionsOptions, (typeof OPTIONAL_OPTIONS)[numb
   requestClientHints: true,
   cleanupBatchSize: DEFAULT_CLEANUP_BATCH_SIZE,
   cleanupInterval: 0,
+  storageTimeout: DEFAULT_STORAGE_TIMEOUT,
   ipAddresses: 'full',
   storeUserAgent: true,
 };

@@ -11,11 +11,18 @@ export type ServiceName = keyof typeof SERVICES;
 /** What global setup found: for each service, null when reachable, else the reason to skip. */
 export type ServiceProbe = Record<ServiceName, string | null>;
 
+/**
+ * What suites need beside the servers above, each checked by its own suite: Chromium for the
+ * browser suite; PostgreSQL's and MariaDB's server binaries for the fault suite, which runs
+ * throw-away servers of its own (`pg-cluster`, `mariadb-cluster`).
+ */
+const OTHER_REQUIREMENTS = ['chromium', 'pg-cluster', 'mariadb-cluster'];
+
 /** Services that `USER_SESSIONS_REQUIRE` (comma list, or `all`) says must be there. */
 export function requiredServices(): Set<string> {
   const value = process.env.USER_SESSIONS_REQUIRE ?? '';
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-  return new Set(names.includes('all') ? [...Object.keys(SERVICES), 'chromium'] : names);
+  return new Set(names.includes('all') ? [...Object.keys(SERVICES), ...OTHER_REQUIREMENTS] : names);
 }
 
 /** Resolves to null when a TCP connection opens within the timeout, else to the reason. */

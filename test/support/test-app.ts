@@ -109,6 +109,14 @@ class DemoController {
     return { userId };
   }
 
+  /** GET /me that answers 5 ms after its session was loaded: a wide window for a race. */
+  @Get('me-slowly')
+  @UseGuards(UserSessionsGuard)
+  async meSlowly(@CurrentUserId() userId: string | number) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return { userId };
+  }
+
   @Post('login-then-refuse')
   async loginThenRefuse(@Body() body: unknown, @CurrentSession() session: UserSession) {
     await this.store.login(session, loginUserId(body));
@@ -136,6 +144,15 @@ class DemoController {
   @Get('data/:name')
   getData(@Param('name') name: string, @CurrentSession() session: UserSession) {
     return { value: session.get(name) ?? null };
+  }
+
+  /** Appends `value` to the list `name` in a signed-in session; answers the whole list. */
+  @Post('append')
+  @UseGuards(UserSessionsGuard)
+  append(@Body() body: { name: string; value: unknown }, @CurrentSession() session: UserSession) {
+    const list = [...(session.get<unknown[]>(body.name) ?? []), body.value];
+    session.set(body.name, list);
+    return { list };
   }
 }
 

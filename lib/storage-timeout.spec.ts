@@ -1,0 +1,49 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StorageTimeoutError, withStorageTimeout } from './storage-timeout.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('withStorageTimeout', () => {
+  it('passes a result or a failure through when it comes in time', async () => {
+    await expect(withStorageTimeout(Promise.resolve(7), 1000)).resolves.toBe(7);
+    const failure = new Error('ECONNREFUSED');
+    await expect(withStorageTimeout(Promise.reject(failure), 1000)).rejects.toBe(failure);
+  });
+
+  it('fails with StorageTimeoutError when no answer comes in time', async () => {
+    vi.useFakeTimers();
+    let outcome: unknown = 'pending';
+    withStorageTimeout(new Promise(() => undefined), 250).catch((error: unknown) => (outcome = error));
+    await vi.advanceTimersByTimeAsync(249);
+    expect(outcome).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcome).toBeInstanceOf(StorageTimeoutError);
+    expect((outcome as Error).message).toBe('The session storage did not answer within 250 ms');
+  });
+
+  it('ignores a late failure instead of leaving it unhandled', async () => {
+    vi.useFakeTimers();
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      let fail!: (error: Error) => void;
+      const pending = withStorageTimeout(new Promise((_, reject) => (fail = reject)), 100);
+      const settled = expect(pending).rejects.toBeInstanceOf(StorageTimeoutError);
+      await vi.advanceTimersByTimeAsync(100);
+      await settled;
+      fail(new Error('Connection lost'));
+      vi.useRealTimers();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+
+  it('0 waits as long as the work does, with no timer', () => {
+    const work = new Promise(() => undefined);
+    expect(withStorageTimeout(work, 0)).toBe(work);
+  });
+});

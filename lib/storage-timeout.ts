@@ -1,0 +1,34 @@
+/**
+ * A storage call that got no answer in time. The store turns it into a 503 like any other
+ * unreachable database; the call itself may still finish later (a timer cannot cancel a
+ * statement), which is why the driver's own timeouts are recommended beside this one.
+ */
+export class StorageTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`The session storage did not answer within ${timeoutMs} ms`);
+    this.name = 'StorageTimeoutError';
+  }
+}
+
+/**
+ * `work`, or a `StorageTimeoutError` once `timeoutMs` have passed without it settling; 0 waits
+ * as long as `work` does. A late result or failure of `work` is ignored (and never unhandled).
+ * The timer does not keep the process alive.
+ */
+export function withStorageTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  if (!(timeoutMs > 0)) return work;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StorageTimeoutError(timeoutMs)), timeoutMs);
+    timer.unref?.();
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
