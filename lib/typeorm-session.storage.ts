@@ -65,6 +65,7 @@ export class TypeOrmSessionStorage implements SessionStorage {
   private readonly findStatementName: string;
   private readonly columns: { alias: string; column: ColumnMetadata }[];
   private sqlite: { connection: unknown; statement: SqliteStatement } | undefined;
+  private readonly userIdComparesLoosely: boolean;
 
   constructor(
     private readonly repository: Repository<Session>,
@@ -77,6 +78,10 @@ export class TypeOrmSessionStorage implements SessionStorage {
       .getQueryAndParameters();
     this.findSql = sql;
     this.findStatementName = `user_sessions_find_${repository.metadata.tableName}`;
+    const driverType = this.dataSource.driver.options.type;
+    this.userIdComparesLoosely =
+      (driverType === 'mysql' || driverType === 'mariadb') &&
+      repository.metadata.findColumnWithPropertyName('userId')?.type === 'varchar';
     this.columns = repository.metadata.columns.map((column) => ({
       alias: `session_${column.databaseName}`,
       column,
@@ -180,10 +185,10 @@ export class TypeOrmSessionStorage implements SessionStorage {
    * default collation, which ignores case and trailing spaces: "ALICE " would see and end
    * alice's sessions. There the indexed equality is narrowed by a byte-wise comparison (a
    * collation on the column instead would break a foreign key to the app's users table).
+   * UUIDs are stored lower-cased, and MariaDB's own UUID type compares them exactly.
    */
   private sameUser(userId: UserId): UserId | FindOperator<UserId> {
-    const type = this.dataSource.driver.options.type;
-    if (typeof userId !== 'string' || (type !== 'mysql' && type !== 'mariadb')) return userId;
+    if (typeof userId !== 'string' || !this.userIdComparesLoosely) return userId;
     return Raw((column) => `(${column} = :sameUser AND BINARY ${column} = BINARY :sameUser)`, { sameUser: userId });
   }
 

@@ -34,7 +34,7 @@ for (const { kind, label, skip } of databaseMatrix().filter((entry) => entry.kin
     });
 
     it(`${CLIENTS} clients for ${SECONDS} s, each statement delayed: slower answers, all of them right`, async () => {
-      const result = await runSoak({ url: t.url, clients: CLIENTS, durationMs: SECONDS * 1000 });
+      const result = await runSoak({ url: t.url, clients: CLIENTS, durationMs: SECONDS * 1000, openWithRareSteps: true });
       proxy.delay(0);
       const table = await checkSessionTable(t.app.get(DataSource), result);
       console.log(summarize(`slow ${label} (50–200 ms per chunk)`, result, table));

@@ -34,6 +34,12 @@ export interface SoakOptions {
   relogin?: boolean;
   /** A request without an answer after this long is recorded as a timeout. */
   requestTimeoutMs?: number;
+  /**
+   * Each client opens with one of the rarer steps (revoke one, sign out another session, sign
+   * in again, end all others) before the random mix, so that a short run covers every kind.
+   * @default false
+   */
+  openWithRareSteps?: boolean;
 }
 
 export type Outcome = number | 'timeout' | 'network';
@@ -90,7 +96,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const deadline = result.startedAt + options.durationMs;
   const clients = Array.from(
     { length: options.clients },
-    (_, n) => new SoakClient(`${options.userPrefix ?? 'soak-'}${n}`, transport, options.relogin ?? true, result),
+    (_, n) =>
+      new SoakClient(`${options.userPrefix ?? 'soak-'}${n}`, transport, options.relogin ?? true, result, options.openWithRareSteps ? n : null),
   );
   try {
     await Promise.all(clients.map((client) => client.run(deadline)));
@@ -176,6 +183,8 @@ class SoakClient {
     private readonly http: SoakHttp,
     private readonly relogin: boolean,
     private readonly result: SoakResult,
+    /** With `openWithRareSteps`: which rare step this client opens with. */
+    private opening: number | null,
   ) {
     this.state = {
       userId,
@@ -197,8 +206,22 @@ class SoakClient {
         if (key) this.state.main = key;
         continue;
       }
+      if (this.opening !== null) {
+        await this.openWithRareStep(this.opening);
+        this.opening = null;
+        continue;
+      }
       await this.step();
     }
+  }
+
+  /** A second session, then one of the steps a short random mix may never pick. */
+  private async openWithRareStep(n: number): Promise<void> {
+    const rare = [() => this.revokeOne(), () => this.logoutOther(), () => this.revokeOthers()];
+    if (this.relogin) rare.push(() => this.reloginMain());
+    await this.append();
+    await this.addSession();
+    if (this.state.others.length > 0 || n % rare.length === 3) await rare[n % rare.length]();
   }
 
   /** One step of the mix: about half of them write. */
