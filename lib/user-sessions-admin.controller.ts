@@ -24,7 +24,12 @@ import { describeUserIdType, parseUserId } from './user-id.js';
 import { AdminSessionsQuery } from './dto/admin-sessions.query.js';
 import { SessionIdParams } from './dto/session-id.params.js';
 import { UserIdParams } from './dto/user-id.params.js';
-import type { AdminSessionsPage, AdminSessionView, EndUserSessionsResult } from './dto/admin-session.view.js';
+import { AdminSessionsPage, EndUserSessionsResult, type AdminSessionView } from './dto/admin-session.view.js';
+import { ApiErrorResponse, CROSS_ORIGIN_REFUSED, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
+import { ApiOperation, ApiResponse, ApiTags } from './openapi.js';
+
+/** What everyone but administrators gets (see `UserSessionsAdminGuard`). */
+const NOT_ADMIN = 'Not signed in as an administrator: the same 404 as a path with no route.';
 
 /** Unknown parameters are refused: a mistyped filter must not widen a list silently. */
 const strictPipe = () => new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
@@ -36,6 +41,8 @@ const strictPipe = () => new ValidationPipe({ transform: true, whitelist: true, 
  */
 @Controller()
 @UseGuards(UserSessionsAdminGuard)
+@ApiTags('sessions admin')
+@ApiErrorResponse(503, STORE_UNAVAILABLE)
 export class UserSessionsAdminController {
   private readonly logger = new Logger('UserSessions');
 
@@ -47,6 +54,13 @@ export class UserSessionsAdminController {
 
   /** A page of sessions, most recent activity first; `nextCursor` fetches the next. */
   @Get()
+  @ApiOperation({
+    summary: "List every user's sessions",
+    description: 'A page of sessions, most recent activity first, filtered; `nextCursor` fetches the next page.',
+  })
+  @ApiResponse({ status: 200, type: AdminSessionsPage, description: 'A page of sessions.' })
+  @ApiErrorResponse(400, 'A query parameter is invalid or unknown (each one is listed).')
+  @ApiErrorResponse(404, NOT_ADMIN)
   async list(@Query(strictPipe()) query: AdminSessionsQuery): Promise<AdminSessionsPage> {
     const page = await this.store.list({
       status: query.status,
@@ -61,6 +75,11 @@ export class UserSessionsAdminController {
 
   /** Ends every session of a user, expired or not. */
   @Delete('users/:userId')
+  @ApiOperation({ summary: 'End every session of a user', description: 'Expired ones included. Ending your own signs you out.' })
+  @ApiResponse({ status: 200, type: EndUserSessionsResult, description: 'How many sessions ended.' })
+  @ApiErrorResponse(400, 'userId does not fit the `userIdType` option.')
+  @ApiErrorResponse(403, CROSS_ORIGIN_REFUSED)
+  @ApiErrorResponse(404, NOT_ADMIN)
   async endAllOfUser(
     @Param(strictPipe()) params: UserIdParams,
     @CurrentSession() current: UserSession,
@@ -77,6 +96,11 @@ export class UserSessionsAdminController {
   /** Ends any session; 404 for an id that is not there (never was, or already ended). */
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'End any session', description: 'Ending your own session signs you out.' })
+  @ApiResponse({ status: 204, description: 'Ended.' })
+  @ApiErrorResponse(400, 'The id is not a session id (64 lower-case hex digits).')
+  @ApiErrorResponse(403, CROSS_ORIGIN_REFUSED)
+  @ApiErrorResponse(404, `No such session (never was, or already ended); or ${NOT_ADMIN.toLowerCase()}`)
   async end(
     @Param(strictPipe()) params: SessionIdParams,
     @CurrentSession() current: UserSession,

@@ -16,7 +16,9 @@ import { UserSessionsGuard } from './user-sessions.guard.js';
 import { CurrentSession } from './user-sessions.decorators.js';
 import type { UserSession } from './user-session.js';
 import { SessionIdParams } from './dto/session-id.params.js';
-import type { EndOtherSessionsResult, SessionView } from './dto/session.view.js';
+import { EndOtherSessionsResult, SessionView } from './dto/session.view.js';
+import { ApiErrorResponse, CROSS_ORIGIN_REFUSED, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
+import { ApiOperation, ApiResponse, ApiTags } from './openapi.js';
 
 /**
  * "Your sessions": list, end one, end all others. Every route needs a signed-in session and
@@ -24,6 +26,9 @@ import type { EndOtherSessionsResult, SessionView } from './dto/session.view.js'
  */
 @Controller(DEFAULT_PATH)
 @UseGuards(UserSessionsGuard)
+@ApiTags('sessions')
+@ApiErrorResponse(401, 'Not signed in: no session cookie, or its session has ended or expired.')
+@ApiErrorResponse(503, STORE_UNAVAILABLE)
 export class UserSessionsController {
   constructor(
     private readonly store: SessionStoreService,
@@ -32,6 +37,8 @@ export class UserSessionsController {
 
   /** The caller's unexpired sessions, most recent activity first. */
   @Get()
+  @ApiOperation({ summary: 'List your sessions', description: 'Your unexpired sessions, most recent activity first.' })
+  @ApiResponse({ status: 200, type: [SessionView], description: 'Your sessions; `current` marks this one.' })
   async list(@CurrentSession() session: UserSession): Promise<SessionView[]> {
     const sessions = await this.store.listActive(session.userId!);
     return sessions.map((active) => ({
@@ -51,6 +58,11 @@ export class UserSessionsController {
    */
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'End one of your sessions', description: 'Ending the current session signs out.' })
+  @ApiResponse({ status: 204, description: 'Ended.' })
+  @ApiErrorResponse(400, 'The id is not a session id (64 lower-case hex digits).')
+  @ApiErrorResponse(403, CROSS_ORIGIN_REFUSED)
+  @ApiErrorResponse(404, "No such session of yours: unknown, already ended, or another user's.")
   async end(
     @Param(new ValidationPipe({ forbidUnknownValues: true })) params: SessionIdParams,
     @CurrentSession() session: UserSession,
@@ -66,6 +78,9 @@ export class UserSessionsController {
 
   /** Ends every session of the caller but the current one. */
   @Delete()
+  @ApiOperation({ summary: 'End all your other sessions', description: 'Signs out every device but this one.' })
+  @ApiResponse({ status: 200, type: EndOtherSessionsResult, description: 'How many sessions ended.' })
+  @ApiErrorResponse(403, CROSS_ORIGIN_REFUSED)
   async endOthers(@CurrentSession() session: UserSession): Promise<EndOtherSessionsResult> {
     return { deleted: await this.store.deleteOthers(session.userId!, session) };
   }

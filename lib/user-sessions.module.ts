@@ -27,6 +27,7 @@ import { UserSessionsController } from './user-sessions.controller.js';
 import { UserSessionsAdminController } from './user-sessions-admin.controller.js';
 import { UserSessionsMiddleware } from './user-sessions.middleware.js';
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
+import { documentSessionCookie, documentUserIdType } from './user-sessions.openapi.js';
 
 const STATIC_OPTIONS: (keyof UserSessionsStaticOptions)[] = ['tableName', 'userIdType', 'userEntity', 'path', 'adminPath'];
 
@@ -53,6 +54,7 @@ export class UserSessionsModule implements NestModule {
   static forRoot(options: UserSessionsModuleOptions = {}): DynamicModule {
     const resolved = resolveUserSessionsOptions(options);
     this.applyStaticOptions(resolved);
+    documentSessionCookie(resolved.cookieName);
     return this.assemble(resolved, [{ provide: USER_SESSIONS_MODULE_OPTIONS, useValue: resolved }]);
   }
 
@@ -80,6 +82,7 @@ export class UserSessionsModule implements NestModule {
     configureSessionEntity(options);
     Controller(options.path)(UserSessionsController);
     if (options.adminPath !== undefined) Controller(options.adminPath)(UserSessionsAdminController);
+    documentUserIdType(options.userIdType);
   }
 
   private static assemble(
@@ -129,7 +132,9 @@ export class UserSessionsModule implements NestModule {
           misplaced.map((key) => `${key} shapes the table or routes, so give it beside useFactory/useClass, not from it`),
         );
       }
-      return resolveUserSessionsOptions({ ...runtime, ...statics });
+      const resolved = resolveUserSessionsOptions({ ...runtime, ...statics });
+      documentSessionCookie(resolved.cookieName);
+      return resolved;
     };
     if (options.useFactory) {
       const factory = options.useFactory;
