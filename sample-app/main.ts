@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { databaseOptionsFromEnv } from './database.js';
+import { setupOpenApi } from './openapi.js';
 import { trustProxyFromEnv } from './trust-proxy.js';
 
 const app = await NestFactory.create<NestExpressApplication>(
@@ -15,5 +16,7 @@ const trustProxy = trustProxyFromEnv(process.env.TRUST_PROXY);
 if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
 
 app.enableShutdownHooks();
+// The API's OpenAPI document, with Swagger UI at /docs.
+setupOpenApi(app);
 await app.listen(Number(process.env.PORT || 3000));
 new Logger('SampleApp').log(`Listening on ${await app.getUrl()}`);

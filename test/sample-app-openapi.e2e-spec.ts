@@ -1,0 +1,43 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from '../sample-app/app.module.js';
+import { setupOpenApi } from '../sample-app/openapi.js';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
+
+// The document is the same on every database: SQLite is enough.
+describe('sample app OpenAPI document on SQLite', () => {
+  let database: TestDatabase;
+  let app: INestApplication;
+  let url: string;
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true })],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: ['error'] });
+    setupOpenApi(app);
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('serves Swagger UI at /docs and the document at /docs-json, with the sessions APIs and their cookie', async () => {
+    const page = await request(url).get('/docs').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.text).toContain('swagger-ui');
+    await request(url).get('/docs/swagger-ui-init.js').expect(200).expect('Content-Type', /javascript/);
+
+    const { body } = await request(url).get('/docs-json').expect(200);
+    expect(body.info.title).toBe('nestjs-user-sessions sample app');
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/account/sessions', '/account/sessions/{id}', '/admin/sessions']));
+    expect(body.paths['/account/sessions'].get.security).toEqual([{ sessionid: [] }]);
+    // The sample app's user ids are numbers.
+    expect(body.paths['/admin/sessions/users/{userId}'].delete.parameters[0].schema).toEqual({ type: 'integer' });
+    expect(body.components.securitySchemes.sessionid).toEqual({ type: 'apiKey', in: 'cookie', name: 'sessionid' });
+  });
+});
