@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { USER_SESSIONS_MODULE_OPTIONS, type ResolvedUserSessionsOptions } from '../lib/index.js';
+import { USER_SESSIONS_MODULE_OPTIONS, UserSessionsModule, type ResolvedUserSessionsOptions } from '../lib/index.js';
+import { AuthModule } from './auth/auth.module.js';
 
 /**
  * Serves the app's OpenAPI document: Swagger UI at /docs, the JSON at /docs-json. The
@@ -13,5 +14,7 @@ export function setupOpenApi(app: INestApplication): void {
     // The security scheme is named after the cookie: the operations ask for it by that name.
     .addCookieAuth(cookieName, { type: 'apiKey' }, cookieName)
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config));
+  // The JSON APIs only, not the pages.
+  const include = [UserSessionsModule, AuthModule];
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config, { include }));
 }
