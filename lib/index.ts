@@ -26,3 +26,4 @@ export * from './migrations/index.js';
 export * from './exceptions/index.js';
 export * from './user-sessions-cleanup.service.js';
 export * from './express-session-import.js';
+export { includeAdminApiInOpenApi } from './user-sessions.openapi.js';

@@ -34,6 +34,7 @@ export const ApiOperation = decorator(swagger?.ApiOperation);
 export const ApiResponse = decorator(swagger?.ApiResponse);
 export const ApiProperty = decorator(swagger?.ApiProperty);
 export const ApiPropertyOptional = decorator(swagger?.ApiPropertyOptional);
+export const ApiExcludeController = decorator(swagger?.ApiExcludeController);
 export type ApiPropertyOptions = Swagger.ApiPropertyOptions;
 
 /**
@@ -54,4 +55,10 @@ export function setApiProperty(dto: Function, property: string, options: ApiProp
   if (swagger === null) return;
   Reflect.deleteMetadata(swagger.DECORATORS.API_MODEL_PROPERTIES, dto.prototype, property);
   swagger.ApiProperty(options)(dto.prototype, property);
+}
+
+/** Lets SwaggerModule describe a controller that `@ApiExcludeController()` left out. */
+export function includeController(controller: Function): void {
+  if (swagger === null) return;
+  Reflect.deleteMetadata(swagger.DECORATORS.API_EXCLUDE_CONTROLLER, controller);
 }

@@ -26,7 +26,7 @@ import { SessionIdParams } from './dto/session-id.params.js';
 import { UserIdParams } from './dto/user-id.params.js';
 import { AdminSessionsPage, EndUserSessionsResult, type AdminSessionView } from './dto/admin-session.view.js';
 import { ApiErrorResponse, CROSS_ORIGIN_REFUSED, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
-import { ApiOperation, ApiResponse, ApiTags } from './openapi.js';
+import { ApiExcludeController, ApiOperation, ApiResponse, ApiTags } from './openapi.js';
 
 /** What everyone but administrators gets (see `UserSessionsAdminGuard`). */
 const NOT_ADMIN = 'Not signed in as an administrator: the same 404 as a path with no route.';
@@ -41,6 +41,9 @@ const strictPipe = () => new ValidationPipe({ transform: true, whitelist: true, 
  */
 @Controller()
 @UseGuards(UserSessionsAdminGuard)
+// Left out of the app's OpenAPI document unless the app opts in: a published admin path would
+// tell everyone what the guard's 404 hides.
+@ApiExcludeController()
 @ApiTags('sessions admin')
 @ApiErrorResponse(503, STORE_UNAVAILABLE)
 export class UserSessionsAdminController {

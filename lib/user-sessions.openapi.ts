@@ -1,5 +1,5 @@
 import type { UserIdType } from './user-sessions-module-options.interface.js';
-import { setApiCookieAuth, setApiProperty, type ApiPropertyOptions } from './openapi.js';
+import { includeController, setApiCookieAuth, setApiProperty, type ApiPropertyOptions } from './openapi.js';
 import { UserSessionsController } from './user-sessions.controller.js';
 import { UserSessionsAdminController } from './user-sessions-admin.controller.js';
 import { AdminSessionView } from './dto/admin-session.view.js';
@@ -29,4 +29,13 @@ export function documentUserIdType(userIdType: UserIdType): void {
 export function documentSessionCookie(cookieName: string): void {
   setApiCookieAuth(UserSessionsController, cookieName);
   setApiCookieAuth(UserSessionsAdminController, cookieName);
+}
+
+/**
+ * Puts the admin API (`adminPath`) into the app's OpenAPI document, which leaves it out by
+ * default: a published admin path tells everyone what the admin guard's 404 hides. Call it
+ * before `SwaggerModule.createDocument()`, for a document only administrators can read.
+ */
+export function includeAdminApiInOpenApi(): void {
+  includeController(UserSessionsAdminController);
 }
