@@ -21,10 +21,21 @@ const SERVERS = {
   mariadb: { host: process.env.MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.MYSQL_PORT ?? 3306) },
 } as const;
 
+/** The Redis of the `module-read-redis` variant. */
+export const REDIS_SERVER = { host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379) };
+
 /** Null when the database's server answers on its port (SQLite always), else why not. */
 export function probeDatabase(kind: DatabaseKind, timeoutMs = 1000): Promise<string | null> {
   if (kind === 'sqlite') return Promise.resolve(null);
-  const { host, port } = SERVERS[kind];
+  return probeTcp(SERVERS[kind], timeoutMs);
+}
+
+/** Null when Redis answers on its port, else why not. */
+export function probeRedis(timeoutMs = 1000): Promise<string | null> {
+  return probeTcp(REDIS_SERVER, timeoutMs);
+}
+
+function probeTcp({ host, port }: { host: string; port: number }, timeoutMs: number): Promise<string | null> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     const done = (reason: string | null) => {

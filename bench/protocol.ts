@@ -17,6 +17,7 @@ export type VariantName =
   | 'bare'
   | 'floor'
   | 'module-read'
+  | 'module-read-redis'
   | 'express-session'
   | 'express-session-default'
   | 'express-session-wal'
@@ -26,6 +27,7 @@ export const VARIANT_NAMES: readonly VariantName[] = [
   'bare',
   'floor',
   'module-read',
+  'module-read-redis',
   'express-session',
   'express-session-default',
   'express-session-wal',
@@ -34,12 +36,14 @@ export const VARIANT_NAMES: readonly VariantName[] = [
 
 /**
  * The variants measured on a database, in the order of each round. SQLite gets two
- * express-session runs: TypeORM's default rollback journal and WAL.
+ * express-session runs: TypeORM's default rollback journal and WAL. The Redis cache runs on
+ * SQLite and PostgreSQL, when Redis answers (`redis`).
  */
-export function variantsFor(kind: DatabaseKind): VariantName[] {
+export function variantsFor(kind: DatabaseKind, redis = true): VariantName[] {
+  const cached: VariantName[] = redis && kind !== 'mariadb' ? ['module-read-redis'] : [];
   return kind === 'sqlite'
-    ? ['bare', 'floor', 'module-read', 'express-session-default', 'express-session-wal', 'module-write']
-    : ['bare', 'floor', 'module-read', 'express-session', 'module-write'];
+    ? ['bare', 'floor', 'module-read', ...cached, 'express-session-default', 'express-session-wal', 'module-write']
+    : ['bare', 'floor', 'module-read', ...cached, 'express-session', 'module-write'];
 }
 
 /** The database a child connects to: the second argument of `server.js`, as JSON. */

@@ -138,6 +138,9 @@ function ratioSpecs(kind: DatabaseKind): RatioSpec[] {
       target: kind === 'postgres' ? { op: '>=', value: 2 } : null,
     });
   }
+  if (kind !== 'mariadb') {
+    specs.push({ name: 'module-read-redis/module-read', numerator: 'module-read-redis', denominator: 'module-read', metric: 'req/s', target: null });
+  }
   specs.push(
     { name: 'rss module-read/bare', numerator: 'module-read', denominator: 'bare', metric: 'rss', target: { op: '<=', value: 1.1 } },
     { name: 'rss-after-gc module-read/bare', numerator: 'module-read', denominator: 'bare', metric: 'rss-after-gc', target: { op: '<=', value: 1.1 } },
@@ -227,6 +230,17 @@ export function summarize(run: DatabaseRun): DatabaseSummary {
       .map((m) => `round ${m.round}: ${m.statements.total} statements (${m.statements.reads} reads, ${m.statements.writes} writes) / ${m.serverRequests} requests`)
       .join('; '),
   });
+
+  const cached = measurementsOf(run, 'module-read-redis');
+  if (cached.length > 0 || validity.has('module-read-redis')) {
+    targets.push({
+      name: 'module-read-redis: no statement per request once the cache is warm',
+      pass: validity.get('module-read-redis') === true && cached.length > 0 ? cached.every((m) => m.statements.total === 0) : null,
+      detail: cached.length === 0 ? 'not measured' : cached
+        .map((m) => `round ${m.round}: ${m.statements.total} statements / ${m.serverRequests} requests`)
+        .join('; '),
+    });
+  }
 
   if (run.scale) {
     const list = run.scale.listActive;
@@ -453,7 +467,7 @@ export function machineInfo(): BenchReport['machine'] {
 
 /** Installed versions of the packages the numbers depend on. */
 export function packageVersions(root: string): Record<string, string | null> {
-  const names = ['@nestjs/core', '@nestjs/platform-express', 'typeorm', 'better-sqlite3', 'pg', 'mysql2', 'express-session', 'connect-typeorm', 'autocannon'];
+  const names = ['@nestjs/core', '@nestjs/platform-express', 'typeorm', 'better-sqlite3', 'pg', 'mysql2', 'ioredis', 'express-session', 'connect-typeorm', 'autocannon'];
   return Object.fromEntries(
     names.map((name) => {
       try {

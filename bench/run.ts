@@ -16,7 +16,7 @@
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBenchDatabase, probeDatabase, type BenchDatabaseSet } from './databases.js';
+import { createBenchDatabase, probeDatabase, probeRedis, type BenchDatabaseSet } from './databases.js';
 import { checkTarget, primeTarget, runLoad, type LoadTarget } from './load.js';
 import { DATABASE_LABELS, variantsFor, type DatabaseKind, type VariantName } from './protocol.js';
 import {
@@ -84,7 +84,7 @@ async function measure(child: VariantProcess, settings: BenchSettings, round: nu
   };
 }
 
-async function runDatabase(kind: DatabaseKind, settings: BenchSettings): Promise<DatabaseRun> {
+async function runDatabase(kind: DatabaseKind, settings: BenchSettings, redis: boolean): Promise<DatabaseRun> {
   const label = DATABASE_LABELS[kind];
   const run: DatabaseRun = {
     kind,
@@ -114,7 +114,7 @@ async function runDatabase(kind: DatabaseKind, settings: BenchSettings): Promise
   try {
     database = await createBenchDatabase(kind);
     run.description = database.description;
-    const variants = variantsFor(kind);
+    const variants = variantsFor(kind, redis);
 
     for (const variant of variants) {
       log(`[${label}] starting ${variant}…`);
@@ -205,6 +205,8 @@ async function main(): Promise<number> {
   }
 
   const kinds = await chooseDatabases(settings);
+  const redisSkipped = await probeRedis();
+  if (redisSkipped !== null) log(`module-read-redis skipped: Redis ${redisSkipped}`);
   const report: BenchReport = {
     machine: machineInfo(),
     versions: packageVersions(ROOT),
@@ -217,7 +219,7 @@ async function main(): Promise<number> {
   );
 
   for (const kind of kinds) {
-    const run = await runDatabase(kind, settings);
+    const run = await runDatabase(kind, settings, redisSkipped === null);
     const summary = summarize(run);
     report.databases.push({ ...run, summary });
     console.log(`\n${databaseMarkdown(run, summary)}`);

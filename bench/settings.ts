@@ -37,8 +37,9 @@ process, interleaved in rounds (A B C … A B C …).
 
 Connection settings: PGHOST, PGPORT, PGUSER (default 127.0.0.1:5432, postgres; the bench
 creates and drops its own database bench_<pid>), MYSQL_HOST, MYSQL_PORT, MYSQL_USER,
-MYSQL_PASSWORD (default 127.0.0.1:3306, root, empty). Results: bench/results/latest.json
-and latest.md.`;
+MYSQL_PASSWORD (default 127.0.0.1:3306, root, empty), REDIS_HOST, REDIS_PORT (default
+127.0.0.1:6379, for module-read-redis; skipped when Redis does not answer). Results:
+bench/results/latest.json and latest.md.`;
 
 const KINDS: DatabaseKind[] = ['sqlite', 'postgres', 'mariadb'];
 

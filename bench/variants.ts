@@ -8,6 +8,8 @@
  *   runs ONE raw prepared primary-key SELECT on `user_sessions`, below TypeORM; `GET /me`
  *   returns the row's user id. The least any database session layer can cost.
  * - `module-read`: `UserSessionsModule.forRoot()`, `GET /me` behind `UserSessionsGuard`.
+ * - `module-read-redis`: the same with the Redis read cache (`cache` option), warm: a lookup is
+ *   one Redis round trip and no statement.
  * - `express-session*`: express-session + connect-typeorm as connect-typeorm's README sets
  *   it up; `GET /me` reads `req.session.userId`. It touches (UPDATEs) the row on every request.
  * - `module-write`: the module, `POST /write` sets a session key each request (one UPDATE).
@@ -45,11 +47,14 @@ import {
   CurrentSession,
   CurrentUserId,
   Session,
+  SessionStorage,
   SessionStoreService,
   UserSession,
   UserSessionsGuard,
   UserSessionsModule,
 } from '../lib/index.js';
+import { digestSessionKey } from '../lib/session-key.js';
+import { REDIS_SERVER } from './databases.js';
 import type { BenchDatabase, ReadyMessage, VariantName } from './protocol.js';
 
 /** The one user agent every measured request sends, so that it matches the stored row. */
@@ -254,6 +259,21 @@ function refreshActivity(dataSource: DataSource, variant: VariantName, count: nu
   };
 }
 
+/**
+ * `refreshActivity()` for the cached variant: through the module's storage, so that each
+ * update deletes the session's cache entry as any write does, then one lookup per session
+ * fills it again. The window that follows measures warm lookups alone.
+ */
+function refreshActivityAndWarmCache(app: INestApplication, cookies: string[]): () => Promise<void> {
+  const storage = app.get<SessionStorage>(SessionStorage);
+  const ids = cookies.map((cookie) => digestSessionKey(cookie.slice(`${SESSION_COOKIE}=`.length)));
+  return async () => {
+    const now = new Date();
+    for (const id of ids) await storage.update(id, { lastActivity: now });
+    for (const id of ids) await storage.find(id);
+  };
+}
+
 async function seedModuleSessions(app: INestApplication, variant: VariantName, count: number): Promise<string[]> {
   const store = app.get(SessionStoreService);
   const cookies: string[] = [];
@@ -418,6 +438,35 @@ export async function startVariant(
             variant === 'module-read'
               ? `UserSessionsModule.forRoot() defaults (activityInterval 60 s), UserSessionsGuard; last_activity set to now before each window${journal}`
               : `UserSessionsModule.forRoot(), session.set() on every request${journal}`,
+        },
+      };
+    }
+    case 'module-read-redis': {
+      const { Redis } = await import('ioredis');
+      const redis = new Redis(REDIS_SERVER);
+      // Connection errors are the module's to report (one warning), not one line per retry.
+      redis.on('error', () => undefined);
+      const app = await createApp({
+        module: BenchAppModule,
+        imports: [
+          typeOrm(database, [Session]),
+          UserSessionsModule.forRoot({ cache: { redis, keyPrefix: `user-sessions-bench:${database.kind}:` } }),
+        ],
+        controllers: [HelloController, ModuleController],
+      });
+      const cookies = await seedModuleSessions(app, variant, sessions);
+      await app.listen(0, '127.0.0.1');
+      return {
+        app,
+        dataSource: app.get(DataSource),
+        beforeMeasure: refreshActivityAndWarmCache(app, cookies),
+        ready: {
+          route: { method: 'GET', path: '/me' },
+          cookies,
+          expectBody: firstUser,
+          bodyContains: userBody,
+          anonymousStatus: 401,
+          notes: `module-read with cache: { redis } (ioredis to Redis on ${REDIS_SERVER.host}:${REDIS_SERVER.port}, ttl 60 s); activity set to now through the cache and every session looked up once before each window${journal}`,
         },
       };
     }

@@ -158,6 +158,18 @@ export interface UserSessionsRuntimeOptions {
   storage?: SessionStorage;
 
   /**
+   * A Redis read cache in front of the storage, for apps that run several instances: the
+   * per-request session lookup is answered from Redis, and every write (activity updates,
+   * renames, revocations) deletes the cached entry before it returns, so a revoked session is
+   * refused at once on every instance. The database stays the source of truth; when Redis is
+   * down or slow, lookups go to the database and a warning is logged once. Every instance must
+   * use the cache, with the same Redis and `keyPrefix`.
+   * @default unset: no cache
+   * @example cache: { redis: new Redis(process.env.REDIS_URL) }
+   */
+  cache?: SessionCacheOptions;
+
+  /**
    * The GeoIP database that turns IPs into "City, Country" (`location` in the sessions API and
    * `SessionDetailsService`): a directory or file (`path`), or `cityDatabase` /
    * `countryDatabase`, and the `locale` of the names. Opened once at start-up; a missing or
@@ -223,6 +235,44 @@ export interface AdminCheckContext {
   request: unknown;
 }
 
+/**
+ * The part of an ioredis client (`Redis`, 5 or later) the cache uses; the app creates and owns
+ * the client (connects, closes it), the module never imports ioredis.
+ */
+export interface SessionCacheRedis {
+  /** ioredis's connection state: the cache sends commands only when it is `'ready'` (or `'wait'`). */
+  readonly status: string;
+  evalsha(sha: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
+  del(...keys: string[]): Promise<number>;
+  on(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
+
+/** The Redis read cache of session lookups (`cache`). */
+export interface SessionCacheOptions {
+  /** The app's ioredis client, e.g. `new Redis(process.env.REDIS_URL)`. */
+  redis: SessionCacheRedis;
+  /**
+   * How long, in milliseconds, a session stays cached at most; never past its expiry. Writes
+   * delete entries anyway: this only bounds what a write that bypasses the cache (another
+   * program, an instance without the cache) leaves stale.
+   * @default 60_000
+   */
+  ttl?: number;
+  /**
+   * What every key the cache writes starts with.
+   * @default 'user-sessions:'
+   */
+  keyPrefix?: string;
+  /**
+   * How long, in milliseconds, one Redis command may take before the lookup goes to the
+   * database instead.
+   * @default 200
+   */
+  timeout?: number;
+}
+
 /** The old express-session cookie accepted during a move-over (`legacyCookie`). */
 export interface LegacyCookieOptions {
   /**
@@ -276,8 +326,9 @@ export interface ResolvedUserSessionsOptions
   geoip?: GeoIpOptions;
   adminPath?: string;
   legacyCookie?: Required<LegacyCookieOptions>;
+  cache?: Required<SessionCacheOptions>;
   isAdmin?: (context: AdminCheckContext) => boolean | Promise<boolean>;
 }
 
 /** Options whose default is "unset". */
-type OptionalOption = 'userEntity' | 'cookieDomain' | 'storage' | 'geoip' | 'adminPath' | 'legacyCookie' | 'isAdmin';
+type OptionalOption = 'userEntity' | 'cookieDomain' | 'storage' | 'geoip' | 'adminPath' | 'legacyCookie' | 'isAdmin' | 'cache';

@@ -15,6 +15,13 @@ export const DEFAULT_CLEANUP_BATCH_SIZE = 1000;
 /** How long one storage call may take before the request gets a 503. */
 export const DEFAULT_STORAGE_TIMEOUT = 10_000;
 
+/** How long a session stays in the Redis cache at most (`cache.ttl`). */
+export const DEFAULT_CACHE_TTL = 60_000;
+/** What the Redis cache's keys start with (`cache.keyPrefix`). */
+export const DEFAULT_CACHE_KEY_PREFIX = 'user-sessions:';
+/** How long one Redis command may take before a lookup goes to the database (`cache.timeout`). */
+export const DEFAULT_CACHE_TIMEOUT = 200;
+
 /** Sessions per page of `SessionStoreService.list()` (and the admin API) when no limit is given. */
 export const DEFAULT_LIST_LIMIT = 50;
 /** The largest page `SessionStoreService.list()` returns: a page is one query and one response. */

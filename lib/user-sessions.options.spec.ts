@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { resolveUserSessionsOptions } from './user-sessions.options.js';
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
 
+/** What `cache.redis` is checked for: the shape of an ioredis client. */
+const fakeRedis = {
+  status: 'ready',
+  ...Object.fromEntries(['evalsha', 'eval', 'del', 'on', 'off'].map((name) => [name, () => undefined])),
+};
+
 describe('resolveUserSessionsOptions', () => {
   it('applies the documented defaults', () => {
     expect(resolveUserSessionsOptions()).toEqual({
@@ -42,6 +48,15 @@ describe('resolveUserSessionsOptions', () => {
     const options = resolveUserSessionsOptions({ path: '/me/sessions/', trustedOrigins: ['https://App.Example.com'] });
     expect(options.path).toBe('me/sessions');
     expect(options.trustedOrigins).toEqual(['https://app.example.com']);
+  });
+
+  it('applies the cache defaults and keeps the client itself', () => {
+    const { cache } = resolveUserSessionsOptions({ cache: { redis: fakeRedis as never } });
+    expect(cache).toEqual({ redis: fakeRedis, ttl: 60_000, keyPrefix: 'user-sessions:', timeout: 200 });
+    expect(cache!.redis).toBe(fakeRedis);
+    const custom = resolveUserSessionsOptions({ cache: { redis: fakeRedis as never, ttl: 300_000, keyPrefix: '{app}:sessions:', timeout: 50 } });
+    expect(custom.cache).toMatchObject({ ttl: 300_000, keyPrefix: '{app}:sessions:', timeout: 50 });
+    expect(resolveUserSessionsOptions({ cache: { redis: fakeRedis as never, timeout: 10_000 }, storageTimeout: 0 }).cache!.timeout).toBe(10_000);
   });
 
   it('accepts an idle timeout longer than activityInterval and shorter than maxAge', () => {
@@ -104,6 +119,22 @@ describe('resolveUserSessionsOptions', () => {
     [{ geoip: { file: 'x.mmdb' } }, /unknown option "geoip.file"/],
     [{ requestClientHints: 'yes' }, /requestClientHints must be true or false/],
     [{ cleanupBatchSize: 0 }, /cleanupBatchSize must be at least 1/],
+    [{ cache: 'redis://127.0.0.1:6379' }, /cache must be an object such as \{ redis: new Redis/],
+    [{ cache: {} }, /cache.redis must be an ioredis client/],
+    [{ cache: { redis: 'redis://127.0.0.1:6379' } }, /cache.redis must be an ioredis client/],
+    [{ cache: { redis: { ...fakeRedis, status: undefined } } }, /cache.redis must be an ioredis client/],
+    [{ cache: { redis: { ...fakeRedis, evalsha: undefined } } }, /cache.redis must be an ioredis client/],
+    [{ cache: { redis: fakeRedis, tll: 5000 } }, /unknown option "cache.tll"; the cache options are: redis, ttl, keyPrefix, timeout/],
+    [{ cache: { redis: fakeRedis, ttl: 10 } }, /cache.ttl must be at least 1000 milliseconds/],
+    [{ cache: { redis: fakeRedis, ttl: 1500.5 } }, /cache.ttl is in milliseconds and must be a whole number/],
+    [{ cache: { redis: fakeRedis, ttl: 2 ** 31 } }, /cache.ttl must be at most/],
+    [{ cache: { redis: fakeRedis, keyPrefix: '' } }, /cache.keyPrefix must be 1 to 100 printable ASCII characters/],
+    [{ cache: { redis: fakeRedis, keyPrefix: 'my app:' } }, /cache.keyPrefix must be 1 to 100 printable ASCII characters without spaces/],
+    [{ cache: { redis: fakeRedis, keyPrefix: 7 } }, /cache.keyPrefix must be a string/],
+    [{ cache: { redis: fakeRedis, timeout: 0 } }, /cache.timeout must be at least 1 millisecond/],
+    [{ cache: { redis: fakeRedis, timeout: '1s' } }, /cache.timeout is in milliseconds and must be a whole number/],
+    [{ cache: { redis: fakeRedis, timeout: 20_000 }, storageTimeout: 0 }, /cache.timeout must be at most 10000/],
+    [{ cache: { redis: fakeRedis, timeout: 1000 }, storageTimeout: 1000 }, /cache.timeout \(1000\) must be shorter than storageTimeout \(1000\)/],
   ])('refuses %o', (options, message) => {
     expect(() => resolveUserSessionsOptions(options as never)).toThrow(InvalidUserSessionsOptionsError);
     expect(() => resolveUserSessionsOptions(options as never)).toThrow(message);

@@ -17,6 +17,9 @@ import {
 } from 'class-validator';
 import {
   DEFAULT_ACTIVITY_INTERVAL,
+  DEFAULT_CACHE_KEY_PREFIX,
+  DEFAULT_CACHE_TIMEOUT,
+  DEFAULT_CACHE_TTL,
   DEFAULT_CLEANUP_BATCH_SIZE,
   DEFAULT_COOKIE_NAME,
   DEFAULT_MAX_AGE,
@@ -27,6 +30,7 @@ import {
 import type {
   LegacyCookieOptions,
   ResolvedUserSessionsOptions,
+  SessionCacheOptions,
   UserSessionsModuleOptions,
 } from './user-sessions-module-options.interface.js';
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
@@ -68,6 +72,24 @@ class LegacyCookieOptionsSchema {
     message: 'legacyCookie.table must be a plain SQL table name such as "session" or "public.session", got "$value"',
   })
   table: string;
+}
+
+class SessionCacheOptionsSchema {
+  @IsInt({ message: 'cache.ttl is in milliseconds and must be a whole number, got $value' })
+  @Min(1000, { message: 'cache.ttl must be at least 1000 milliseconds, got $value' })
+  @Max(MAX_TIMER_MS, { message: `cache.ttl must be at most ${MAX_TIMER_MS} milliseconds, got $value` })
+  ttl: number;
+
+  @IsString({ message: "cache.keyPrefix must be a string such as 'user-sessions:'" })
+  @Matches(/^[\x21-\x7e]{1,100}$/, {
+    message: 'cache.keyPrefix must be 1 to 100 printable ASCII characters without spaces, got "$value"',
+  })
+  keyPrefix: string;
+
+  @IsInt({ message: 'cache.timeout is in milliseconds and must be a whole number, got $value' })
+  @Min(1, { message: 'cache.timeout must be at least 1 millisecond, got $value' })
+  @Max(10_000, { message: 'cache.timeout must be at most 10000 milliseconds: a cache slower than that is down, got $value' })
+  timeout: number;
 }
 
 /** The validation rules of every option; each message says how to fix the value. */
@@ -187,7 +209,10 @@ class UserSessionsOptionsSchema {
   legacyCookie?: LegacyCookieOptionsSchema;
 }
 
-const OPTIONAL_OPTIONS = ['userEntity', 'cookieDomain', 'storage', 'geoip', 'adminPath', 'legacyCookie', 'isAdmin'];
+const OPTIONAL_OPTIONS = ['userEntity', 'cookieDomain', 'storage', 'geoip', 'adminPath', 'legacyCookie', 'isAdmin', 'cache'];
+const CACHE_OPTIONS = ['redis', 'ttl', 'keyPrefix', 'timeout'];
+/** What the cache calls on its Redis client: ioredis's `Redis` has them all. */
+const REDIS_METHODS = ['evalsha', 'eval', 'del', 'on', 'off'];
 const LEGACY_COOKIE_OPTIONS = ['name', 'secret', 'table'];
 const GEOIP_OPTIONS = ['path', 'cityDatabase', 'countryDatabase', 'locale'];
 const STORAGE_METHODS = ['find', 'insert', 'update', 'delete', 'listActive', 'deleteOthers', 'deleteAllForUser', 'list', 'deleteExpired'];
@@ -260,6 +285,9 @@ export function resolveUserSessionsOptions(
       }
     }
   }
+  if (resolved.cache !== undefined) {
+    resolved.cache = resolveCacheOptions(resolved.cache, problems);
+  }
   if (resolved.isAdmin !== undefined && typeof resolved.isAdmin !== 'function') {
     problems.push('isAdmin must be a function, e.g. isAdmin: ({ session }) => session.get(\'role\') === \'admin\'');
   }
@@ -277,7 +305,7 @@ export function resolveUserSessionsOptions(
   if (resolved.userEntity !== undefined && typeof resolved.userEntity !== 'function') {
     problems.push('userEntity must be a function returning the entity class, e.g. userEntity: () => User');
   }
-  const { storage: _storage, userEntity: _userEntity, isAdmin: _isAdmin, ...plain } = resolved;
+  const { storage: _storage, userEntity: _userEntity, isAdmin: _isAdmin, cache, ...plain } = resolved;
   const schema = plainToInstance(UserSessionsOptionsSchema, plain);
   for (const error of validateSync(schema)) {
     problems.push(...Object.values(error.constraints ?? {}));
@@ -298,6 +326,11 @@ export function resolveUserSessionsOptions(
       problems.push(`idleTimeout (${resolved.idleTimeout}) must be shorter than maxAge (${resolved.maxAge}), or it never applies; 0 turns it off`);
     }
   }
+  if (cache && resolved.storageTimeout > 0 && cache.timeout >= resolved.storageTimeout) {
+    problems.push(
+      `cache.timeout (${cache.timeout}) must be shorter than storageTimeout (${resolved.storageTimeout}), or a slow Redis would leave the database no time to answer`,
+    );
+  }
   if (problems.length > 0) {
     throw new InvalidUserSessionsOptionsError(problems);
   }
@@ -307,4 +340,27 @@ export function resolveUserSessionsOptions(
     adminPath: resolved.adminPath?.replace(/^\/+|\/+$/g, ''),
     trustedOrigins: resolved.trustedOrigins.map((origin) => origin.toLowerCase()),
   };
+}
+
+/** The `cache` option with its defaults, or undefined when it is wrong (`problems` says why). */
+function resolveCacheOptions(value: unknown, problems: string[]): Required<SessionCacheOptions> | undefined {
+  if (value === null || typeof value !== 'object') {
+    problems.push('cache must be an object such as { redis: new Redis(process.env.REDIS_URL) }');
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (!CACHE_OPTIONS.includes(key)) problems.push(`unknown option "cache.${key}"; the cache options are: ${CACHE_OPTIONS.join(', ')}`);
+  }
+  const given = Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<SessionCacheOptions>;
+  const redis = given.redis as unknown as Record<string, unknown> | undefined;
+  const lacks = REDIS_METHODS.filter((method) => typeof redis?.[method] !== 'function');
+  if (redis === null || typeof redis !== 'object' || typeof redis.status !== 'string' || lacks.length > 0) {
+    problems.push('cache.redis must be an ioredis client (5 or later), e.g. new Redis(process.env.REDIS_URL)');
+  }
+  const resolved = { ttl: DEFAULT_CACHE_TTL, keyPrefix: DEFAULT_CACHE_KEY_PREFIX, timeout: DEFAULT_CACHE_TIMEOUT, ...given } as Required<SessionCacheOptions>;
+  const { redis: _redis, ...plain } = resolved;
+  for (const error of validateSync(plainToInstance(SessionCacheOptionsSchema, plain))) {
+    problems.push(...Object.values(error.constraints ?? {}));
+  }
+  return resolved;
 }

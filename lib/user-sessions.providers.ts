@@ -8,6 +8,7 @@ import { SessionDetailsService } from './session-details.service.js';
 import type { ResolvedUserSessionsOptions } from './user-sessions-module-options.interface.js';
 import { SessionStorage } from './session-storage.interface.js';
 import { TypeOrmSessionStorage } from './typeorm-session.storage.js';
+import { RedisCachedSessionStorage } from './redis-cached-session.storage.js';
 import { Session } from './session.entity.js';
 import { SessionStoreService } from './session-store.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
@@ -19,8 +20,12 @@ export function createUserSessionsProviders(): Provider[] {
   return [
     {
       provide: SessionStorage,
-      useFactory: (options: ResolvedUserSessionsOptions, repository: Repository<Session>) =>
-        options.storage ?? new TypeOrmSessionStorage(repository, options.cleanupBatchSize),
+      useFactory: (options: ResolvedUserSessionsOptions, repository: Repository<Session>) => {
+        const storage = options.storage ?? new TypeOrmSessionStorage(repository, options.cleanupBatchSize);
+        return options.cache
+          ? new RedisCachedSessionStorage(storage, options.cache, new Logger('UserSessions'))
+          : storage;
+      },
       inject: [USER_SESSIONS_MODULE_OPTIONS, getRepositoryToken(Session)],
     },
     {

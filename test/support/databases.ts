@@ -6,7 +6,8 @@ import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { describe, inject } from 'vitest';
 import { SERVICES, type ServiceName } from './services.js';
 
-export type DatabaseKind = 'sqlite' | ServiceName;
+/** The databases suites run on; Redis is a service but no database. */
+export type DatabaseKind = 'sqlite' | Exclude<ServiceName, 'redis'>;
 
 /** A database made for one test file, dropped when it is done. */
 export interface TestDatabase {

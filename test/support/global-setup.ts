@@ -8,7 +8,7 @@ declare module 'vitest' {
 }
 
 /**
- * Probes PostgreSQL and MariaDB once for the whole run. A missing service skips its suites
+ * Probes PostgreSQL, MariaDB and Redis once for the whole run. A missing service skips its suites
  * with a one-line reason; with USER_SESSIONS_REQUIRE naming it (as `.ci/run` does), the run fails.
  */
 export default async function setup(project: TestProject): Promise<void> {

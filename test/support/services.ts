@@ -4,6 +4,7 @@ import net from 'node:net';
 export const SERVICES = {
   postgres: { label: 'PostgreSQL', host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432) },
   mariadb: { label: 'MariaDB', host: process.env.MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.MYSQL_PORT ?? 3306) },
+  redis: { label: 'Redis', host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379) },
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;
@@ -14,9 +15,10 @@ export type ServiceProbe = Record<ServiceName, string | null>;
 /**
  * What suites need beside the servers above, each checked by its own suite: Chromium for the
  * browser suite; PostgreSQL's and MariaDB's server binaries for the fault suite, which runs
- * throw-away servers of its own (`pg-cluster`, `mariadb-cluster`).
+ * throw-away servers of its own (`pg-cluster`, `mariadb-cluster`); `redis-server` for the
+ * Redis cache suite, which stops a throw-away Redis mid-run.
  */
-const OTHER_REQUIREMENTS = ['chromium', 'pg-cluster', 'mariadb-cluster'];
+const OTHER_REQUIREMENTS = ['chromium', 'pg-cluster', 'mariadb-cluster', 'redis-server'];
 
 /** Services that `USER_SESSIONS_REQUIRE` (comma list, or `all`) says must be there. */
 export function requiredServices(): Set<string> {

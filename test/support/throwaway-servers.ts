@@ -238,3 +238,54 @@ export class ThrowawayMariaDb {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+// ------------------------------------------------------------------------------ Redis
+
+/** Why a throw-away Redis cannot be made here, or null when it can. */
+export function throwawayRedisUnavailable(): string | null {
+  return onPath('redis-server') ? null : 'no redis-server binary';
+}
+
+/** A Redis server of the test's own on a free port, in memory only, that a test may stop and start again. */
+export class ThrowawayRedis {
+  private server: ChildProcess | null = null;
+
+  private constructor(readonly port: number) {}
+
+  static async create(): Promise<ThrowawayRedis> {
+    const reason = throwawayRedisUnavailable();
+    if (reason) throw new Error(`Cannot make a throw-away Redis: ${reason}`);
+    const redis = new ThrowawayRedis(await freePort());
+    process.once('exit', () => redis.server?.kill('SIGKILL'));
+    await redis.start();
+    return redis;
+  }
+
+  /** Starts the server (empty: nothing is saved) and waits until it answers on its port. */
+  async start(): Promise<void> {
+    const server = spawn(onPath('redis-server')!, [
+      '--port', String(this.port),
+      '--bind', '127.0.0.1',
+      '--save', '',
+      '--appendonly', 'no',
+      '--daemonize', 'no',
+    ], { stdio: 'ignore' });
+    this.server = server;
+    let exited = false;
+    server.once('exit', () => (exited = true));
+    await waitFor('Redis', async () => {
+      if (exited) throw new Error('Redis exited at start');
+      return (await probeTcp('127.0.0.1', this.port, 500)) === null;
+    });
+  }
+
+  /** Stops the server (SIGKILL: no goodbye to the clients) and waits for the exit. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGKILL');
+    await exited;
+    this.server = null;
+  }
+}
