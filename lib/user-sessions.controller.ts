@@ -6,24 +6,35 @@ import {
   HttpStatus,
   NotFoundException,
   Param,
+  SetMetadata,
   UseGuards,
   ValidationPipe,
 } from '@nestjs/common';
-import { DEFAULT_PATH } from './user-sessions.constants.js';
+import { DEFAULT_PATH, RECENT_LOGIN_METADATA } from './user-sessions.constants.js';
 import { SessionStoreService } from './session-store.service.js';
 import { SessionDetailsService } from './session-details.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
+import { UserSessionsReauthGuard, type RecentLoginRequirement } from './user-sessions-reauth.guard.js';
 import { CurrentSession } from './user-sessions.decorators.js';
 import type { UserSession } from './user-session.js';
 import { SessionIdParams } from './dto/session-id.params.js';
 import type { EndOtherSessionsResult, SessionView } from './dto/session.view.js';
+import type { RequireRecentLoginOptions } from './user-sessions-module-options.interface.js';
+
+/**
+ * The `requireRecentLogin` option that holds a route's time limit ("sudo mode"): read by the
+ * guard on each request, since `forRootAsync()` options exist only after the routes do. A
+ * route whose option is unset passes.
+ */
+const RecentLoginOption = (option: keyof RequireRecentLoginOptions) =>
+  SetMetadata(RECENT_LOGIN_METADATA, { option } satisfies RecentLoginRequirement);
 
 /**
  * "Your sessions": list, end one, end all others. Every route needs a signed-in session and
  * acts only on that user's sessions. The path is the `path` option (set by the module).
  */
 @Controller(DEFAULT_PATH)
-@UseGuards(UserSessionsGuard)
+@UseGuards(UserSessionsGuard, UserSessionsReauthGuard)
 export class UserSessionsController {
   constructor(
     private readonly store: SessionStoreService,
@@ -51,6 +62,7 @@ export class UserSessionsController {
    */
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @RecentLoginOption('endSession')
   async end(
     @Param(new ValidationPipe({ forbidUnknownValues: true })) params: SessionIdParams,
     @CurrentSession() session: UserSession,
@@ -59,13 +71,14 @@ export class UserSessionsController {
       await this.store.logout(session);
       return;
     }
-    if (!(await this.store.deleteForUser(session.userId!, params.id))) {
+    if (!(await this.store.deleteForUser(session.userId!, params.id, { actor: session }))) {
       throw new NotFoundException('No such session.');
     }
   }
 
   /** Ends every session of the caller but the current one. */
   @Delete()
+  @RecentLoginOption('endOtherSessions')
   async endOthers(@CurrentSession() session: UserSession): Promise<EndOtherSessionsResult> {
     return { deleted: await this.store.deleteOthers(session.userId!, session) };
   }

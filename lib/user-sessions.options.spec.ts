@@ -38,6 +38,13 @@ describe('resolveUserSessionsOptions', () => {
     expect(resolveUserSessionsOptions({ adminPath: '/admin/sessions/' }, 'static').adminPath).toBe('admin/sessions');
   });
 
+  it('keeps onEvent and requireRecentLogin as given', () => {
+    const onEvent = () => undefined;
+    const options = resolveUserSessionsOptions({ onEvent, requireRecentLogin: { endOtherSessions: 300_000 } });
+    expect(options.onEvent).toBe(onEvent);
+    expect(options.requireRecentLogin).toEqual({ endOtherSessions: 300_000 });
+  });
+
   it('normalises the path and trusted origins', () => {
     const options = resolveUserSessionsOptions({ path: '/me/sessions/', trustedOrigins: ['https://App.Example.com'] });
     expect(options.path).toBe('me/sessions');
@@ -104,6 +111,11 @@ describe('resolveUserSessionsOptions', () => {
     [{ geoip: { file: 'x.mmdb' } }, /unknown option "geoip.file"/],
     [{ requestClientHints: 'yes' }, /requestClientHints must be true or false/],
     [{ cleanupBatchSize: 0 }, /cleanupBatchSize must be at least 1/],
+    [{ onEvent: 'audit' }, /onEvent must be a function/],
+    [{ requireRecentLogin: 300_000 }, /requireRecentLogin must be an object such as \{ endOtherSessions/],
+    [{ requireRecentLogin: { endAll: 300_000 } }, /unknown option "requireRecentLogin.endAll"; the requireRecentLogin options are: endOtherSessions, endSession/],
+    [{ requireRecentLogin: { endOtherSessions: '5m' } }, /requireRecentLogin.endOtherSessions is in milliseconds and must be a whole number/],
+    [{ requireRecentLogin: { endSession: 500 } }, /requireRecentLogin.endSession must be at least 1000 milliseconds/],
   ])('refuses %o', (options, message) => {
     expect(() => resolveUserSessionsOptions(options as never)).toThrow(InvalidUserSessionsOptionsError);
     expect(() => resolveUserSessionsOptions(options as never)).toThrow(message);

@@ -11,8 +11,10 @@ import { TypeOrmSessionStorage } from './typeorm-session.storage.js';
 import { Session } from './session.entity.js';
 import { SessionStoreService } from './session-store.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
+import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
 import { UserSessionsMiddleware } from './user-sessions.middleware.js';
 import { UserSessionsCleanupService } from './user-sessions-cleanup.service.js';
+import { UserSessionsEventsPublisher } from './user-sessions-events.publisher.js';
 
 /** The providers every configuration of the module shares, given the options provider. */
 export function createUserSessionsProviders(): Provider[] {
@@ -40,7 +42,9 @@ export function createUserSessionsProviders(): Provider[] {
     SessionStoreService,
     SessionDetailsService,
     UserSessionsGuard,
+    UserSessionsReauthGuard,
     UserSessionsMiddleware,
     UserSessionsCleanupService,
+    UserSessionsEventsPublisher,
   ];
 }
