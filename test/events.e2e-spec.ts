@@ -78,7 +78,6 @@ function useEventsApp(kind: Parameters<typeof createTestDatabase>[0]) {
     for (const key of keys) expect(JSON.stringify(heard)).not.toContain(key);
     for (const event of heard) expect(Object.keys(event).sort()).toEqual(FIELDS[event.type]);
     context.emitter.removeAllListeners();
-    context.emitter.offAny();
     heard.length = 0;
     keys.length = 0;
     vi.restoreAllMocks();
