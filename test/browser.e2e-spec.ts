@@ -254,7 +254,8 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
     // Cancel: nothing ended, the button works again.
     await endOthers(laptop).click();
     await form.waitFor();
-    expect(await password.evaluate((input) => input === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement)).toBe(true);
+    const focused = () => laptop.evaluate(() => (globalThis as { document?: { activeElement?: { id: string } } }).document?.activeElement?.id);
+    expect(await focused()).toBe('reauth-password');
     await laptop.getByRole('button', { name: 'Cancel' }).click();
     await form.waitFor({ state: 'hidden' });
     expect(await endOthers(laptop).isEnabled()).toBe(true);
