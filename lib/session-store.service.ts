@@ -177,15 +177,13 @@ export class SessionStoreService {
     const data = this.serialize(session);
     const now = new Date();
     if (this.options.idleTimeout > 0) session.expireDate = this.expiryAt(session.createdAt, now);
-    if (!session.isStored) {
+    const inserting = !session.isStored;
+    if (inserting) {
       if (session.key === null) {
         const key = generateSessionKey();
         session.setKey(key, digestSessionKey(key));
       }
       await this.query(() => this.storage.insert({ ...this.toRecord(session, now), data }));
-      this.markStored(session, now);
-      this.publishCreated(session, now);
-      return true;
     } else {
       const written = await this.query(() =>
         this.storage.update(session.id!, {
@@ -202,6 +200,7 @@ export class SessionStoreService {
       }
     }
     this.markStored(session, now);
+    if (inserting) this.publishCreated(session, now);
     return true;
   }
 
@@ -226,11 +225,8 @@ export class SessionStoreService {
       ? await this.query(() => this.storage.delete(id))
       : false;
     this.markEnded(session);
-    if (existed) {
-      // Signing out is done by the session itself unless the caller says who did it.
-      const ended = { endedBy: 'self' as const, actor: { id, userId }, ...options };
-      this.publishEnded('session', ended, 'self', { sessionId: id, userId, count: 1 });
-    }
+    // Signing out is done by the session itself, unless the caller says who did it.
+    if (existed) this.publishEnded('session', { actor: { id, userId }, ...options }, 'self', { sessionId: id, userId, count: 1 });
     return existed;
   }
 
@@ -298,8 +294,9 @@ export class SessionStoreService {
    * Records that the signed-in user has just entered their password again ("sudo mode": see
    * `@RequireRecentLogin()`), after the app checked it, and stores the session. Like `login()`
    * it gives the session a new key, so a copy of the old cookie, wherever it went, does not
-   * share the new privilege. Two UPDATEs by primary key. Returns false, changing nothing, when
-   * the session is not signed in or was ended meanwhile.
+   * share the new privilege. Two UPDATEs by primary key. Returns false when the session is not
+   * signed in, or was ended meanwhile (it is then anonymous, as after any write that finds its
+   * row gone).
    */
   async reauthenticate(session: UserSession): Promise<boolean> {
     if (!session.isAuthenticated || !session.isStored) return false;
@@ -341,7 +338,9 @@ export class SessionStoreService {
   /**
    * Ends one of the user's sessions by id. Returns false for an id that is unknown or another
    * user's: the caller cannot tell these apart. (The user's own expired session, not cleaned
-   * up yet, is deleted and counts as found: it tells them nothing about anyone else.)
+   * up yet, is deleted and counts as found: it tells them nothing about anyone else.) Its
+   * `ended` event says `endedBy: 'other-session'` unless `options` say otherwise; pass the
+   * caller's session as `options.actor`.
    */
   async deleteForUser(userId: UserId, id: string, options: EndSessionsOptions = {}): Promise<boolean> {
     const user = this.normalizeUserId(userId);

@@ -259,6 +259,7 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
     await laptop.getByRole('button', { name: 'Cancel' }).click();
     await form.waitFor({ state: 'hidden' });
     expect(await endOthers(laptop).isEnabled()).toBe(true);
+    expect(await focused()).toBe('end-others');
     expect((await phone.request.get('/auth/me')).status()).toBe(200);
 
     await endOthers(laptop).click();

@@ -160,6 +160,21 @@ describeEachDatabase('re-authentication (sudo mode) in the sample app', (kind) =
     await request(url).get('/auth/me').set(as(key)).expect(200);
   });
 
+  it('SessionStoreService.reauthenticate() refuses an anonymous session and one ended meanwhile', async () => {
+    const store = app.get(SessionStoreService);
+    const anonymous = await store.create({ data: { cart: [1] } });
+    expect(await store.reauthenticate(anonymous)).toBe(false);
+    expect(anonymous.authenticatedAt).toBeNull();
+    expect(await storedData(anonymous.key!)).toEqual({ cart: [1] });
+
+    const key = await signIn();
+    const session = (await store.load(key))!;
+    await store.delete(session.id!);
+    expect(await store.reauthenticate(session)).toBe(false);
+    expect(session.isAuthenticated).toBe(false);
+    expect(await sessions().count()).toBe(1);
+  });
+
   it('@RequireRecentLogin(60_000) on an app route: 401 signed out, passes within the minute, 403 after', async () => {
     await request(url).delete('/account').expect(401);
     const key = await signIn();
