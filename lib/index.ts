@@ -10,6 +10,8 @@ export * from './device.js';
 export * from './location.js';
 export * from './user-session.js';
 export * from './user-sessions.guard.js';
+export * from './user-sessions-reauth.guard.js';
+export * from './user-sessions.events.js';
 export * from './same-origin.js';
 export * from './user-sessions.middleware.js';
 export * from './user-sessions.decorators.js';

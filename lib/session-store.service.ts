@@ -15,7 +15,7 @@ import {
   type SessionListFilter,
   type SessionRecord,
 } from './session-storage.interface.js';
-import { UserSession, type SessionData } from './user-session.js';
+import { RESERVED_DATA_KEY, splitReservedData, UserSession, type SessionData } from './user-session.js';
 import { RequestSessionHandle } from './request-session.js';
 import {
   digestLegacySessionId,
@@ -32,6 +32,13 @@ import { normalizeUserId } from './user-id.js';
 import { decodeSessionListCursor, encodeSessionListCursor } from './session-list-cursor.js';
 import { SessionStoreUnavailableException } from './exceptions/session-store-unavailable.exception.js';
 import { withStorageTimeout } from './storage-timeout.js';
+import { UserSessionsEventsPublisher } from './user-sessions-events.publisher.js';
+import {
+  UserSessionsEvents,
+  type EndSessionsOptions,
+  type SessionEndedBy,
+  type SessionEndedEvent,
+} from './user-sessions.events.js';
 
 /** A session as listed for its user: everything but the key and the data. */
 export interface ActiveSession {
@@ -130,12 +137,16 @@ export class SessionStoreService {
     @Inject(SessionStorage) private readonly storage: SessionStorage,
     /** The old express-session table, with `legacyCookie` only. */
     @Optional() @Inject(ExpressSessionTable) private readonly legacyTable: ExpressSessionTable | null = null,
+    private readonly events: UserSessionsEventsPublisher,
   ) {}
 
   // ---------------------------------------------------------------- sessions by key
 
   /** Creates and stores a new session (for code outside HTTP, and for tests). */
   async create(input: CreateSessionInput = {}): Promise<UserSession> {
+    if (input.data && Object.hasOwn(input.data, RESERVED_DATA_KEY)) {
+      throw new RangeError(`"${RESERVED_DATA_KEY}" is where the library keeps its own records in the session data; choose another name`);
+    }
     const session = this.newSession(this.recordedIp(input.ip), this.recordedUserAgent(input.userAgent), null);
     if (input.data) session.replaceData(structuredClone(input.data));
     if (input.userId !== undefined && input.userId !== null) {
@@ -166,7 +177,8 @@ export class SessionStoreService {
     const data = this.serialize(session);
     const now = new Date();
     if (this.options.idleTimeout > 0) session.expireDate = this.expiryAt(session.createdAt, now);
-    if (!session.isStored) {
+    const inserting = !session.isStored;
+    if (inserting) {
       if (session.key === null) {
         const key = generateSessionKey();
         session.setKey(key, digestSessionKey(key));
@@ -188,18 +200,33 @@ export class SessionStoreService {
       }
     }
     this.markStored(session, now);
+    if (inserting) this.publishCreated(session, now);
     return true;
   }
 
-  /** Deletes a session (by object or by id); returns whether it existed. */
-  async delete(session: UserSession | string): Promise<boolean> {
+  /**
+   * Deletes a session (by object or by id); returns whether it existed. Its `ended` event says
+   * `endedBy: 'self'` for a session object, `'admin'` for an id, unless `options` say otherwise.
+   */
+  async delete(session: UserSession | string, options: EndSessionsOptions = {}): Promise<boolean> {
     if (typeof session === 'string') {
-      return this.query(() => this.storage.delete(session));
+      // The event names the session's user: read it first, only when someone listens.
+      const record = this.events.isListening(UserSessionsEvents.ended)
+        ? await this.query(() => this.storage.find(session))
+        : null;
+      const existed = await this.query(() => this.storage.delete(session));
+      if (existed) {
+        this.publishEnded('session', options, 'admin', { sessionId: session, userId: record?.userId ?? null, count: 1 });
+      }
+      return existed;
     }
-    const existed = session.id !== null && session.isStored
-      ? await this.query(() => this.storage.delete(session.id!))
+    const { id, userId } = session;
+    const existed = id !== null && session.isStored
+      ? await this.query(() => this.storage.delete(id))
       : false;
     this.markEnded(session);
+    // Signing out is done by the session itself, unless the caller says who did it.
+    if (existed) this.publishEnded('session', { actor: { id, userId }, ...options }, 'self', { sessionId: id, userId, count: 1 });
     return existed;
   }
 
@@ -230,8 +257,10 @@ export class SessionStoreService {
     if (session.userId !== null && session.userId !== user) {
       session.replaceData({});
     }
-    const data = this.serialize(session);
     const now = new Date();
+    // Signing in is entering the password: "sudo mode" counts from here (see reauthenticate()).
+    session.setAuthenticatedAt(now);
+    const data = this.serialize(session);
     const key = generateSessionKey();
     const id = digestSessionKey(key);
     session.userId = user;
@@ -257,6 +286,24 @@ export class SessionStoreService {
       await this.query(() => this.storage.insert({ ...this.toRecord(session, now), data }));
     }
     this.markStored(session, now);
+    if (!renamed) this.publishCreated(session, now);
+    if (this.events.isListening(UserSessionsEvents.signedIn)) await this.publishSignedIn(session, now);
+  }
+
+  /**
+   * Records that the signed-in user has just entered their password again ("sudo mode": see
+   * `@RequireRecentLogin()`), after the app checked it, and stores the session. Like `login()`
+   * it gives the session a new key, so a copy of the old cookie, wherever it went, does not
+   * share the new privilege. Two UPDATEs by primary key. Returns false when the session is not
+   * signed in, or was ended meanwhile (it is then anonymous, as after any write that finds its
+   * row gone).
+   */
+  async reauthenticate(session: UserSession): Promise<boolean> {
+    if (!session.isAuthenticated || !session.isStored) return false;
+    await this.cycleKey(session);
+    if (!session.isStored) return false; // ended elsewhere meanwhile
+    session.setAuthenticatedAt(new Date());
+    return this.save(session);
   }
 
   /** Signs out: deletes the session's row; in a request, the cookie is cleared too. */
@@ -291,27 +338,46 @@ export class SessionStoreService {
   /**
    * Ends one of the user's sessions by id. Returns false for an id that is unknown or another
    * user's: the caller cannot tell these apart. (The user's own expired session, not cleaned
-   * up yet, is deleted and counts as found: it tells them nothing about anyone else.)
+   * up yet, is deleted and counts as found: it tells them nothing about anyone else.) Its
+   * `ended` event says `endedBy: 'other-session'` unless `options` say otherwise; pass the
+   * caller's session as `options.actor`.
    */
-  async deleteForUser(userId: UserId, id: string): Promise<boolean> {
+  async deleteForUser(userId: UserId, id: string, options: EndSessionsOptions = {}): Promise<boolean> {
     const user = this.normalizeUserId(userId);
-    return this.query(() => this.storage.delete(id, user));
+    const existed = await this.query(() => this.storage.delete(id, user));
+    if (existed) this.publishEnded('session', options, 'other-session', { sessionId: id, userId: user, count: 1 });
+    return existed;
   }
 
-  /** Ends every unexpired session of the user but `exceptSession`; returns how many. */
-  async deleteOthers(userId: UserId, exceptSession: UserSession | string | null): Promise<number> {
+  /**
+   * Ends every unexpired session of the user but `exceptSession`; returns how many. The
+   * `ended` event names `exceptSession` (a session object) as the one who did it.
+   */
+  async deleteOthers(
+    userId: UserId,
+    exceptSession: UserSession | string | null,
+    options: EndSessionsOptions = {},
+  ): Promise<number> {
     const user = this.normalizeUserId(userId);
     const exceptId = typeof exceptSession === 'string' ? exceptSession : exceptSession?.id ?? null;
-    return this.query(() => this.storage.deleteOthers(user, exceptId, new Date()));
+    const count = await this.query(() => this.storage.deleteOthers(user, exceptId, new Date()));
+    if (count > 0) {
+      const actor = typeof exceptSession === 'object' && exceptSession !== null ? exceptSession : null;
+      this.publishEnded('others', { actor, ...options }, 'other-session', { userId: user, keptSessionId: exceptId, count });
+    }
+    return count;
   }
 
   /**
    * Ends every session of the user, expired or not, this one included: after a password
-   * reset or when an account is locked, say. Returns how many there were.
+   * reset or when an account is locked, say. Returns how many there were. Its `ended` event
+   * says `endedBy: 'admin'` unless `options` say otherwise.
    */
-  async deleteAllForUser(userId: UserId): Promise<number> {
+  async deleteAllForUser(userId: UserId, options: EndSessionsOptions = {}): Promise<number> {
     const user = this.normalizeUserId(userId);
-    return this.query(() => this.storage.deleteAllForUser(user));
+    const count = await this.query(() => this.storage.deleteAllForUser(user));
+    if (count > 0) this.publishEnded('user', options, 'admin', { userId: user, count });
+    return count;
   }
 
   /**
@@ -360,8 +426,20 @@ export class SessionStoreService {
    * `signal` stops it before the next batch.
    */
   async clearExpired(options: ClearExpiredOptions = {}): Promise<number> {
-    // No time limit: deleting a large backlog takes long by design, one short batch at a time.
-    return this.query(() => this.storage.deleteExpired(new Date(), options), 0);
+    let deleted = 0;
+    const onProgress = (total: number) => {
+      deleted = total;
+      options.onProgress?.(total);
+    };
+    try {
+      // No time limit: deleting a large backlog takes long by design, one short batch at a time.
+      deleted = await this.query(() => this.storage.deleteExpired(new Date(), { ...options, onProgress }), 0);
+      return deleted;
+    } finally {
+      // One event per run, not per row: a backlog may be millions of rows. A run that failed
+      // part way still reports the batches it deleted.
+      if (deleted > 0) this.publishEnded('expired', {}, 'expiry', { count: deleted });
+    }
   }
 
   // ---------------------------------------------------------------- the request path
@@ -649,12 +727,14 @@ export class SessionStoreService {
     userAgent: string | null,
     hints: ClientHintsSeen,
   ): UserSession {
+    const { data, authenticatedAt } = splitReservedData(this.parseData(record));
     // A request without hints (Firefox, Safari, plain HTTP) keeps the ones recorded before.
     return new UserSession({
       key,
       id: record.id,
       userId: record.userId,
-      data: this.parseData(record),
+      data,
+      authenticatedAt,
       expireDate: record.expireDate,
       ip,
       userAgent,
@@ -705,8 +785,72 @@ export class SessionStoreService {
     session.stored = null;
     session.userId = null;
     session.replaceData({});
+    session.setAuthenticatedAt(null);
     session.dataModified = false;
     session.clearKey();
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private publishCreated(session: UserSession, at: Date): void {
+    if (!this.events.isListening(UserSessionsEvents.created)) return;
+    this.events.publish({
+      type: UserSessionsEvents.created,
+      sessionId: session.id!,
+      userId: session.userId,
+      ip: session.ip,
+      userAgent: session.userAgent,
+      at,
+    });
+  }
+
+  /**
+   * The sign-in event, with whether the user's other unexpired sessions know this user agent
+   * and IP: one SELECT on the indexed `user_id`, made only for a listener. A failure to read
+   * them does not fail the sign-in, which is stored already: the event says null (unknown).
+   */
+  private async publishSignedIn(session: UserSession, at: Date): Promise<void> {
+    let others: SessionRecord[] | null = null;
+    try {
+      const records = await this.query(() => this.storage.listActive(session.userId!, at));
+      others = records.filter((record) => record.id !== session.id && this.isActive(record, at));
+    } catch (error) {
+      this.logger.warn(`A sign-in's other sessions could not be read for its event: ${(error as Error)?.message ?? error}`);
+    }
+    const isNew = (field: 'ip' | 'userAgent') =>
+      others === null || session[field] === null ? null : !others.some((other) => other[field] === session[field]);
+    this.events.publish({
+      type: UserSessionsEvents.signedIn,
+      sessionId: session.id!,
+      userId: session.userId!,
+      ip: session.ip,
+      userAgent: session.userAgent,
+      ...this.events.describe(session),
+      newDevice: isNew('userAgent'),
+      newIp: isNew('ip'),
+      at,
+    });
+  }
+
+  private publishEnded(
+    scope: SessionEndedEvent['scope'],
+    options: EndSessionsOptions,
+    defaultEndedBy: SessionEndedBy,
+    ended: Partial<Pick<SessionEndedEvent, 'sessionId' | 'keptSessionId' | 'userId'>> & { count: number },
+  ): void {
+    if (!this.events.isListening(UserSessionsEvents.ended)) return;
+    const actor = options.actor ? { userId: options.actor.userId, sessionId: options.actor.id } : null;
+    this.events.publish({
+      type: UserSessionsEvents.ended,
+      endedBy: options.endedBy ?? defaultEndedBy,
+      scope,
+      sessionId: ended.sessionId ?? null,
+      keptSessionId: ended.keptSessionId ?? null,
+      userId: ended.userId ?? null,
+      count: ended.count,
+      actor,
+      at: new Date(),
+    });
   }
 
   private parseData(record: SessionRecord): SessionData {

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { UserSession } from './user-session.js';
+import { RESERVED_DATA_KEY, splitReservedData, UserSession } from './user-session.js';
 
 function session(stored = false, slidingExpiry = false) {
   const now = new Date();
@@ -94,5 +94,46 @@ describe('UserSession', () => {
     expect(JSON.stringify(s)).not.toContain('KKKK');
     expect(inspect(s, { depth: 5, showHidden: true })).not.toContain('KKKK');
     expect(s.key).toBe('K'.repeat(43));
+  });
+
+  describe('the time of the last password entry', () => {
+    it('is kept beside the data in the JSON, out of sight of get(), toObject() and clear()', () => {
+      const s = session(true);
+      expect(s.authenticatedAt).toBeNull();
+      expect(JSON.parse(s.serializeData())).toEqual({ a: 1 });
+      s.setAuthenticatedAt(new Date(1_700_000_000_000));
+      expect(s.modified).toBe(true);
+      expect(JSON.parse(s.serializeData())).toEqual({ a: 1, [RESERVED_DATA_KEY]: { authenticatedAt: 1_700_000_000_000 } });
+      expect(s.toObject()).toEqual({ a: 1 });
+      expect(s.has(RESERVED_DATA_KEY)).toBe(false);
+      s.clear();
+      expect(s.authenticatedAt).toEqual(new Date(1_700_000_000_000));
+      expect(JSON.parse(s.serializeData())).toEqual({ [RESERVED_DATA_KEY]: { authenticatedAt: 1_700_000_000_000 } });
+    });
+
+    it('cannot be set, or overwritten, through set()', () => {
+      const s = session(true);
+      expect(() => s.set(RESERVED_DATA_KEY, { authenticatedAt: Date.now() })).toThrow(/where the library keeps its own records/);
+      expect(s.modified).toBe(false);
+    });
+
+    it('is taken out of the data read from a row; a junk value reads as none', () => {
+      const read = splitReservedData({ a: 1, [RESERVED_DATA_KEY]: { authenticatedAt: 5 } });
+      expect(read).toEqual({ data: { a: 1 }, authenticatedAt: 5 });
+      for (const junk of [null, 'x', [], { authenticatedAt: '5' }, { authenticatedAt: null }]) {
+        expect(splitReservedData({ b: 2, [RESERVED_DATA_KEY]: junk })).toEqual({ data: { b: 2 }, authenticatedAt: null });
+      }
+      expect(splitReservedData({ c: 3 })).toEqual({ data: { c: 3 }, authenticatedAt: null });
+    });
+
+    it('keeps an own "__proto__" value a value when written with it', () => {
+      const s = session(true);
+      s.set('__proto__', { polluted: true });
+      s.setAuthenticatedAt(new Date(7));
+      const written = JSON.parse(s.serializeData()) as Record<string, unknown>;
+      expect(Object.hasOwn(written, '__proto__')).toBe(true);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(written[RESERVED_DATA_KEY]).toEqual({ authenticatedAt: 7 });
+    });
   });
 });

@@ -3,6 +3,32 @@ import type { UserId } from './user-sessions-module-options.interface.js';
 /** JSON-compatible session data. */
 export type SessionData = Record<string, unknown>;
 
+/**
+ * Where the session data's JSON keeps what the library itself records about the session (the
+ * time of the last password entry), beside the app's values. The store takes it out when it
+ * reads a row and puts it back when it writes one, so the app never sees it: `get()`,
+ * `toObject()` and `clear()` neither show nor lose it, and `set()` refuses the name.
+ */
+export const RESERVED_DATA_KEY = '__userSessions';
+
+/** @internal What the library keeps under `RESERVED_DATA_KEY`. */
+interface ReservedData {
+  /** When the user last entered their password: `login()` or `reauthenticate()`, epoch ms. */
+  authenticatedAt?: number;
+}
+
+/**
+ * @internal Splits the data read from a row into the app's values and the time of the last
+ * password entry (null when there is none, or it is not a valid time).
+ */
+export function splitReservedData(data: SessionData): { data: SessionData; authenticatedAt: number | null } {
+  if (!Object.hasOwn(data, RESERVED_DATA_KEY)) return { data, authenticatedAt: null };
+  const reserved = data[RESERVED_DATA_KEY] as ReservedData | null;
+  delete data[RESERVED_DATA_KEY];
+  const at = reserved?.authenticatedAt;
+  return { data, authenticatedAt: typeof at === 'number' && Number.isFinite(at) ? at : null };
+}
+
 /** What the store remembers of the row as it was read, to decide what a save must write. */
 export interface StoredSessionState {
   ip: string | null;
@@ -28,6 +54,8 @@ export interface UserSessionInit {
   stored: StoredSessionState | null;
   /** `idleTimeout` is on: the store sets the expiry on every write, `setExpiry()` throws. */
   slidingExpiry?: boolean;
+  /** When the user last entered their password (epoch ms), or null. */
+  authenticatedAt?: number | null;
 }
 
 /**
@@ -41,6 +69,7 @@ export interface UserSessionInit {
 export class UserSession {
   #key: string | null;
   #data: SessionData;
+  #authenticatedAt: number | null;
   readonly #slidingExpiry: boolean;
 
   /** The public id (the key's SHA-256 digest); null until the session is stored. */
@@ -92,6 +121,22 @@ export class UserSession {
     this.createdAt = init.createdAt;
     this.stored = init.stored;
     this.#slidingExpiry = init.slidingExpiry === true;
+    this.#authenticatedAt = init.authenticatedAt ?? null;
+  }
+
+  /**
+   * When the user last entered their password on this session: at `login()`, or at
+   * `SessionStoreService.reauthenticate()`. Null for an anonymous session, and for one signed in
+   * before the library recorded it. `@RequireRecentLogin()` compares it with the clock.
+   */
+  get authenticatedAt(): Date | null {
+    return this.#authenticatedAt === null ? null : new Date(this.#authenticatedAt);
+  }
+
+  /** @internal Set by `login()` and `reauthenticate()`; the row must be written. */
+  setAuthenticatedAt(date: Date | null): void {
+    this.#authenticatedAt = date === null ? null : date.getTime();
+    this.dataModified = true;
   }
 
   /**
@@ -164,6 +209,9 @@ export class UserSession {
    * modified, so the request that did it writes the row and sends the cookie.
    */
   set(name: string, value: unknown): void {
+    if (name === RESERVED_DATA_KEY) {
+      throw new RangeError(`"${RESERVED_DATA_KEY}" is where the library keeps its own records in the session data; choose another name`);
+    }
     if (value === undefined) {
       this.remove(name);
       return;
@@ -229,9 +277,12 @@ export class UserSession {
     this.cookieStale = true;
   }
 
-  /** @internal The data serialized for the database. */
+  /** @internal The data serialized for the database, with the library's own records. */
   serializeData(): string {
-    return JSON.stringify(this.#data);
+    if (this.#authenticatedAt === null) return JSON.stringify(this.#data);
+    const reserved: ReservedData = { authenticatedAt: this.#authenticatedAt };
+    // A spread defines properties: an own "__proto__" value stays a value.
+    return JSON.stringify({ ...this.#data, [RESERVED_DATA_KEY]: reserved });
   }
 
   /** @internal Replaces the data (login as another user starts afresh). */

@@ -89,7 +89,7 @@ export class UserSessionsAdminController {
   ): Promise<EndUserSessionsResult> {
     const userId = this.userId(params.userId);
     const administrator = current.userId;
-    const ended = await this.store.deleteAllForUser(userId);
+    const ended = await this.store.deleteAllForUser(userId, { endedBy: 'admin', actor: current });
     // The administrator's own sessions among them: this request signs out too (cookie cleared).
     if (administrator === userId) await this.store.logout(current);
     this.logger.log(`Administrator ${administrator} ended all ${ended} session(s) of user ${userId}`);
@@ -112,7 +112,7 @@ export class UserSessionsAdminController {
     if (params.id === current.id) {
       // The administrator's own session: sign out, which also clears the cookie.
       await this.store.logout(current);
-    } else if (!(await this.store.delete(params.id))) {
+    } else if (!(await this.store.delete(params.id, { endedBy: 'admin', actor: current }))) {
       throw new NotFoundException('No such session.');
     }
     this.logger.log(`Administrator ${administrator} ended session ${params.id.slice(0, 8)}…`);

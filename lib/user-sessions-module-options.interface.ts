@@ -2,6 +2,7 @@ import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { SessionStorage } from './session-storage.interface.js';
 import type { GeoIpOptions } from './location.js';
 import type { UserSession } from './user-session.js';
+import type { UserSessionsEvent } from './user-sessions.events.js';
 
 /** How the app identifies its users; decides the type of the `user_id` column. */
 export type UserIdType = 'string' | 'number' | 'uuid';
@@ -223,6 +224,36 @@ export interface UserSessionsRuntimeOptions {
    * @example isAdmin: ({ session }) => session.get('role') === 'admin'
    */
   isAdmin?: (context: AdminCheckContext) => boolean | Promise<boolean>;
+
+  /**
+   * Called with each of the store's events (session created, user signed in, sessions ended;
+   * see `UserSessionsEvents`), after the database write it reports. For apps without
+   * `@nestjs/event-emitter`; with `EventEmitterModule` registered, the events are emitted there
+   * too. A returned promise is not awaited; an error, thrown or rejected, is logged. Being set,
+   * it hears every sign-in, so each one also reads the user's other sessions (one indexed
+   * SELECT) to tell `newDevice` and `newIp`.
+   * @default unset
+   * @example onEvent: (event) => { if (event.type === 'user-sessions.signed-in') audit.log(event) }
+   */
+  onEvent?: (event: UserSessionsEvent) => void | Promise<void>;
+
+  /**
+   * Require a recent password entry ("sudo mode", see `@RequireRecentLogin()`) for the sessions
+   * API's routes that end sessions: the most milliseconds since the user signed in or
+   * re-authenticated (`SessionStoreService.reauthenticate()`). Older, the route answers 403
+   * with `reauthenticate: true`. An unset route needs none.
+   * @default unset: no route needs it
+   * @example requireRecentLogin: { endOtherSessions: 5 * 60_000 }
+   */
+  requireRecentLogin?: RequireRecentLoginOptions;
+}
+
+/** Routes of the sessions API that `requireRecentLogin` can protect, with their time limit in milliseconds. */
+export interface RequireRecentLoginOptions {
+  /** `DELETE /<path>`: "End all other sessions". */
+  endOtherSessions?: number;
+  /** `DELETE /<path>/:id`: ending one other session (signing out the current one never needs it). */
+  endSession?: number;
 }
 
 /** What `isAdmin` is given to decide. */
@@ -328,7 +359,19 @@ export interface ResolvedUserSessionsOptions
   legacyCookie?: Required<LegacyCookieOptions>;
   cache?: Required<SessionCacheOptions>;
   isAdmin?: (context: AdminCheckContext) => boolean | Promise<boolean>;
+  onEvent?: (event: UserSessionsEvent) => void | Promise<void>;
+  requireRecentLogin?: RequireRecentLoginOptions;
 }
 
 /** Options whose default is "unset". */
-type OptionalOption = 'userEntity' | 'cookieDomain' | 'storage' | 'geoip' | 'adminPath' | 'legacyCookie' | 'isAdmin' | 'cache';
+type OptionalOption =
+  | 'userEntity'
+  | 'cookieDomain'
+  | 'storage'
+  | 'geoip'
+  | 'adminPath'
+  | 'legacyCookie'
+  | 'isAdmin'
+  | 'onEvent'
+  | 'requireRecentLogin'
+  | 'cache';

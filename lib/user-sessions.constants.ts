@@ -34,3 +34,6 @@ export const MAX_DATA_BYTES = 65_535;
 
 /** Token of the `GeoIpLocator` the module opened at start-up. */
 export const GEOIP_LOCATOR = 'USER_SESSIONS:GEOIP_LOCATOR';
+
+/** Metadata key of `@RequireRecentLogin()`: how recent the password entry must be. */
+export const RECENT_LOGIN_METADATA = 'USER_SESSIONS:RECENT_LOGIN';

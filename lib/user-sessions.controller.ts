@@ -6,26 +6,37 @@ import {
   HttpStatus,
   NotFoundException,
   Param,
+  SetMetadata,
   UseGuards,
   ValidationPipe,
 } from '@nestjs/common';
-import { DEFAULT_PATH } from './user-sessions.constants.js';
+import { DEFAULT_PATH, RECENT_LOGIN_METADATA } from './user-sessions.constants.js';
 import { SessionStoreService } from './session-store.service.js';
 import { SessionDetailsService } from './session-details.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
+import { UserSessionsReauthGuard, type RecentLoginRequirement } from './user-sessions-reauth.guard.js';
 import { CurrentSession } from './user-sessions.decorators.js';
 import type { UserSession } from './user-session.js';
 import { SessionIdParams } from './dto/session-id.params.js';
 import { EndOtherSessionsResult, SessionView } from './dto/session.view.js';
-import { ApiErrorResponse, CROSS_ORIGIN_REFUSED, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
+import { ApiErrorResponse, CROSS_ORIGIN_OR_REAUTHENTICATE, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
 import { ApiOperation, ApiResponse, ApiTags } from './openapi.js';
+import type { RequireRecentLoginOptions } from './user-sessions-module-options.interface.js';
+
+/**
+ * The `requireRecentLogin` option that holds a route's time limit ("sudo mode"): read by the
+ * guard on each request, since `forRootAsync()` options exist only after the routes do. A
+ * route whose option is unset passes.
+ */
+const RecentLoginOption = (option: keyof RequireRecentLoginOptions) =>
+  SetMetadata(RECENT_LOGIN_METADATA, { option } satisfies RecentLoginRequirement);
 
 /**
  * "Your sessions": list, end one, end all others. Every route needs a signed-in session and
  * acts only on that user's sessions. The path is the `path` option (set by the module).
  */
 @Controller(DEFAULT_PATH)
-@UseGuards(UserSessionsGuard)
+@UseGuards(UserSessionsGuard, UserSessionsReauthGuard)
 @ApiTags('sessions')
 @ApiErrorResponse(401, 'Not signed in: no session cookie, or its session has ended or expired.')
 @ApiErrorResponse(503, STORE_UNAVAILABLE)
@@ -61,8 +72,9 @@ export class UserSessionsController {
   @ApiOperation({ summary: 'End one of your sessions', description: 'Ending the current session signs out.' })
   @ApiResponse({ status: 204, description: 'Ended.' })
   @ApiErrorResponse(400, 'The id is not a session id (64 lower-case hex digits).')
-  @ApiErrorResponse(403, CROSS_ORIGIN_REFUSED)
+  @ApiErrorResponse(403, CROSS_ORIGIN_OR_REAUTHENTICATE)
   @ApiErrorResponse(404, "No such session of yours: unknown, already ended, or another user's.")
+  @RecentLoginOption('endSession')
   async end(
     @Param(new ValidationPipe({ forbidUnknownValues: true })) params: SessionIdParams,
     @CurrentSession() session: UserSession,
@@ -71,7 +83,7 @@ export class UserSessionsController {
       await this.store.logout(session);
       return;
     }
-    if (!(await this.store.deleteForUser(session.userId!, params.id))) {
+    if (!(await this.store.deleteForUser(session.userId!, params.id, { actor: session }))) {
       throw new NotFoundException('No such session.');
     }
   }
@@ -80,7 +92,8 @@ export class UserSessionsController {
   @Delete()
   @ApiOperation({ summary: 'End all your other sessions', description: 'Signs out every device but this one.' })
   @ApiResponse({ status: 200, type: EndOtherSessionsResult, description: 'How many sessions ended.' })
-  @ApiErrorResponse(403, CROSS_ORIGIN_REFUSED)
+  @ApiErrorResponse(403, CROSS_ORIGIN_OR_REAUTHENTICATE)
+  @RecentLoginOption('endOtherSessions')
   async endOthers(@CurrentSession() session: UserSession): Promise<EndOtherSessionsResult> {
     return { deleted: await this.store.deleteOthers(session.userId!, session) };
   }

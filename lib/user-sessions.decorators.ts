@@ -1,6 +1,7 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { REQUEST_SESSION } from './user-sessions.constants.js';
+import { applyDecorators, createParamDecorator, SetMetadata, UseGuards, type ExecutionContext } from '@nestjs/common';
+import { RECENT_LOGIN_METADATA, REQUEST_SESSION } from './user-sessions.constants.js';
 import type { RequestSessionHandle } from './request-session.js';
+import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
 
 function requestHandle(_data: unknown, context: ExecutionContext): RequestSessionHandle {
   const request = context.switchToHttp().getRequest<{ [REQUEST_SESSION]?: RequestSessionHandle }>();
@@ -30,3 +31,21 @@ export const CurrentUserId = createParamDecorator((data: unknown, context: Execu
   const handle = requestHandle(data, context);
   return handle.session ? handle.session.userId : handle.load().then((session) => session.userId);
 });
+
+/**
+ * "Sudo mode" for a route or controller: the user must have entered their password within
+ * `maxAge` milliseconds, at `login()` or at `SessionStoreService.reauthenticate()`. Otherwise
+ * the route answers 403 `{ …, message: 'Re-authentication required', reauthenticate: true }`
+ * (401 when signed out), and the front end asks for the password, re-authenticates and retries.
+ *
+ * @example
+ * @Delete('account')
+ * @RequireRecentLogin(5 * 60_000)
+ * deleteAccount(@CurrentUserId() userId: number) { … }
+ */
+export function RequireRecentLogin(maxAge: number): MethodDecorator & ClassDecorator {
+  if (!Number.isSafeInteger(maxAge) || maxAge < 1000) {
+    throw new RangeError(`@RequireRecentLogin() takes a whole number of milliseconds, at least 1000; got ${maxAge}`);
+  }
+  return applyDecorators(SetMetadata(RECENT_LOGIN_METADATA, maxAge), UseGuards(UserSessionsReauthGuard));
+}

@@ -23,6 +23,7 @@ import { createUserSessionsProviders } from './user-sessions.providers.js';
 import { SessionStoreService } from './session-store.service.js';
 import { SessionDetailsService } from './session-details.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
+import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
 import { UserSessionsController } from './user-sessions.controller.js';
 import { UserSessionsAdminController } from './user-sessions-admin.controller.js';
 import { UserSessionsMiddleware } from './user-sessions.middleware.js';
@@ -99,7 +100,13 @@ export class UserSessionsModule implements NestModule {
         ? [UserSessionsController]
         : [UserSessionsController, UserSessionsAdminController],
       providers: [...optionsProviders, ...createUserSessionsProviders()],
-      exports: [USER_SESSIONS_MODULE_OPTIONS, SessionStoreService, SessionDetailsService, UserSessionsGuard],
+      exports: [
+        USER_SESSIONS_MODULE_OPTIONS,
+        SessionStoreService,
+        SessionDetailsService,
+        UserSessionsGuard,
+        UserSessionsReauthGuard,
+      ],
     };
   }
 

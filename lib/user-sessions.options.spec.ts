@@ -44,6 +44,13 @@ describe('resolveUserSessionsOptions', () => {
     expect(resolveUserSessionsOptions({ adminPath: '/admin/sessions/' }, 'static').adminPath).toBe('admin/sessions');
   });
 
+  it('keeps onEvent and requireRecentLogin as given', () => {
+    const onEvent = () => undefined;
+    const options = resolveUserSessionsOptions({ onEvent, requireRecentLogin: { endOtherSessions: 300_000 } });
+    expect(options.onEvent).toBe(onEvent);
+    expect(options.requireRecentLogin).toEqual({ endOtherSessions: 300_000 });
+  });
+
   it('normalises the path and trusted origins', () => {
     const options = resolveUserSessionsOptions({ path: '/me/sessions/', trustedOrigins: ['https://App.Example.com'] });
     expect(options.path).toBe('me/sessions');
@@ -135,6 +142,11 @@ describe('resolveUserSessionsOptions', () => {
     [{ cache: { redis: fakeRedis, timeout: '1s' } }, /cache.timeout is in milliseconds and must be a whole number/],
     [{ cache: { redis: fakeRedis, timeout: 20_000 }, storageTimeout: 0 }, /cache.timeout must be at most 10000/],
     [{ cache: { redis: fakeRedis, timeout: 1000 }, storageTimeout: 1000 }, /cache.timeout \(1000\) must be shorter than storageTimeout \(1000\)/],
+    [{ onEvent: 'audit' }, /onEvent must be a function/],
+    [{ requireRecentLogin: 300_000 }, /requireRecentLogin must be an object such as \{ endOtherSessions/],
+    [{ requireRecentLogin: { endAll: 300_000 } }, /unknown option "requireRecentLogin.endAll"; the requireRecentLogin options are: endOtherSessions, endSession/],
+    [{ requireRecentLogin: { endOtherSessions: '5m' } }, /requireRecentLogin.endOtherSessions is in milliseconds and must be a whole number/],
+    [{ requireRecentLogin: { endSession: 500 } }, /requireRecentLogin.endSession must be at least 1000 milliseconds/],
   ])('refuses %o', (options, message) => {
     expect(() => resolveUserSessionsOptions(options as never)).toThrow(InvalidUserSessionsOptionsError);
     expect(() => resolveUserSessionsOptions(options as never)).toThrow(message);

@@ -92,6 +92,20 @@ class SessionCacheOptionsSchema {
   timeout: number;
 }
 
+class RequireRecentLoginOptionsSchema {
+  @IsOptional()
+  @IsInt({ message: 'requireRecentLogin.endOtherSessions is in milliseconds and must be a whole number, got $value' })
+  @Min(1000, { message: 'requireRecentLogin.endOtherSessions must be at least 1000 milliseconds (one second), got $value' })
+  @Max(Number.MAX_SAFE_INTEGER)
+  endOtherSessions?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'requireRecentLogin.endSession is in milliseconds and must be a whole number, got $value' })
+  @Min(1000, { message: 'requireRecentLogin.endSession must be at least 1000 milliseconds (one second), got $value' })
+  @Max(Number.MAX_SAFE_INTEGER)
+  endSession?: number;
+}
+
 /** The validation rules of every option; each message says how to fix the value. */
 class UserSessionsOptionsSchema {
   @IsString()
@@ -207,9 +221,26 @@ class UserSessionsOptionsSchema {
   @ValidateNested()
   @Type(() => LegacyCookieOptionsSchema)
   legacyCookie?: LegacyCookieOptionsSchema;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RequireRecentLoginOptionsSchema)
+  requireRecentLogin?: RequireRecentLoginOptionsSchema;
 }
 
-const OPTIONAL_OPTIONS = ['userEntity', 'cookieDomain', 'storage', 'geoip', 'adminPath', 'legacyCookie', 'isAdmin', 'cache'];
+const OPTIONAL_OPTIONS = [
+  'userEntity',
+  'cookieDomain',
+  'storage',
+  'geoip',
+  'adminPath',
+  'legacyCookie',
+  'isAdmin',
+  'onEvent',
+  'requireRecentLogin',
+  'cache',
+];
+const REQUIRE_RECENT_LOGIN_OPTIONS = ['endOtherSessions', 'endSession'];
 const CACHE_OPTIONS = ['redis', 'ttl', 'keyPrefix', 'timeout'];
 /** What the cache calls on its Redis client: ioredis's `Redis` has them all. */
 const REDIS_METHODS = ['evalsha', 'eval', 'del', 'on', 'off'];
@@ -288,6 +319,20 @@ export function resolveUserSessionsOptions(
   if (resolved.cache !== undefined) {
     resolved.cache = resolveCacheOptions(resolved.cache, problems);
   }
+  if (resolved.onEvent !== undefined && typeof resolved.onEvent !== 'function') {
+    problems.push("onEvent must be a function, e.g. onEvent: (event) => audit.record(event)");
+  }
+  if (resolved.requireRecentLogin !== undefined) {
+    if (resolved.requireRecentLogin === null || typeof resolved.requireRecentLogin !== 'object') {
+      problems.push('requireRecentLogin must be an object such as { endOtherSessions: 5 * 60_000 }');
+    } else {
+      for (const key of Object.keys(resolved.requireRecentLogin)) {
+        if (!REQUIRE_RECENT_LOGIN_OPTIONS.includes(key)) {
+          problems.push(`unknown option "requireRecentLogin.${key}"; the requireRecentLogin options are: ${REQUIRE_RECENT_LOGIN_OPTIONS.join(', ')}`);
+        }
+      }
+    }
+  }
   if (resolved.isAdmin !== undefined && typeof resolved.isAdmin !== 'function') {
     problems.push('isAdmin must be a function, e.g. isAdmin: ({ session }) => session.get(\'role\') === \'admin\'');
   }
@@ -305,7 +350,7 @@ export function resolveUserSessionsOptions(
   if (resolved.userEntity !== undefined && typeof resolved.userEntity !== 'function') {
     problems.push('userEntity must be a function returning the entity class, e.g. userEntity: () => User');
   }
-  const { storage: _storage, userEntity: _userEntity, isAdmin: _isAdmin, cache, ...plain } = resolved;
+  const { storage: _storage, userEntity: _userEntity, isAdmin: _isAdmin, onEvent: _onEvent, cache, ...plain } = resolved;
   const schema = plainToInstance(UserSessionsOptionsSchema, plain);
   for (const error of validateSync(schema)) {
     problems.push(...Object.values(error.constraints ?? {}));

@@ -12,8 +12,10 @@ import { RedisCachedSessionStorage } from './redis-cached-session.storage.js';
 import { Session } from './session.entity.js';
 import { SessionStoreService } from './session-store.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
+import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
 import { UserSessionsMiddleware } from './user-sessions.middleware.js';
 import { UserSessionsCleanupService } from './user-sessions-cleanup.service.js';
+import { UserSessionsEventsPublisher } from './user-sessions-events.publisher.js';
 
 /** The providers every configuration of the module shares, given the options provider. */
 export function createUserSessionsProviders(): Provider[] {
@@ -45,7 +47,9 @@ export function createUserSessionsProviders(): Provider[] {
     SessionStoreService,
     SessionDetailsService,
     UserSessionsGuard,
+    UserSessionsReauthGuard,
     UserSessionsMiddleware,
     UserSessionsCleanupService,
+    UserSessionsEventsPublisher,
   ];
 }

@@ -1,5 +1,6 @@
 import { Module, RequestMethod, ValidationPipe, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { UserSessionsModule } from '../lib/index.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -36,8 +37,13 @@ export class AppModule implements NestModule {
             isAdmin: ({ userId }) => users.isAdmin(userId as number),
             // Expired rows are deleted hourly inside the app (main.ts enables shutdown hooks).
             cleanupInterval: 60 * 60 * 1000,
+            // "End all other sessions" asks for the password again unless it was entered in
+            // the last 5 minutes (POST /auth/reauthenticate).
+            requireRecentLogin: { endOtherSessions: 5 * 60_000 },
           }),
         }),
+        // The store's events (sign-ins, sessions ended) reach @OnEvent listeners: SignInListener.
+        EventEmitterModule.forRoot(),
         UsersModule,
         AuthModule,
         // The sign-in page at / and the "Active sessions" page at /account/sessions.

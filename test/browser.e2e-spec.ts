@@ -81,8 +81,12 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
     page.on('console', (message) => {
-      // A signed-out page's API call answers 401, and Chromium logs every failed fetch.
-      if (message.type() === 'error' && !/status of 401/.test(message.text())) {
+      // A signed-out page's API call answers 401, and Chromium logs every failed fetch; so is
+      // the 403 of "re-authentication required" and of a wrong password when re-authenticating.
+      const expected =
+        /status of 401/.test(message.text()) ||
+        (/status of 403/.test(message.text()) && /\/(account\/sessions|auth\/reauthenticate)$/.test(message.location().url));
+      if (message.type() === 'error' && !expected) {
         pageErrors.push(`${page.url()}: ${message.text()}`);
       }
     });
@@ -228,5 +232,51 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
     await laptop.goto('/account/sessions');
     await expectSignInPage(laptop);
     expect((await laptop.context().request.get('/auth/me')).status()).toBe(401);
+  });
+
+  it('"End all other sessions" asks for the password again when it was entered over 5 minutes ago', async () => {
+    const laptop = await device(WINDOWS_CHROME, DESKTOP);
+    await signIn(laptop, 'alice', 'alice-password');
+    const phone = await browser.newContext({ baseURL: url, userAgent: IPHONE_SAFARI });
+    contexts.push(phone);
+    expect((await phone.request.post('/auth/login', { data: { username: 'alice', password: 'alice-password' } })).status()).toBe(200);
+    // The laptop's password entry, 10 minutes ago: moved in its row, the clocks stay real.
+    const sessions = app.get(DataSource).getRepository(Session);
+    const row = await sessions.findOneByOrFail({ userAgent: WINDOWS_CHROME });
+    const data = JSON.parse(row.data);
+    data.__userSessions.authenticatedAt -= 10 * 60_000;
+    await sessions.update({ id: row.id }, { data: JSON.stringify(data) });
+
+    await laptop.reload();
+    await expect.poll(() => rows(laptop).count()).toBe(2);
+    const form = laptop.getByRole('form', { name: 'Confirm it is you' });
+    const password = laptop.getByLabel('Password');
+    // Cancel: nothing ended, the button works again.
+    await endOthers(laptop).click();
+    await form.waitFor();
+    const focused = () => laptop.evaluate(() => (globalThis as { document?: { activeElement?: { id: string } } }).document?.activeElement?.id);
+    expect(await focused()).toBe('reauth-password');
+    await laptop.getByRole('button', { name: 'Cancel' }).click();
+    await form.waitFor({ state: 'hidden' });
+    expect(await endOthers(laptop).isEnabled()).toBe(true);
+    expect(await focused()).toBe('end-others');
+    expect((await phone.request.get('/auth/me')).status()).toBe(200);
+
+    await endOthers(laptop).click();
+    await password.fill('bob-password');
+    await laptop.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => laptop.getByRole('alert').textContent()).toBe('Wrong password. Try again.');
+    await laptop.screenshot({ path: `${SCREENSHOTS}sessions-reauthenticate-desktop.png`, fullPage: true });
+    expect((await phone.request.get('/auth/me')).status()).toBe(200);
+
+    await password.fill('alice-password');
+    await laptop.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => rows(laptop).count()).toBe(1);
+    expect(await laptop.getByRole('status').textContent()).toBe('Ended 1 other session.');
+    expect(await form.isVisible()).toBe(false);
+    expect((await phone.request.get('/auth/me')).status()).toBe(401);
+    // Re-authenticating gave the laptop a new key; the page goes on with it.
+    await laptop.reload();
+    await expect.poll(() => rows(laptop).count()).toBe(1);
   });
 });

@@ -200,6 +200,7 @@ describe('OpenAPI document of the sessions APIs', () => {
       statusCode: { type: 'integer' },
       message: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
       error: { type: 'string' },
+      reauthenticate: { type: 'boolean' },
     });
     for (const name of ['SessionView', 'EndOtherSessionsResult', 'AdminSessionView', 'AdminSessionsPage', 'EndUserSessionsResult']) {
       expect(schemas[name].required!.sort(), name).toEqual(Object.keys(schemas[name].properties!).sort());

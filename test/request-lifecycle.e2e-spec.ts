@@ -83,7 +83,8 @@ describeEachDatabase('request lifecycle', (kind) => {
     const [row] = await sessions.find();
     expect(row.userId).toBe('alice');
     expect(row.id).toBe(digestSessionKey(key));
-    expect(JSON.parse(row.data)).toEqual({ cart: [1, 2] });
+    // Beside the app's data, the time of the password entry, for "sudo mode".
+    expect(JSON.parse(row.data)).toEqual({ cart: [1, 2], __userSessions: { authenticatedAt: expect.any(Number) } });
     expect(await sessions.count()).toBe(1);
 
     await request(t.url).get('/me').set('Cookie', `sessionid=${key}`).expect(200, { userId: 'alice' });
@@ -113,7 +114,7 @@ describeEachDatabase('request lifecycle', (kind) => {
     expect(writes[0]).toContain('last_activity');
     const [row] = await sessions.find();
     expect(row.userAgent).toBe('Other/1.0');
-    expect(JSON.parse(row.data)).toEqual({ n: 1 });
+    expect(JSON.parse(row.data)).toEqual({ n: 1, __userSessions: { authenticatedAt: expect.any(Number) } });
 
     // Make the stored activity old: the next read refreshes it, once.
     await sessions.update({ id: row.id }, { lastActivity: new Date(Date.now() - 5 * 60_000) });

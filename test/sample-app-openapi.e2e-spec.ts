@@ -41,6 +41,7 @@ describe('sample app OpenAPI document on SQLite', () => {
       '/auth/login',
       '/auth/logout',
       '/auth/me',
+      '/auth/reauthenticate',
     ]);
     expect(body.paths['/account/sessions'].get.security).toEqual([{ sessionid: [] }]);
     expect(body.components.securitySchemes.sessionid).toEqual({ type: 'apiKey', in: 'cookie', name: 'sessionid' });

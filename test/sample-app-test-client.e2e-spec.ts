@@ -36,6 +36,12 @@ describeEachDatabase('sample app with UserSessionsTestClient', (kind) => {
     expect(listed.body).toEqual([expect.objectContaining({ current: true, device: 'Firefox on Linux' })]);
   });
 
+  it('signs in as login() does: "End all other sessions", in sudo mode for 5 minutes, lets it through', async () => {
+    const client = new UserSessionsTestClient(app);
+    await client.login(aliceId);
+    await client.delete('/account/sessions').expect(200);
+  });
+
   it('follows the app’s own logout route', async () => {
     const client = new UserSessionsTestClient(app);
     await client.login(aliceId);

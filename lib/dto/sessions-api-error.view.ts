@@ -22,6 +22,14 @@ export class SessionsApiErrorView {
     description: 'The status text; absent when the session could not be saved (503).',
   })
   error?: string;
+
+  @ApiProperty({
+    type: Boolean,
+    required: false,
+    example: true,
+    description: 'Only on the 403 of a route that needs a recent password (`requireRecentLogin`): ask for it, then retry.',
+  })
+  reauthenticate?: boolean;
 }
 
 /** An error answer of an operation, for its OpenAPI description. */
@@ -32,3 +40,5 @@ export function ApiErrorResponse(status: number, description: string): MethodDec
 /** Why a state-changing request gets a 403 (see `same-origin.ts`). */
 export const CROSS_ORIGIN_REFUSED = 'Refused: sent by a page of another origin (`Origin` or `Referer`; see the `checkOrigin` option).';
 export const STORE_UNAVAILABLE = 'The session store (the database) is unavailable; retry shortly.';
+export const CROSS_ORIGIN_OR_REAUTHENTICATE =
+  `${CROSS_ORIGIN_REFUSED} Or, with \`requireRecentLogin\`, the password was entered too long ago: \`reauthenticate: true\`.`;

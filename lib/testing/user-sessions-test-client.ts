@@ -48,7 +48,11 @@ export class UserSessionsTestClient {
     this.userAgent = options.userAgent ?? 'nestjs-user-sessions-test-client';
   }
 
-  /** Signs `userId` in on a new session; returns it. */
+  /**
+   * Signs `userId` in on a new session, as `SessionStoreService.login()` does (the sign-in
+   * counts as a password entry for `@RequireRecentLogin()`, and emits the sign-in event);
+   * returns it.
+   */
   async login(userId: UserId, options: TestLoginOptions = {}): Promise<UserSession> {
     if (options.userAgent !== undefined) this.userAgent = options.userAgent;
     this.forwardedFor = options.ip;
@@ -58,6 +62,7 @@ export class UserSessionsTestClient {
       userAgent: this.userAgent,
       data: options.data,
     });
+    await this.store.login(session, userId);
     this.key = session.key!;
     return session;
   }

@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  ForbiddenException,
   Get,
   HttpCode,
   HttpStatus,
@@ -12,6 +13,7 @@ import { CurrentSession, CurrentUserId, SessionStoreService, UserSession, UserSe
 import { UsersService } from '../users/users.service.js';
 import type { User } from '../users/user.entity.js';
 import { LoginDto } from './login.dto.js';
+import { ReauthenticateDto } from './reauthenticate.dto.js';
 
 /** What the API shows of a user. */
 export interface UserProfile {
@@ -42,6 +44,24 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   async logout(@CurrentSession() session: UserSession): Promise<void> {
     await this.sessions.logout(session);
+  }
+
+  /**
+   * "Sudo mode": the signed-in user enters their password again, for the routes that require a
+   * recent one ("End all other sessions"). A wrong password is a 403, not a 401: the user is
+   * still signed in.
+   */
+  @Post('reauthenticate')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @UseGuards(UserSessionsGuard)
+  async reauthenticate(@Body() body: ReauthenticateDto, @CurrentSession() session: UserSession): Promise<void> {
+    if (!(await this.users.checkPassword(session.userId as number, body.password))) {
+      throw new ForbiddenException('Invalid password.');
+    }
+    if (!(await this.sessions.reauthenticate(session))) {
+      // Ended elsewhere (on another device) while the password was being checked.
+      throw new UnauthorizedException('Sign in to continue.');
+    }
   }
 
   @Get('me')

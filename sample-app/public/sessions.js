@@ -11,6 +11,9 @@
   const endOthers = document.getElementById('end-others');
   const endOthersPanel = document.getElementById('end-others-panel');
   const title = document.getElementById('title');
+  const reauth = document.getElementById('reauth');
+  const reauthPassword = document.getElementById('reauth-password');
+  const reauthError = document.getElementById('reauth-error');
   const fullDate = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
 
   /** Thrown after leaving for the sign-in page, to stop whatever was going on. */
@@ -150,10 +153,75 @@
     (next?.querySelector('button') ?? title).focus();
   }
 
+  /** Whether a response is the API's "re-authentication required" (403 with `reauthenticate: true`). */
+  async function needsPassword(response) {
+    if (response.status !== 403) return false;
+    const body = await response.clone().json().catch(() => null);
+    return body?.reauthenticate === true;
+  }
+
+  /** Set while the password form is open: settles the promise of `askForPassword()`. */
+  let settleReauth = null;
+
+  /** Shows the password form; resolves to true once the server took the password, false on Cancel. */
+  function askForPassword() {
+    reauth.hidden = false;
+    reauthError.hidden = true;
+    reauthPassword.value = '';
+    reauthPassword.focus();
+    return new Promise((resolve) => {
+      settleReauth = resolve;
+    });
+  }
+
+  function closePasswordForm(confirmed) {
+    reauth.hidden = true;
+    const settle = settleReauth;
+    settleReauth = null;
+    settle?.(confirmed);
+  }
+
+  async function sendPassword() {
+    const submit = reauth.querySelector('button[type="submit"]');
+    submit.disabled = true;
+    reauthError.hidden = true;
+    try {
+      const response = await fetch('/auth/reauthenticate', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        credentials: 'same-origin',
+        body: JSON.stringify({ password: reauthPassword.value }),
+      });
+      if (response.status === 401) {
+        location.replace('/');
+        throw new SignedOut();
+      }
+      if (response.ok) {
+        closePasswordForm(true);
+        return;
+      }
+      reauthError.textContent = response.status === 403
+        ? 'Wrong password. Try again.'
+        : response.status === 400 ? 'Enter your password.' : `The password could not be checked (HTTP ${response.status}).`;
+      reauthError.hidden = false;
+      reauthPassword.select();
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
   async function endAllOthers() {
     endOthers.disabled = true;
     try {
-      const response = await api('DELETE', API);
+      let response = await api('DELETE', API);
+      if (await needsPassword(response)) {
+        if (!(await askForPassword())) {
+          endOthers.disabled = false;
+          endOthers.focus();
+          return;
+        }
+        response = await api('DELETE', API);
+      }
       if (!response.ok) {
         showStatus(`The other sessions could not be ended (HTTP ${response.status}).`, true);
         return;
@@ -191,6 +259,11 @@
     if (button && !button.disabled) run(() => endSession(button));
   });
   endOthers.addEventListener('click', () => run(endAllOthers));
+  reauth.addEventListener('submit', (event) => {
+    event.preventDefault();
+    run(sendPassword);
+  });
+  document.getElementById('reauth-cancel').addEventListener('click', () => closePasswordForm(false));
   document.getElementById('sign-out').addEventListener('click', (event) => run(() => signOut(event.currentTarget)));
 
   // Keeps "5 minutes ago" true while the page stays open.

@@ -44,6 +44,13 @@ export class UsersService implements OnApplicationBootstrap {
     return user !== null && matches ? user : null;
   }
 
+  /** Whether `password` is the password of user `id` (a deleted user has none). */
+  async checkPassword(id: number, password: string): Promise<boolean> {
+    const user = await this.users.findOneBy({ id });
+    const matches = await verifyPassword(password, user?.passwordHash ?? DECOY_PASSWORD_HASH);
+    return user !== null && matches;
+  }
+
   findById(id: number): Promise<User | null> {
     return this.users.findOneBy({ id });
   }

@@ -11,6 +11,7 @@ import {
   Post,
   UseGuards,
   type INestApplication,
+  type ModuleMetadata,
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -166,13 +167,15 @@ export interface TestApp {
 
 /**
  * Starts the app on a random loopback port over `database`. `queries` is its TypeORM logger
- * (a subclass may record more than the statements).
+ * (a subclass may record more than the statements); `imports` are more modules for the app
+ * (`EventEmitterModule.forRoot()`, say).
  */
 export async function startTestApp(
   database: TestDatabase,
   options: UserSessionsModuleOptions = {},
   configure?: (app: NestExpressApplication) => void,
   queries: QueryCounter = new QueryCounter(),
+  imports: NonNullable<ModuleMetadata['imports']> = [],
 ): Promise<TestApp> {
 
   @Module({
@@ -184,6 +187,7 @@ export async function startTestApp(
         logger: queries,
       } as Parameters<typeof TypeOrmModule.forRoot>[0]),
       UserSessionsModule.forRoot(options),
+      ...imports,
     ],
     controllers: [DemoController],
   })

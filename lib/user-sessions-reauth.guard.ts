@@ -1,0 +1,62 @@
+import {
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { RECENT_LOGIN_METADATA, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
+import type {
+  RequireRecentLoginOptions,
+  ResolvedUserSessionsOptions,
+} from './user-sessions-module-options.interface.js';
+import { SessionStoreService } from './session-store.service.js';
+import { ReauthenticationRequiredException } from './exceptions/reauthentication-required.exception.js';
+import type { UserSession } from './user-session.js';
+
+/**
+ * What `@RequireRecentLogin()` records on a route: a time limit in milliseconds, or, on the
+ * module's own routes, the `requireRecentLogin` option that holds it.
+ */
+export type RecentLoginRequirement = number | { option: keyof RequireRecentLoginOptions };
+
+/**
+ * "Sudo mode": lets a request through only when its user entered their password within the
+ * route's time limit (`@RequireRecentLogin(maxAge)`): at `login()` or at
+ * `SessionStoreService.reauthenticate()`. Signed out: 401, as `UserSessionsGuard`. Signed in
+ * but too long ago: 403 `ReauthenticationRequiredException` (`reauthenticate: true` in the
+ * body). A route without a limit passes. Costs nothing beyond the request's one primary-key
+ * SELECT, shared with the handler: the time is kept in the session's data.
+ */
+@Injectable()
+export class UserSessionsReauthGuard implements CanActivate {
+  constructor(
+    protected readonly store: SessionStoreService,
+    protected readonly reflector: Reflector,
+    @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const maxAge = this.maxAge(context);
+    if (maxAge === undefined) return true;
+    const session = await this.store.getSession(context.switchToHttp().getRequest<object>());
+    if (!session.isAuthenticated) throw new UnauthorizedException('Sign in to continue.');
+    if (!this.isRecent(session, maxAge)) throw new ReauthenticationRequiredException();
+    return true;
+  }
+
+  /** Whether the password was entered within `maxAge` milliseconds. Override to add conditions. */
+  protected isRecent(session: UserSession, maxAge: number): boolean {
+    const at = session.authenticatedAt;
+    return at !== null && Date.now() - at.getTime() <= maxAge;
+  }
+
+  private maxAge(context: ExecutionContext): number | undefined {
+    const requirement = this.reflector.getAllAndOverride<RecentLoginRequirement | undefined>(RECENT_LOGIN_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    return typeof requirement === 'object' ? this.options.requireRecentLogin?.[requirement.option] : requirement;
+  }
+}
