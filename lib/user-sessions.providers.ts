@@ -12,6 +12,7 @@ import { Session } from './session.entity.js';
 import { SessionStoreService } from './session-store.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
 import { UserSessionsMiddleware } from './user-sessions.middleware.js';
+import { UserSessionsFastifyHook } from './user-sessions-fastify.hook.js';
 import { UserSessionsCleanupService } from './user-sessions-cleanup.service.js';
 
 /** The providers every configuration of the module shares, given the options provider. */
@@ -41,6 +42,7 @@ export function createUserSessionsProviders(): Provider[] {
     SessionDetailsService,
     UserSessionsGuard,
     UserSessionsMiddleware,
+    UserSessionsFastifyHook,
     UserSessionsCleanupService,
   ];
 }
