@@ -2,15 +2,14 @@ import request from 'supertest';
 import { DataSource, type Repository } from 'typeorm';
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { describeEachDatabase } from './support/databases.js';
-import { sessionCookie, useTestApp } from './support/test-app.js';
+import { describeEachDatabaseAndPlatform, sessionCookie, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import { Session } from '../lib/index.js';
 
 const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-describeEachDatabase('request lifecycle', (kind) => {
-  const t = useTestApp(kind, { activityInterval: 60_000 });
+describeEachDatabaseAndPlatform('request lifecycle', (kind, platform) => {
+  const t = useTestApp(kind, { activityInterval: 60_000 }, { platform });
   let sessions: Repository<Session>;
   beforeAll(() => {
     sessions = t.sessions;
@@ -144,6 +143,27 @@ describeEachDatabase('request lifecycle', (kind) => {
     const crashed = await request(t.url).post('/data-then-crash').set('Cookie', `sessionid=${key}`).expect(500);
     expect(crashed.headers['set-cookie']).toBeUndefined();
     await request(t.url).get('/data/half-done').set('Cookie', `sessionid=${key}`).expect(200, { value: null });
+  });
+
+  it("the session's headers join those the app sets: every Set-Cookie, Vary and Accept-CH arrive once", async () => {
+    const routeHeaders = await request(t.url)
+      .post('/login-with-headers')
+      .set('Sec-CH-UA-Platform', '"Windows"')
+      .send({ userId: 'alice' })
+      .expect(201);
+    const cookies = ([] as string[]).concat(routeHeaders.headers['set-cookie'] ?? []);
+    expect(cookies).toHaveLength(2);
+    expect(cookies).toContain('theme=dark; Path=/');
+    expect(sessionCookie(cookies)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(String(routeHeaders.headers.vary).split(/\s*,\s*/).sort()).toEqual(['Accept', 'Cookie']);
+    expect(routeHeaders.headers['accept-ch']).toBe('Sec-CH-UA-Platform-Version');
+
+    const middlewareCookie = await request(t.url).post('/login-after-middleware-cookie').send({ userId: 'alice' }).expect(201);
+    const both = ([] as string[]).concat(middlewareCookie.headers['set-cookie'] ?? []);
+    expect(both).toHaveLength(2);
+    expect(both).toContain('consent=yes; Path=/');
+    const key = sessionCookie(both)!;
+    await request(t.url).get('/me').set('Cookie', `sessionid=${key}`).expect(200, { userId: 'alice' });
   });
 
   it('logout deletes the row and clears the cookie; the key is dead', async () => {

@@ -4,6 +4,7 @@ import {
   Controller,
   ForbiddenException,
   Get,
+  Header,
   HttpCode,
   Injectable,
   Module,
@@ -11,12 +12,16 @@ import {
   Post,
   UseGuards,
   type INestApplication,
+  type MiddlewareConsumer,
+  type NestModule,
 } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { TestingModule } from '@nestjs/testing';
 import { DataSource, type Logger as TypeOrmLogger, type Repository } from 'typeorm';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import {
   Session,
   CurrentSession,
@@ -27,7 +32,63 @@ import {
   UserSessionsModule,
   type UserSessionsModuleOptions,
 } from '../../lib/index.js';
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { createTestDatabase, databaseMatrix, type DatabaseKind, type TestDatabase } from './databases.js';
+
+/** The HTTP platforms the module supports; every main suite runs on both. */
+export type TestPlatform = 'express' | 'fastify';
+export const PLATFORMS: readonly TestPlatform[] = ['express', 'fastify'];
+const PLATFORM_LABELS: Record<TestPlatform, string> = { express: 'Express', fastify: 'Fastify' };
+
+/** How a test app is made besides its module options. */
+export interface TestAppSetup {
+  /** @default 'express' */
+  platform?: TestPlatform;
+  /**
+   * A proxy to trust, such as `'loopback'`: Express's `trust proxy` setting, or Fastify's
+   * `trustProxy` option (which Fastify takes only when the app is created).
+   */
+  trustProxy?: boolean | string;
+  /** Called on the app before it listens. */
+  configure?: (app: INestApplication) => void;
+  /** The TypeORM logger (a subclass may record more than the statements). */
+  queries?: QueryCounter;
+}
+
+/**
+ * The Nest application of a compiled module on `platform`, trusting `trustProxy`, as
+ * `NestFactory.create()` would make it in an app's main.ts.
+ */
+export async function createTestApplication(
+  moduleRef: TestingModule,
+  { platform = 'express', trustProxy, logger = ['error'] }: Pick<TestAppSetup, 'platform' | 'trustProxy'> & { logger?: false | ('error' | 'warn' | 'log')[] } = {},
+): Promise<INestApplication> {
+  if (platform === 'fastify') {
+    // Loaded here only: the Express suites never load Fastify.
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    return moduleRef.createNestApplication(new FastifyAdapter(trustProxy === undefined ? {} : { trustProxy }), { logger });
+  }
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger });
+  if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
+  return app;
+}
+
+/**
+ * `describeEachDatabase` on both platforms: the same suite once per database and platform,
+ * skipping (with the reason in the title) the databases this machine does not have.
+ */
+export function describeEachDatabaseAndPlatform(title: string, body: (kind: DatabaseKind, platform: TestPlatform) => void): void {
+  for (const entry of databaseMatrix()) {
+    for (const platform of PLATFORMS) {
+      const name = `${title} on ${entry.label}, ${PLATFORM_LABELS[platform]}`;
+      describe.skipIf(entry.skip !== null)(entry.skip === null ? name : `${name} (skipped: ${entry.skip})`, () => body(entry.kind, platform));
+    }
+  }
+}
+
+/** The same suite once per platform. */
+export function describeEachPlatform(title: string, body: (platform: TestPlatform) => void): void {
+  describe.each(PLATFORMS.map((platform) => [PLATFORM_LABELS[platform], platform] as const))(`${title} on %s`, (_label, platform) => body(platform));
+}
 
 /** Counts the SQL statements TypeORM sends, to check what a request costs. */
 @Injectable()
@@ -93,6 +154,22 @@ class DemoController {
 
   @Post('login')
   async login(@Body() body: unknown, @CurrentSession() session: UserSession) {
+    await this.store.login(session, loginUserId(body));
+    return { userId: session.userId };
+  }
+
+  /** Signs in from a route that sets a cookie and a Vary of its own. */
+  @Post('login-with-headers')
+  @Header('Set-Cookie', 'theme=dark; Path=/')
+  @Header('Vary', 'Accept')
+  async loginWithHeaders(@Body() body: unknown, @CurrentSession() session: UserSession) {
+    await this.store.login(session, loginUserId(body));
+    return { userId: session.userId };
+  }
+
+  /** Signs in after a middleware has set a cookie on the Node.js response (see `DemoModule`). */
+  @Post('login-after-middleware-cookie')
+  async loginAfterMiddlewareCookie(@Body() body: unknown, @CurrentSession() session: UserSession) {
     await this.store.login(session, loginUserId(body));
     return { userId: session.userId };
   }
@@ -165,15 +242,18 @@ export interface TestApp {
 }
 
 /**
- * Starts the app on a random loopback port over `database`. `queries` is its TypeORM logger
- * (a subclass may record more than the statements).
+ * Starts the app on a random loopback port over `database`. `setup` is the platform and proxy
+ * (see `TestAppSetup`), or, as before platforms, a function that configures an Express app.
+ * `queries` is its TypeORM logger (a subclass may record more than the statements).
  */
 export async function startTestApp(
   database: TestDatabase,
   options: UserSessionsModuleOptions = {},
-  configure?: (app: NestExpressApplication) => void,
-  queries: QueryCounter = new QueryCounter(),
+  setup: TestAppSetup | ((app: NestExpressApplication) => void) = {},
+  queries?: QueryCounter,
 ): Promise<TestApp> {
+  const { platform, trustProxy, configure, queries: logger = queries ?? new QueryCounter() } =
+    typeof setup === 'function' ? { configure: setup as (app: INestApplication) => void } : setup;
 
   @Module({
     imports: [
@@ -181,16 +261,26 @@ export async function startTestApp(
         ...database.options,
         autoLoadEntities: true,
         synchronize: true,
-        logger: queries,
+        logger,
       } as Parameters<typeof TypeOrmModule.forRoot>[0]),
       UserSessionsModule.forRoot(options),
     ],
     controllers: [DemoController],
   })
-  class DemoModule {}
+  class DemoModule implements NestModule {
+    configure(consumer: MiddlewareConsumer): void {
+      // As a consent banner's middleware might: straight on the Node.js response, on both platforms.
+      consumer
+        .apply((_request: unknown, response: ServerResponse, next: () => void) => {
+          response.setHeader('Set-Cookie', ['consent=yes; Path=/']);
+          next();
+        })
+        .forRoutes('login-after-middleware-cookie');
+    }
+  }
 
   const moduleRef = await Test.createTestingModule({ imports: [DemoModule] }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] });
+  const app = await createTestApplication(moduleRef, { platform, trustProxy });
   configure?.(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -198,7 +288,7 @@ export async function startTestApp(
     app,
     url,
     store: app.get(SessionStoreService),
-    queries,
+    queries: logger,
     close: () => app.close(),
   };
 }
@@ -210,13 +300,13 @@ export type TestAppContext = TestApp & { sessions: Repository<Session> };
 export function useTestApp(
   kind: DatabaseKind,
   options: UserSessionsModuleOptions = {},
-  configure?: (app: NestExpressApplication) => void,
+  setup: TestAppSetup | ((app: NestExpressApplication) => void) = {},
 ): TestAppContext {
   const context = {} as TestAppContext;
   let database: TestDatabase | undefined;
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    Object.assign(context, await startTestApp(database, options, configure));
+    Object.assign(context, await startTestApp(database, options, setup));
     context.sessions = context.app.get(DataSource).getRepository(Session);
   });
   afterAll(async () => {
