@@ -8,7 +8,8 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { writeMmdb } from './support/mmdb-writer.js';
-import { createTestApplication, describeEachDatabaseAndPlatform, startTestApp, useTestApp } from './support/test-app.js';
+import { createTestApplication, describeEachDatabaseAndPlatform } from './support/platforms.js';
+import { startTestApp, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import {
   SessionStoreService,

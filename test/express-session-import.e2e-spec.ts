@@ -9,7 +9,8 @@ import { Column, DataSource, DeleteDateColumn, Entity, Index, PrimaryColumn, typ
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
-import { describeEachDatabaseAndPlatform, sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
+import { describeEachDatabaseAndPlatform } from './support/platforms.js';
+import { sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
 import { digestLegacySessionId, digestSessionKey } from '../lib/session-key.js';
 import { importExpressSessions } from '../lib/express-session-import.js';
 import { Session } from '../lib/index.js';

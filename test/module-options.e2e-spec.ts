@@ -4,7 +4,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
-import { describeEachPlatform, sessionCookie, startTestApp, type TestApp, type TestAppSetup } from './support/test-app.js';
+import { describeEachPlatform } from './support/platforms.js';
+import { sessionCookie, startTestApp, type TestApp, type TestAppSetup } from './support/test-app.js';
 import {
   InvalidUserSessionsOptionsError,
   SessionStoreService,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeEach, expect, it } from 'vitest';
 import { writeMmdb } from './support/mmdb-writer.js';
-import { describeEachPlatform, sessionCookie, useTestApp, type TestAppContext } from './support/test-app.js';
+import { describeEachPlatform } from './support/platforms.js';
+import { sessionCookie, useTestApp, type TestAppContext } from './support/test-app.js';
 
 const WINDOWS_CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const CHROME_HINTS = { 'Sec-CH-UA-Platform': '"Windows"' };

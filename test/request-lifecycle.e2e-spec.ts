@@ -2,7 +2,8 @@ import request from 'supertest';
 import { DataSource, type Repository } from 'typeorm';
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { describeEachDatabaseAndPlatform, sessionCookie, useTestApp } from './support/test-app.js';
+import { describeEachDatabaseAndPlatform } from './support/platforms.js';
+import { sessionCookie, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import { Session } from '../lib/index.js';
 

@@ -6,7 +6,8 @@ import request from 'supertest';
 import { DataSource, type Repository } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
-import { describeEachPlatform, QueryCounter, sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
+import { describeEachPlatform } from './support/platforms.js';
+import { QueryCounter, sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
 import { digestLegacySessionId, digestSessionKey, generateSessionKey } from '../lib/session-key.js';
 import { Session, type UserSessionsModuleOptions } from '../lib/index.js';
 

@@ -5,7 +5,8 @@ import request from 'supertest';
 import { UAParser } from 'ua-parser-js';
 import { afterAll, beforeEach, expect, it, vi } from 'vitest';
 import { writeMmdb } from './support/mmdb-writer.js';
-import { describeEachDatabaseAndPlatform, sessionCookie, useTestApp } from './support/test-app.js';
+import { describeEachDatabaseAndPlatform } from './support/platforms.js';
+import { sessionCookie, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import { clearDeviceCache } from '../lib/index.js';
 

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import type { Repository } from 'typeorm';
 import { beforeAll, beforeEach, expect, it } from 'vitest';
-import { describeEachDatabaseAndPlatform, sessionCookie, useTestApp } from './support/test-app.js';
+import { describeEachDatabaseAndPlatform } from './support/platforms.js';
+import { sessionCookie, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import { Session } from '../lib/index.js';
 
