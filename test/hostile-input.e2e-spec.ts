@@ -549,9 +549,6 @@ function hostileInputSuite(kind: DatabaseKind, label: string, platform: TestPlat
       const body = route === 'POST /login' ? loginBody : dataBody;
       // A form body may name userId with a plain value (a valid login): only what cannot be one.
       fc.pre(contentType !== 'application/x-www-form-urlencoded' || !/userid|name/i.test(safeDecode(body)));
-      // Fastify's JSON parser skips a leading byte order mark, as RFC 8259 allows (Express's
-      // refuses it): there, such a body is the JSON after it, maybe a valid one.
-      fc.pre(!(platform === 'fastify' && body.startsWith('\ufeff') && /^application\/json/i.test(contentType)));
       const headers: [string, string][] = [['Content-Type', contentType]];
       if (encoding) headers.push(['Content-Encoding', encoding]);
       if (who === 'alice') headers.push(...cookie(alice));
