@@ -167,6 +167,20 @@ describeEachDatabaseAndPlatform('request lifecycle', (kind, platform) => {
     await request(t.url).get('/me').set('Cookie', `sessionid=${key}`).expect(200, { userId: 'alice' });
   });
 
+  it('a streamed answer still writes the session; on Fastify, which commits before the headers, it gets its cookie too', async () => {
+    const response = await request(t.url).post('/data-streamed').expect(201);
+    expect(response.text).toBe('ab');
+    const [row] = await sessions.find();
+    expect(JSON.parse(row.data)).toEqual({ streamed: true });
+    const key = sessionCookie(response.headers['set-cookie']);
+    if (platform === 'express') {
+      // Express sent the headers with the first chunk, before the response ended.
+      expect(key).toBeUndefined();
+    } else {
+      expect(digestSessionKey(key!)).toBe(row.id);
+    }
+  });
+
   it('logout deletes the row and clears the cookie; the key is dead', async () => {
     const key = await login('alice');
     const response = await request(t.url).post('/logout').set('Cookie', `sessionid=${key}`).expect(204);

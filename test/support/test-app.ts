@@ -10,12 +10,14 @@ import {
   Module,
   Param,
   Post,
+  StreamableFile,
   UseGuards,
   type INestApplication,
   type MiddlewareConsumer,
   type NestModule,
 } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -163,6 +165,13 @@ class DemoController {
   crashAfterSettingData(@CurrentSession() session: UserSession) {
     session.set('half-done', true);
     throw new Error('crash');
+  }
+
+  /** Sets session data and streams the answer: its body is written before the response ends. */
+  @Post('data-streamed')
+  streamData(@CurrentSession() session: UserSession) {
+    session.set('streamed', true);
+    return new StreamableFile(Readable.from([Buffer.from('a'), Buffer.from('b')]), { type: 'text/plain' });
   }
 
   @Get('public')
