@@ -35,6 +35,8 @@ const ROUTES = {
 type Route = keyof typeof ROUTES;
 /** Node's HTTP parser: malformed request (400), headers over 16 KiB (431). */
 const PARSER = [400, 431];
+/** Fastify's router answers 414 to a path parameter longer than its `maxParamLength` (100) before any route runs. */
+const FASTIFY_MAX_PARAM_LENGTH = 100;
 
 const RUNS = { loginBodies: 500, pages: 500 };
 const PROPERTY_TIMEOUT = 120_000;
@@ -196,7 +198,8 @@ function sampleAppSuite(kind: DatabaseKind, label: string, platform: Platform): 
         if (accept) headers.push(['Accept', accept]);
         if (userAgent) headers.push(['User-Agent', userAgent]);
         if (forwardedFor) headers.push(['X-Forwarded-For', forwardedFor]);
-        const target = route === 'GET /assets/:name' ? `/assets/${hostile.pathSegment(asset, raw)}` : route.slice(4);
+        const segment = hostile.pathSegment(asset, raw);
+        const target = route === 'GET /assets/:name' ? `/assets/${segment}` : route.slice(4);
         const request: RawRequest = { method: 'GET', target, headers };
         // Cookies over 8 KiB in all are not read at all (lib/cookies.ts): the key is lost among them.
         const cookieBytes = (junkCookies ?? []).reduce((total, value) => total + value.length + 2, 60);
@@ -205,7 +208,10 @@ function sampleAppSuite(kind: DatabaseKind, label: string, platform: Platform): 
           'GET /account/sessions': signedIn ? [200] : [200, 401],
           'GET /auth/me': signedIn ? [200] : who === null ? [401] : [200, 401],
           'GET /': [200],
-          'GET /assets/:name': raw ? [200, 400, 404] : assets.includes(asset) ? [200] : [404],
+          'GET /assets/:name': [
+            ...(raw ? [200, 400, 404] : assets.includes(asset) ? [200] : [404]),
+            ...(platform === 'fastify' && segment.length > FASTIFY_MAX_PARAM_LENGTH ? [414] : []),
+          ],
           'GET /admin/sessions': who === 'alice' && signedIn ? [200] : who === 'alice' ? [200, 404] : [404],
           'POST /auth/login': [],
         };
