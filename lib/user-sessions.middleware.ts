@@ -15,7 +15,10 @@ type End = ServerResponse['end'];
  * (cookie, IP, user agent and hints read; no query). On the way out, when the response
  * ends, it commits the session before the response leaves: nothing to write (the common case)
  * lets it go at once, synchronously; otherwise the one write (see `SessionStoreService.commit`)
- * runs first, so the cookie and the row always agree. After a 5xx nothing is saved.
+ * runs first, so the cookie and the row always agree. After a 5xx nothing is saved. On
+ * Fastify, whose middleware gets the Node.js request and response (through @fastify/middie),
+ * the commit comes earlier, in an `onSend` hook (`user-sessions-fastify.hook.ts`): Fastify
+ * writes the headers before it ends the response.
  *
  * Why not an interceptor: Nest runs every request of an app with an interceptor through an
  * RxJS pipeline, which cost a fifth of the throughput of an authenticated read in
