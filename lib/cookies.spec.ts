@@ -40,4 +40,26 @@ describe('appendHeader', () => {
     expect(appendHeader(nodeResponse, 'set-cookie', 'sid=3')).toBe(false);
     expect(headers.get('set-cookie')).toEqual(['other=1', 'sid=2']);
   });
+
+  it("on a Fastify reply, puts the whole list on the reply, the Node.js response's values first", () => {
+    const raw = new Map<string, string | string[]>([['set-cookie', ['consent=yes']]]);
+    const own = new Map<string, string | string[]>([['vary', 'Accept']]);
+    const reply = {
+      raw: { headersSent: false },
+      // Fastify's reply reads its own headers, then the Node.js response's.
+      getHeader: (name: string) => own.get(name) ?? raw.get(name),
+      removeHeader: (name: string) => {
+        own.delete(name);
+        raw.delete(name);
+      },
+      header: (name: string, value: string | string[]) => own.set(name, value),
+    };
+    expect(appendHeader(reply, 'set-cookie', 'sid=1')).toBe(true);
+    expect(appendHeader(reply, 'vary', 'Cookie')).toBe(true);
+    expect(Object.fromEntries(own)).toEqual({ vary: ['Accept', 'Cookie'], 'set-cookie': ['consent=yes', 'sid=1'] });
+    expect(raw.size).toBe(0);
+    reply.raw.headersSent = true;
+    expect(appendHeader(reply, 'set-cookie', 'sid=2')).toBe(false);
+    expect(own.get('set-cookie')).toEqual(['consent=yes', 'sid=1']);
+  });
 });

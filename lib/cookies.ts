@@ -46,14 +46,16 @@ export function serializeCookie(name: string, value: string, attributes: Session
   return parts.join('; ');
 }
 
-/** Minimal view of Express's and Fastify's response objects, enough to add headers. */
+/** Minimal view of Express's response, Fastify's reply and Node's response, enough to add headers. */
 interface HeaderTarget {
   headersSent?: boolean;
   sent?: boolean;
+  raw?: { headersSent?: boolean };
   append?: (name: string, value: string) => unknown;
-  header?: (name: string, value: string) => unknown;
+  header?: (name: string, value: string | string[]) => unknown;
   getHeader?: (name: string) => unknown;
   setHeader?: (name: string, value: string | string[]) => unknown;
+  removeHeader?: (name: string) => unknown;
 }
 
 /**
@@ -62,15 +64,22 @@ interface HeaderTarget {
  */
 export function appendHeader(response: unknown, name: string, value: string): boolean {
   const target = response as HeaderTarget;
-  if (target.headersSent === true || target.sent === true) return false;
+  if (target.headersSent === true || target.sent === true || target.raw?.headersSent === true) return false;
   if (typeof target.append === 'function') {
     target.append(name, value); // Express
-  } else if (typeof target.header === 'function') {
-    target.header(name, value); // Fastify appends repeated Set-Cookie headers itself
+  } else if (typeof target.header === 'function' && typeof target.getHeader === 'function') {
+    // Fastify's reply: its headers replace those of the same name on the Node.js response
+    // (where a middleware may have set a cookie) when it is sent, and `getHeader` reads both,
+    // so the whole list goes on the reply.
+    const values = [...headerValues(target.getHeader(name)), value];
+    target.removeHeader?.(name);
+    target.header(name, values);
   } else if (typeof target.setHeader === 'function' && typeof target.getHeader === 'function') {
-    const previous = target.getHeader(name);
-    const values = previous === undefined ? [] : Array.isArray(previous) ? previous : [String(previous)];
-    target.setHeader(name, [...values, value]);
+    target.setHeader(name, [...headerValues(target.getHeader(name)), value]); // Node.js
   }
   return true;
+}
+
+function headerValues(value: unknown): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
 }

@@ -42,3 +42,14 @@ export class RequestSessionHandle {
     return this.#loading;
   }
 }
+
+/**
+ * The object a request's handle is kept on: the Node.js request. Nest middleware gets it as
+ * its request on Fastify (through @fastify/middie), while guards, decorators and handlers get
+ * the FastifyRequest, which carries it as `raw`; so both sides find the same handle. On
+ * Express every step gets the same request object, which has no `raw`.
+ */
+export function sessionCarrier(request: object): object {
+  const raw = (request as { raw?: unknown }).raw;
+  return typeof raw === 'object' && raw !== null ? raw : request;
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isCrossOriginRefused } from './same-origin.js';
 
 const options = { checkOrigin: true, trustedOrigins: ['https://app.example.com'] };
-const post = (headers: Record<string, string>, extra: { host?: string; protocol?: string } = {}) => ({
+const post = (headers: Record<string, string>, extra: { host?: string; hostname?: string; protocol?: string } = {}) => ({
   method: 'POST',
   headers,
   ...extra,
@@ -28,6 +28,20 @@ describe('isCrossOriginRefused', () => {
     }
     expect(isCrossOriginRefused(post({ origin: 'https://APP.example.com', host: 'shop.example' }), options)).toBe(false);
     expect(isCrossOriginRefused(post({ referer: 'https://evil.example/form', host: 'shop.example' }), options)).toBe(true);
+  });
+
+  it("on Fastify's Node.js request, takes the port from the header Fastify read the hostname from", () => {
+    // Behind a trusted proxy: Fastify's hostname is X-Forwarded-Host's (its last entry).
+    const proxied = { 'x-forwarded-host': 'evil.example, shop.example:8443', host: '127.0.0.1:3000' };
+    const fromProxy = { hostname: 'shop.example', protocol: 'https' };
+    expect(isCrossOriginRefused(post({ ...proxied, origin: 'https://shop.example:8443' }), options)).toBe(true); // no hostname: Host
+    expect(isCrossOriginRefused(post({ ...proxied, origin: 'https://shop.example:8443' }, fromProxy), options)).toBe(false);
+    expect(isCrossOriginRefused(post({ ...proxied, origin: 'https://shop.example' }, fromProxy), options)).toBe(true);
+    expect(isCrossOriginRefused(post({ ...proxied, origin: 'https://evil.example' }, fromProxy), options)).toBe(true);
+    // No trusted proxy: Fastify's hostname is the Host header's, which the foreign header does not name.
+    const direct = { hostname: '127.0.0.1', protocol: 'http' };
+    expect(isCrossOriginRefused(post({ ...proxied, origin: 'http://127.0.0.1:3000' }, direct), options)).toBe(false);
+    expect(isCrossOriginRefused(post({ ...proxied, origin: 'https://shop.example:8443' }, direct), options)).toBe(true);
   });
 
   it('does nothing when checkOrigin is off', () => {

@@ -3,11 +3,16 @@ import type { ResolvedUserSessionsOptions } from './user-sessions-module-options
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
 
-/** The parts of Express's and Fastify's request objects the check reads. */
+/**
+ * The parts of a request the check reads: Express's request, or the Node.js request that Nest
+ * middleware gets on Fastify, on which @fastify/middie sets `hostname` and `protocol` as
+ * Fastify's `trustProxy` option sees them (but not `host`).
+ */
 export interface OriginRequest {
   method?: string;
   headers: Record<string, string | string[] | undefined>;
   host?: string;
+  hostname?: string;
   protocol?: string;
 }
 
@@ -36,14 +41,37 @@ function isAllowed(claimed: string, request: OriginRequest, trustedOrigins: stri
   if (!(url.protocol in DEFAULT_PORTS)) return false;
   if (trustedOrigins.includes(url.origin.toLowerCase())) return true;
 
-  const ownHost = request.host ?? firstHeader(request.headers.host);
-  if (!ownHost) return false;
-  const own = splitHost(ownHost, request.protocol === 'https' ? '443' : '80');
+  const host = ownHost(request);
+  if (!host) return false;
+  const own = splitHost(host, request.protocol === 'https' ? '443' : '80');
   return (
     own !== null &&
     url.hostname.toLowerCase() === own.hostname &&
     (url.port || DEFAULT_PORTS[url.protocol]) === own.port
   );
+}
+
+/**
+ * The app's own host and port as the platform sees it: through a trusted proxy, the
+ * `X-Forwarded-Host` it sends. Express's request has it as `host`. On Fastify the Node.js
+ * request has only the `hostname` Fastify read from `X-Forwarded-Host` (its last entry) or
+ * from `Host`, without the port: the header it came from gives the port back. Should both
+ * headers name the same host, the forwarded one is taken; where no proxy is trusted that is
+ * the client's own header, which a browser never sends, so no cross-site form can choose it.
+ */
+function ownHost(request: OriginRequest): string | undefined {
+  if (request.host !== undefined) return request.host;
+  const host = firstHeader(request.headers.host);
+  if (request.hostname === undefined) return host;
+  const forwarded = lastEntry(request.headers['x-forwarded-host']);
+  const hostname = request.hostname.toLowerCase();
+  if (forwarded !== undefined && splitHost(forwarded, '')?.hostname === hostname) return forwarded;
+  return host;
+}
+
+function lastEntry(value: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(value) ? value.join(',') : value;
+  return text?.slice(text.lastIndexOf(',') + 1).trim() || undefined;
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {

@@ -16,7 +16,7 @@ import {
   type SessionRecord,
 } from './session-storage.interface.js';
 import { RESERVED_DATA_KEY, splitReservedData, UserSession, type SessionData } from './user-session.js';
-import { RequestSessionHandle } from './request-session.js';
+import { RequestSessionHandle, sessionCarrier } from './request-session.js';
 import {
   digestLegacySessionId,
   digestSessionKey,
@@ -102,12 +102,24 @@ export interface CreateSessionInput {
   data?: SessionData;
 }
 
-/** The parts of Express's and Fastify's request objects the session layer reads. */
+/**
+ * The parts of a request the session layer reads: Express's request, a FastifyRequest, or
+ * the Node.js request that Nest middleware gets on Fastify, on which @fastify/middie sets
+ * `ip` and `protocol` as Fastify's `trustProxy` option sees them.
+ */
 interface PlatformRequest {
   headers: Record<string, string | string[] | undefined>;
   ip?: string;
   protocol?: string;
+}
+
+/** The request object the handle is kept on (see `sessionCarrier`). */
+interface HandleCarrier {
   [REQUEST_SESSION]?: RequestSessionHandle;
+}
+
+function handleOf(request: object): RequestSessionHandle | undefined {
+  return (sessionCarrier(request) as HandleCarrier)[REQUEST_SESSION];
 }
 
 /** The platform hints a request sent, or null when it sent none. */
@@ -450,7 +462,8 @@ export class SessionStoreService {
    */
   forRequest(request: object): RequestSessionHandle {
     const platformRequest = request as PlatformRequest;
-    let handle = platformRequest[REQUEST_SESSION];
+    const carrier = sessionCarrier(request) as HandleCarrier;
+    let handle = carrier[REQUEST_SESSION];
     if (!handle) {
       const cookieKey =
         readCookies(platformRequest.headers?.cookie, this.options.cookieName).find(isWellFormedSessionKey) ?? null;
@@ -465,7 +478,7 @@ export class SessionStoreService {
       if (this.options.legacyCookie) {
         handle.legacyCookies = readCookies(platformRequest.headers?.cookie, this.options.legacyCookie.name);
       }
-      platformRequest[REQUEST_SESSION] = handle;
+      carrier[REQUEST_SESSION] = handle;
     }
     return handle;
   }
@@ -488,7 +501,7 @@ export class SessionStoreService {
    * - data, user or expiry changed, or a new session with data: one UPDATE or INSERT.
    */
   async commit(request: object, response: unknown): Promise<void> {
-    const session = (request as PlatformRequest)[REQUEST_SESSION]?.session;
+    const session = handleOf(request)?.session;
     if (!session) return;
     if (session.dataModified) {
       await this.save(session);
@@ -500,7 +513,7 @@ export class SessionStoreService {
 
   /** Whether `commit()` would write to the database; false lets a response go out at once. */
   needsWrite(request: object): boolean {
-    const session = (request as PlatformRequest)[REQUEST_SESSION]?.session;
+    const session = handleOf(request)?.session;
     return session !== undefined && (session.dataModified || (session.isStored && this.activityIsDue(session)));
   }
 
@@ -509,7 +522,7 @@ export class SessionStoreService {
    * is in the database already, so the cookie must go out even with an error response.
    */
   movedOverLegacySession(request: object): boolean {
-    return (request as PlatformRequest)[REQUEST_SESSION]?.legacyMovedOver === true;
+    return handleOf(request)?.legacyMovedOver === true;
   }
 
   /**
@@ -517,7 +530,7 @@ export class SessionStoreService {
    * clears the old express-session cookie once its session has moved over.
    */
   setCookie(request: object, response: unknown): void {
-    const handle = (request as PlatformRequest)[REQUEST_SESSION];
+    const handle = handleOf(request);
     const session = handle?.session;
     if (!handle || !session) return;
     appendHeader(response, 'Vary', 'Cookie');

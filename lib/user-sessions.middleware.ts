@@ -4,7 +4,7 @@ import { SessionStoreService } from './session-store.service.js';
 import { USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from './user-sessions-module-options.interface.js';
 import { appendHeader } from './cookies.js';
-import { SessionStoreUnavailableException } from './exceptions/session-store-unavailable.exception.js';
+import { commitBeforeSending } from './session-commit.js';
 import { isCrossOriginRefused, type OriginRequest } from './same-origin.js';
 
 type End = ServerResponse['end'];
@@ -15,7 +15,10 @@ type End = ServerResponse['end'];
  * (cookie, IP, user agent and hints read; no query). On the way out, when the response
  * ends, it commits the session before the response leaves: nothing to write (the common case)
  * lets it go at once, synchronously; otherwise the one write (see `SessionStoreService.commit`)
- * runs first, so the cookie and the row always agree. After a 5xx nothing is saved.
+ * runs first, so the cookie and the row always agree. After a 5xx nothing is saved. On
+ * Fastify, whose middleware gets the Node.js request and response (through @fastify/middie),
+ * the commit comes earlier, in an `onSend` hook (`user-sessions-fastify.hook.ts`): Fastify
+ * writes the headers before it ends the response.
  *
  * Why not an interceptor: Nest runs every request of an app with an interceptor through an
  * RxJS pipeline, which cost a fifth of the throughput of an authenticated read in
@@ -44,38 +47,16 @@ export class UserSessionsMiddleware implements NestMiddleware {
     }
 
     const end = response.end;
-    const store = this.store;
-    const logger = this.logger;
+    const { store, logger } = this;
     response.end = function endAfterCommit(this: ServerResponse, ...args: unknown[]) {
       response.end = end;
-      if (response.statusCode >= 500) {
-        // Nothing is saved after a failure; but a session that moved over from the old cookie
-        // has its new key in the database already, so the browser must get it.
-        if (store.movedOverLegacySession(request)) store.setCookie(request, response);
-        return end.apply(response, args as Parameters<End>);
-      }
-      if (!store.needsWrite(request)) {
-        store.setCookie(request, response);
-        return end.apply(response, args as Parameters<End>);
-      }
-      store.commit(request, response).then(
-        () => end.apply(response, args as Parameters<End>),
-        (error: unknown) => {
-          const unavailable = error instanceof SessionStoreUnavailableException;
-          if (!unavailable) {
-            logger.error(`Session commit failed: ${(error as Error)?.stack ?? error}`);
-          }
-          if (response.headersSent) {
-            response.destroy();
-          } else if (unavailable) {
-            answer(response, end, 503, { statusCode: 503, message: 'The session store is unavailable; please retry shortly.' });
-          } else {
-            // Data too large for the column, or not JSON (a BigInt, a cycle): the app's bug, and
-            // a retry fails the same way, so not a 503. Nest's own answer to an uncaught error.
-            answer(response, end, 500, { statusCode: 500, message: 'Internal server error' });
-          }
+      commitBeforeSending(store, logger, request, response, response.statusCode, {
+        send: () => end.apply(response, args as Parameters<End>),
+        refuse: (status, error) => {
+          if (response.headersSent) response.destroy();
+          else answer(response, end, status, error);
         },
-      );
+      });
       return response;
     } as End;
     next();

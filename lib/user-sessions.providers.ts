@@ -14,6 +14,7 @@ import { SessionStoreService } from './session-store.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
 import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
 import { UserSessionsMiddleware } from './user-sessions.middleware.js';
+import { UserSessionsFastifyHook } from './user-sessions-fastify.hook.js';
 import { UserSessionsCleanupService } from './user-sessions-cleanup.service.js';
 import { UserSessionsEventsPublisher } from './user-sessions-events.publisher.js';
 
@@ -49,6 +50,7 @@ export function createUserSessionsProviders(): Provider[] {
     UserSessionsGuard,
     UserSessionsReauthGuard,
     UserSessionsMiddleware,
+    UserSessionsFastifyHook,
     UserSessionsCleanupService,
     UserSessionsEventsPublisher,
   ];

@@ -1,10 +1,10 @@
-import { Module, RequestMethod, ValidationPipe, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { UserSessionsModule } from '../lib/index.js';
 import { AuthModule } from './auth/auth.module.js';
-import { JsonDepthMiddleware } from './json-depth.middleware.js';
+import { JsonDepthValidationPipe } from './json-depth.pipe.js';
 import { PagesModule } from './pages/pages.module.js';
 import { UsersModule } from './users/users.module.js';
 import { User } from './users/user.entity.js';
@@ -15,7 +15,7 @@ import { UsersService } from './users/users.service.js';
  * `databaseOptionsFromEnv(process.env)`; tests pass a database of their own).
  */
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forRoot(database: TypeOrmModuleOptions, options: { geoipPath?: string } = {}): DynamicModule {
     return {
       module: AppModule,
@@ -49,12 +49,7 @@ export class AppModule implements NestModule {
         // The sign-in page at / and the "Active sessions" page at /account/sessions.
         PagesModule,
       ],
-      providers: [{ provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true }) }],
+      providers: [{ provide: APP_PIPE, useValue: new JsonDepthValidationPipe({ whitelist: true }) }],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    // Before the ValidationPipe: a body nested thousands deep would overflow its stack (a 500).
-    consumer.apply(JsonDepthMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }

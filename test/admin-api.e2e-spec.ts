@@ -6,8 +6,9 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { writeMmdb } from './support/mmdb-writer.js';
+import { createTestApplication, describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { startTestApp, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import {
@@ -37,7 +38,7 @@ afterAll(() => rmSync(geoipDir, { recursive: true, force: true }));
 const secondsAgo = (seconds: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - seconds * 1000);
 
 // Integer user ids, so that a user id that does not fit userIdType can be tried over HTTP.
-describeEachDatabase('admin API', (kind) => {
+describeEachDatabaseAndPlatform('admin API', (kind, platform) => {
   const checks: AdminCheckContext[] = [];
   let decide: (context: AdminCheckContext) => boolean | Promise<boolean>;
   const t = useTestApp(kind, {
@@ -48,7 +49,7 @@ describeEachDatabase('admin API', (kind) => {
       checks.push(context);
       return decide(context);
     },
-  });
+  }, { platform });
 
   /** Every key a session of this test was given: no response may contain one. */
   let keys: string[];
@@ -458,7 +459,7 @@ describeEachDatabase('admin API', (kind) => {
 
     it('without adminPath there is no admin API: 404 even for the user isAdmin would accept', async () => {
       database = await createTestDatabase(kind);
-      app = await startTestApp(database, { userIdType: 'number' });
+      app = await startTestApp(database, { userIdType: 'number' }, { platform });
       const admin = await app.store.create({ userId: ADMIN });
       for (const [method, path] of [['get', '/admin/sessions'], ['delete', `/admin/sessions/${admin.id}`], ['delete', `/admin/sessions/users/${ADMIN}`]] as const) {
         const response = await request(app.url)[method](path).set('Cookie', `sessionid=${admin.key}`).expect(404);
@@ -494,7 +495,7 @@ describeEachDatabase('admin API', (kind) => {
           }),
         ],
       }).compile();
-      app = moduleRef.createNestApplication({ logger: ['error'] });
+      app = await createTestApplication(moduleRef, { platform });
       await app.listen(0, '127.0.0.1');
       const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
       const store = app.get(SessionStoreService);

@@ -8,7 +8,8 @@ import request from 'supertest';
 import { Column, DataSource, DeleteDateColumn, Entity, Index, PrimaryColumn, type Repository } from 'typeorm';
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
 import { digestLegacySessionId, digestSessionKey } from '../lib/session-key.js';
 import { importExpressSessions } from '../lib/express-session-import.js';
@@ -78,7 +79,7 @@ function sidOf(cookie: string): string {
   return value.slice(2, value.lastIndexOf('.'));
 }
 
-describeEachDatabase('moving over from express-session + connect-typeorm', (kind) => {
+describeEachDatabaseAndPlatform('moving over from express-session + connect-typeorm', (kind, platform) => {
   let database: TestDatabase;
   let legacySource: DataSource;
   let legacyRows: Repository<ExpressSessionEntity>;
@@ -109,7 +110,7 @@ describeEachDatabase('moving over from express-session + connect-typeorm', (kind
     expect(await legacyRows.count()).toBe(5); // carol's row is soft-deleted, so not counted
     expect(await legacyRows.count({ withDeleted: true })).toBe(6);
 
-    t = await startTestApp(database, { legacyCookie: { secret: LEGACY_SECRETS } });
+    t = await startTestApp(database, { legacyCookie: { secret: LEGACY_SECRETS } }, { platform });
     dataSource = t.app.get(DataSource);
     sessions = dataSource.getRepository(Session);
   });
@@ -237,7 +238,7 @@ describeEachDatabase('moving over from express-session + connect-typeorm', (kind
 
   it('with a wrong legacyCookie.table the session still moves over, and a warning says what to fix', async () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
-    const misconfigured = await startTestApp(database, { legacyCookie: { secret: LEGACY_SECRETS, table: 'no_such_table' } });
+    const misconfigured = await startTestApp(database, { legacyCookie: { secret: LEGACY_SECRETS, table: 'no_such_table' } }, { platform });
     try {
       const response = await request(misconfigured.url).get('/me').set('Cookie', cookies.erin).expect(200, { userId: 'erin' });
       expect(sessionCookie(response.headers['set-cookie'])).toMatch(/^[A-Za-z0-9_-]{43}$/);

@@ -4,7 +4,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
-import { sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
+import { describeEachPlatform } from './support/platforms.js';
+import { sessionCookie, startTestApp, type TestApp, type TestAppSetup } from './support/test-app.js';
 import {
   InvalidUserSessionsOptionsError,
   SessionStoreService,
@@ -14,7 +15,7 @@ import {
 } from '../lib/index.js';
 
 // Module configuration: the session shape is the default one here, so these run on SQLite.
-describe('UserSessionsModule options', () => {
+describeEachPlatform('UserSessionsModule options', (platform) => {
   let database: TestDatabase | undefined;
   let t: TestApp | undefined;
   afterEach(async () => {
@@ -24,9 +25,9 @@ describe('UserSessionsModule options', () => {
     database = undefined;
   });
 
-  async function start(options: Parameters<typeof startTestApp>[1], configure?: Parameters<typeof startTestApp>[2]) {
+  async function start(options: Parameters<typeof startTestApp>[1], setup: TestAppSetup = {}) {
     database = await createTestDatabase('sqlite');
-    t = await startTestApp(database, options, configure);
+    t = await startTestApp(database, options, { platform, ...setup });
     return t;
   }
 
@@ -52,7 +53,7 @@ describe('UserSessionsModule options', () => {
   });
 
   it("with secure 'auto', sets Secure only for HTTPS as the app's trust proxy setting sees it", async () => {
-    const app = await start({}, (nest) => nest.set('trust proxy', 'loopback'));
+    const app = await start({}, { trustProxy: 'loopback' });
     const https = await request(app.url).post('/login').set('X-Forwarded-Proto', 'https').send({ userId: 'a' }).expect(201);
     expect(String(https.headers['set-cookie'])).toContain('; Secure;');
     const http = await request(app.url).post('/login').send({ userId: 'a' }).expect(201);
@@ -66,7 +67,7 @@ describe('UserSessionsModule options', () => {
     await untrusting.close();
     await database!.drop();
 
-    const trusting = await start({}, (nest) => nest.set('trust proxy', 'loopback'));
+    const trusting = await start({}, { trustProxy: 'loopback' });
     const trustedKey = sessionCookie((await request(trusting.url).post('/login').set('X-Forwarded-For', '203.0.113.7').send({ userId: 'a' })).headers['set-cookie'])!;
     expect((await trusting.store.load(trustedKey))!.ip).toBe('203.0.113.7');
   });

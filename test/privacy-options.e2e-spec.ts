@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, expect, it } from 'vitest';
 import { writeMmdb } from './support/mmdb-writer.js';
+import { describeEachPlatform } from './support/platforms.js';
 import { sessionCookie, useTestApp, type TestAppContext } from './support/test-app.js';
 
 const WINDOWS_CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -20,7 +21,7 @@ writeMmdb(join(geoipDir, 'GeoLite2-City.mmdb'), {
 });
 afterAll(() => rmSync(geoipDir, { recursive: true, force: true }));
 
-const trustLoopback = (app: { set(name: string, value: unknown): unknown }) => app.set('trust proxy', 'loopback');
+const trustLoopback = { trustProxy: 'loopback' };
 
 async function signIn(t: TestAppContext, ip: string, headers: Record<string, string> = {}) {
   const login = await request(t.url)
@@ -37,8 +38,8 @@ async function signIn(t: TestAppContext, ip: string, headers: Record<string, str
   return { login, list, row, key };
 }
 
-describe("ipAddresses: 'truncated'", () => {
-  const t = useTestApp('sqlite', { ipAddresses: 'truncated', geoip: { path: geoipDir } }, trustLoopback);
+describeEachPlatform("ipAddresses: 'truncated'", (platform) => {
+  const t = useTestApp('sqlite', { ipAddresses: 'truncated', geoip: { path: geoipDir } }, { ...trustLoopback, platform });
   beforeEach(() => t.sessions.clear());
 
   it('stores and shows an IPv4 address cut to its /24; the city is still found', async () => {
@@ -61,8 +62,8 @@ describe("ipAddresses: 'truncated'", () => {
   });
 });
 
-describe("ipAddresses: 'none'", () => {
-  const t = useTestApp('sqlite', { ipAddresses: 'none', geoip: { path: geoipDir } }, trustLoopback);
+describeEachPlatform("ipAddresses: 'none'", (platform) => {
+  const t = useTestApp('sqlite', { ipAddresses: 'none', geoip: { path: geoipDir } }, { ...trustLoopback, platform });
   beforeEach(() => t.sessions.clear());
 
   it('stores no IP, and the sessions page shows neither IP nor location', async () => {
@@ -73,8 +74,8 @@ describe("ipAddresses: 'none'", () => {
   });
 });
 
-describe('storeUserAgent: false', () => {
-  const t = useTestApp('sqlite', { storeUserAgent: false, geoip: { path: geoipDir } }, trustLoopback);
+describeEachPlatform('storeUserAgent: false', (platform) => {
+  const t = useTestApp('sqlite', { storeUserAgent: false, geoip: { path: geoipDir } }, { ...trustLoopback, platform });
   beforeEach(() => t.sessions.clear());
 
   it('stores no user agent or platform hints, shows no device, and asks for no hints', async () => {
@@ -86,8 +87,8 @@ describe('storeUserAgent: false', () => {
   });
 });
 
-describe('defaults', () => {
-  const t = useTestApp('sqlite', { geoip: { path: geoipDir } }, trustLoopback);
+describeEachPlatform('defaults', (platform) => {
+  const t = useTestApp('sqlite', { geoip: { path: geoipDir } }, { ...trustLoopback, platform });
   beforeEach(() => t.sessions.clear());
 
   it('store the full IP and the user agent', async () => {

@@ -2,15 +2,15 @@ import request from 'supertest';
 import { DataSource, type Repository } from 'typeorm';
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { describeEachDatabase } from './support/databases.js';
+import { describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { sessionCookie, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import { Session } from '../lib/index.js';
 
 const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-describeEachDatabase('request lifecycle', (kind) => {
-  const t = useTestApp(kind, { activityInterval: 60_000 });
+describeEachDatabaseAndPlatform('request lifecycle', (kind, platform) => {
+  const t = useTestApp(kind, { activityInterval: 60_000 }, { platform });
   let sessions: Repository<Session>;
   beforeAll(() => {
     sessions = t.sessions;
@@ -145,6 +145,41 @@ describeEachDatabase('request lifecycle', (kind) => {
     const crashed = await request(t.url).post('/data-then-crash').set('Cookie', `sessionid=${key}`).expect(500);
     expect(crashed.headers['set-cookie']).toBeUndefined();
     await request(t.url).get('/data/half-done').set('Cookie', `sessionid=${key}`).expect(200, { value: null });
+  });
+
+  it("the session's headers join those the app sets: every Set-Cookie, Vary and Accept-CH arrive once", async () => {
+    const routeHeaders = await request(t.url)
+      .post('/login-with-headers')
+      .set('Sec-CH-UA-Platform', '"Windows"')
+      .send({ userId: 'alice' })
+      .expect(201);
+    const cookies = ([] as string[]).concat(routeHeaders.headers['set-cookie'] ?? []);
+    expect(cookies).toHaveLength(2);
+    expect(cookies).toContain('theme=dark; Path=/');
+    expect(sessionCookie(cookies)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(String(routeHeaders.headers.vary).split(/\s*,\s*/).sort()).toEqual(['Accept', 'Cookie']);
+    expect(routeHeaders.headers['accept-ch']).toBe('Sec-CH-UA-Platform-Version');
+
+    const middlewareCookie = await request(t.url).post('/login-after-middleware-cookie').send({ userId: 'alice' }).expect(201);
+    const both = ([] as string[]).concat(middlewareCookie.headers['set-cookie'] ?? []);
+    expect(both).toHaveLength(2);
+    expect(both).toContain('consent=yes; Path=/');
+    const key = sessionCookie(both)!;
+    await request(t.url).get('/me').set('Cookie', `sessionid=${key}`).expect(200, { userId: 'alice' });
+  });
+
+  it('a streamed answer still writes the session; on Fastify, which commits before the headers, it gets its cookie too', async () => {
+    const response = await request(t.url).post('/data-streamed').expect(201);
+    expect(response.text).toBe('ab');
+    const [row] = await sessions.find();
+    expect(JSON.parse(row.data)).toEqual({ streamed: true });
+    const key = sessionCookie(response.headers['set-cookie']);
+    if (platform === 'express') {
+      // Express sent the headers with the first chunk, before the response ended.
+      expect(key).toBeUndefined();
+    } else {
+      expect(digestSessionKey(key!)).toBe(row.id);
+    }
   });
 
   it('logout deletes the row and clears the cookie; the key is dead', async () => {

@@ -1,28 +1,28 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { describeEachPlatform } from './support/platforms.js';
 import type { SessionView } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
+import { createSampleApp } from '../sample-app/platform.js';
 
 const ALICE = { username: 'alice', password: 'alice-password' };
 /** What Chromium sends for a navigation. */
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8';
 
 // The pages are static files and a middleware, the same on every database: SQLite is enough.
-describe('sample app pages on SQLite', () => {
+describeEachPlatform('sample app pages on SQLite', (platform) => {
   let database: TestDatabase;
   let app: INestApplication;
   let url: string;
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true })],
-    }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] });
+    app = await createSampleApp(AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }), platform, undefined, {
+      logger: ['error'],
+      abortOnError: false,
+    });
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   });
@@ -119,6 +119,18 @@ describe('sample app pages on SQLite', () => {
     expect(response.headers['content-type']).toBe(type);
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(Number(response.headers['content-length'])).toBeGreaterThan(100);
+  });
+
+  it('pages and assets are revalidated with their ETag (Cache-Control: no-cache on the pages)', async () => {
+    for (const path of ['/', '/assets/app.css']) {
+      const first = await request(url).get(path).set('Accept', 'text/html').expect(200);
+      expect(first.headers.etag).toBeDefined();
+      expect(first.headers['last-modified']).toBeDefined();
+      await request(url).get(path).set('If-None-Match', first.headers.etag).expect(304);
+    }
+    const page = await request(url).get('/account/sessions').set('Accept', BROWSER_ACCEPT).expect(200);
+    expect(page.headers['cache-control']).toBe('no-cache');
+    await request(url).get('/account/sessions').set('Accept', BROWSER_ACCEPT).set('If-None-Match', page.headers.etag).expect(304);
   });
 
   it('every file the pages link to is served', async () => {

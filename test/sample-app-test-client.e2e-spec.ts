@@ -1,25 +1,29 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { AppModule } from '../sample-app/app.module.js';
+import { createSampleApp } from '../sample-app/platform.js';
 import { User } from '../sample-app/users/user.entity.js';
 import { UserSessionsTestClient } from '../lib/testing/index.js';
 
 // How an app tests its guarded routes with the test client, without its login form.
-describeEachDatabase('sample app with UserSessionsTestClient', (kind) => {
+describeEachDatabaseAndPlatform('sample app with UserSessionsTestClient', (kind, platform) => {
   let database: TestDatabase;
   let app: INestApplication;
   let aliceId: number;
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true })],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
+    app = await createSampleApp(AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }), platform, undefined, {
+      logger: ['error'],
+      abortOnError: false,
+    });
     await app.init();
+    // Fastify answers no request before it is ready.
+    if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
     aliceId = (await app.get(DataSource).getRepository(User).findOneByOrFail({ username: 'alice' })).id;
   });
   afterAll(async () => {

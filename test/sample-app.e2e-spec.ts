@@ -1,6 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +6,11 @@ import { writeMmdb } from './support/mmdb-writer.js';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { Session, type AdminSessionView, type SessionView } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
+import { createSampleApp } from '../sample-app/platform.js';
 import { User } from '../sample-app/users/user.entity.js';
 import { UsersService } from '../sample-app/users/users.service.js';
 
@@ -19,18 +19,19 @@ const BOB = { username: 'bob', password: 'bob-password' };
 
 // The sample app configures the Session entity with numeric user ids and a foreign key to
 // its User, so this file must not start test/support/test-app.ts (string ids) as well.
-describeEachDatabase('sample app', (kind) => {
+describeEachDatabaseAndPlatform('sample app', (kind, platform) => {
   let database: TestDatabase;
   let app: INestApplication;
   let url: string;
 
   async function startApp(geoipPath?: string): Promise<void> {
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }, { geoipPath })],
-    }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] });
-    // As TRUST_PROXY=loopback does in main.ts: X-Forwarded-For from the test client counts.
-    (app as NestExpressApplication).set('trust proxy', 'loopback');
+    // As main.ts with TRUST_PROXY=loopback: X-Forwarded-For from the test client counts.
+    app = await createSampleApp(
+      AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }, { geoipPath }),
+      platform,
+      'loopback',
+      { logger: ['error'], abortOnError: false },
+    );
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
   }

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { DataSource, type Repository } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { describeEachPlatform } from './support/platforms.js';
 import { QueryCounter, sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
 import { digestLegacySessionId, digestSessionKey, generateSessionKey } from '../lib/session-key.js';
 import { Session, type UserSessionsModuleOptions } from '../lib/index.js';
@@ -575,15 +576,15 @@ describeEachDatabase('security promises', (kind) => {
   });
 });
 
-describe('security promises at the HTTP layer (on SQLite)', () => {
+describeEachPlatform('security promises at the HTTP layer (on SQLite)', (platform) => {
   let database: TestDatabase;
   /** Behind a trusted proxy on loopback (`trust proxy`), and without one. */
   let proxied: TestApp;
   let direct: TestApp;
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
-    proxied = await startTestApp(database, {}, (nest) => nest.set('trust proxy', 'loopback'));
-    direct = await startTestApp(database, {});
+    proxied = await startTestApp(database, {}, { platform, trustProxy: 'loopback' });
+    direct = await startTestApp(database, {}, { platform });
   });
   afterAll(async () => {
     await proxied?.close();
@@ -635,6 +636,25 @@ describe('security promises at the HTTP layer (on SQLite)', () => {
     await request(app.url).post('/data').set(as(alice)).set('Origin', app.url).send({ name: 'theme', value: 'dark' }).expect(201);
     await request(app.url).put('/data').set(as(alice)).set('Origin', app.url).send({}).expect(404);
     await request(app.url).get('/data/theme').set(as(alice)).expect(200, { value: 'dark' });
+  });
+
+  it('behind a trusted proxy, the origin is the one the proxy names in X-Forwarded-Host and -Proto', async () => {
+    const internal = new URL(proxied.url).host;
+    const behindProxy = { 'X-Forwarded-Host': 'shop.example', 'X-Forwarded-Proto': 'https' };
+    const post = (app: TestApp, headers: Record<string, string>) =>
+      request(app.url).post('/data').set(headers).send({ name: 'theme', value: 'dark' });
+
+    for (const origin of ['https://shop.example', 'https://shop.example:443', 'https://SHOP.example']) {
+      await post(proxied, { ...behindProxy, Origin: origin }).expect(201);
+    }
+    // With a port of its own, the public origin keeps it.
+    await post(proxied, { 'X-Forwarded-Host': 'shop.example:8443', 'X-Forwarded-Proto': 'https', Origin: 'https://shop.example:8443' }).expect(201);
+    for (const origin of ['http://shop.example', 'https://shop.example:8443', `http://${internal}`, 'https://evil.example']) {
+      await post(proxied, { ...behindProxy, Origin: origin }).expect(403);
+    }
+    // The client's own X-Forwarded-Host counts for nothing where no proxy is trusted.
+    await post(direct, { ...behindProxy, Origin: 'https://shop.example' }).expect(403);
+    await post(direct, { ...behindProxy, Origin: direct.url }).expect(201);
   });
 
   it('session cookies carry HttpOnly and SameSite=Lax, and Secure exactly when the request came over HTTPS', async () => {

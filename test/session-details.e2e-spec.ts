@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { UAParser } from 'ua-parser-js';
 import { afterAll, beforeEach, expect, it, vi } from 'vitest';
-import { describeEachDatabase } from './support/databases.js';
 import { writeMmdb } from './support/mmdb-writer.js';
+import { describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { sessionCookie, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import { clearDeviceCache } from '../lib/index.js';
@@ -31,9 +31,9 @@ writeMmdb(join(geoipDir, 'GeoLite2-City.mmdb'), {
 
 afterAll(() => rmSync(geoipDir, { recursive: true, force: true }));
 
-describeEachDatabase('session details in the API', (kind) => {
+describeEachDatabaseAndPlatform('session details in the API', (kind, platform) => {
   // The app trusts the loopback proxy, so X-Forwarded-For sets the client IP in these tests.
-  const t = useTestApp(kind, { geoip: { path: geoipDir } }, (app) => app.set('trust proxy', 'loopback'));
+  const t = useTestApp(kind, { geoip: { path: geoipDir } }, { platform, trustProxy: 'loopback' });
   beforeEach(async () => {
     await t.sessions.clear();
   });

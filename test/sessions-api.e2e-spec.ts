@@ -1,15 +1,15 @@
 import request from 'supertest';
 import type { Repository } from 'typeorm';
 import { beforeAll, beforeEach, expect, it } from 'vitest';
-import { describeEachDatabase } from './support/databases.js';
+import { describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { sessionCookie, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import { Session } from '../lib/index.js';
 
 const TRUSTED = 'https://app.example.com';
 
-describeEachDatabase('sessions API', (kind) => {
-  const t = useTestApp(kind, { trustedOrigins: [TRUSTED] });
+describeEachDatabaseAndPlatform('sessions API', (kind, platform) => {
+  const t = useTestApp(kind, { trustedOrigins: [TRUSTED] }, { platform });
   let sessions: Repository<Session>;
   beforeAll(() => {
     sessions = t.sessions;

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Post, UseGuards, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CurrentSession, CurrentUserId, SessionStoreService, UserSession, UserSessionsGuard, UserSessionsModule } from '../index.js';
@@ -32,7 +33,7 @@ class NotesController {
   }
 }
 
-describe('UserSessionsTestClient', () => {
+describe.each(['express', 'fastify'] as const)('UserSessionsTestClient on %s', (platform) => {
   let app: INestApplication;
 
   beforeAll(async () => {
@@ -43,9 +44,16 @@ describe('UserSessionsTestClient', () => {
       ],
       controllers: [NotesController],
     }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
-    (app as NestExpressApplication).set('trust proxy', 'loopback');
-    await app.init();
+    if (platform === 'fastify') {
+      app = moduleRef.createNestApplication(new FastifyAdapter({ trustProxy: 'loopback' }), { logger: false });
+      await app.init();
+      // Fastify answers no request before it is ready (Nest's testing docs do the same).
+      await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+    } else {
+      app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
+      (app as NestExpressApplication).set('trust proxy', 'loopback');
+      await app.init();
+    }
   });
   afterAll(async () => app?.close());
 

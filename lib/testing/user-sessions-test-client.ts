@@ -14,7 +14,8 @@ export interface TestLoginOptions {
   userAgent?: string;
   /**
    * IP recorded on the session, and sent as `X-Forwarded-For` on every request. An app that
-   * trusts the loopback proxy (`app.set('trust proxy', 'loopback')`) keeps seeing it; one that
+   * trusts the loopback proxy (Express: `app.set('trust proxy', 'loopback')`; Fastify:
+   * `new FastifyAdapter({ trustProxy: 'loopback' })`) keeps seeing it; one that
    * does not records the test client's real address on the next request, as it should.
    */
   ip?: string;
@@ -26,6 +27,9 @@ export interface TestLoginOptions {
  * A supertest client for an app that uses `UserSessionsModule` (the seed's test `Client`).
  * `login()` creates a real session through `SessionStoreService`, without the app's own login
  * route, and every later request carries its cookie; cookies the app sets are followed.
+ *
+ * On Fastify, make the app ready first, as for any request in a test:
+ * `await app.init(); await app.getHttpAdapter().getInstance().ready();`.
  *
  * @example
  * const client = new UserSessionsTestClient(app);

@@ -1,12 +1,12 @@
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { extname } from 'node:path';
-import { ASSET_TYPES, listAssets, PUBLIC_DIR, sendPage } from './public-files.js';
+import type { FastifyReply } from 'fastify';
+import { listAssets, sendPublicFile } from './public-files.js';
 
 /**
  * The sign-in page at `/` and the pages' CSS and scripts at `/assets/<name>`. The "Active
- * sessions" page at `/account/sessions` comes from `SessionsPageMiddleware`, since its path
- * belongs to the library's JSON API.
+ * sessions" page at `/account/sessions` comes from `SessionsPageMiddleware` (Express) or
+ * `registerFastifyPages()` (Fastify), since its path belongs to the library's JSON API.
  */
 @Controller()
 export class PagesController {
@@ -14,16 +14,13 @@ export class PagesController {
   private readonly assets = listAssets();
 
   @Get()
-  signIn(@Res() res: Response): void {
-    sendPage(res, 'index.html');
+  signIn(@Res() res: Response | FastifyReply): void {
+    sendPublicFile(res, 'index.html');
   }
 
   @Get('assets/:name')
-  asset(@Param('name') name: string, @Res() res: Response): void {
+  asset(@Param('name') name: string, @Res() res: Response | FastifyReply): void {
     if (!this.assets.has(name)) throw new NotFoundException();
-    res.sendFile(name, {
-      root: PUBLIC_DIR,
-      headers: { 'Content-Type': ASSET_TYPES[extname(name)], 'X-Content-Type-Options': 'nosniff' },
-    });
+    sendPublicFile(res, name);
   }
 }

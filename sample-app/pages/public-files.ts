@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
 /**
  * `sample-app/public/`: the pages' HTML, CSS and scripts, served as they are (no build step).
@@ -23,11 +24,6 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-cache',
 };
 
-/** Sends one of the HTML files in `PUBLIC_DIR` with `PAGE_HEADERS`. */
-export function sendPage(res: Response, file: 'index.html' | 'sessions.html'): void {
-  res.sendFile(file, { root: PUBLIC_DIR, headers: PAGE_HEADERS });
-}
-
 /** Stylesheets, scripts and images: every file of `PUBLIC_DIR` but the pages. */
 export const ASSET_TYPES: Readonly<Record<string, string>> = {
   '.css': 'text/css; charset=utf-8',
@@ -38,4 +34,26 @@ export const ASSET_TYPES: Readonly<Record<string, string>> = {
 /** The names of the files `GET /assets/:name` serves, read once at startup. */
 export function listAssets(): Set<string> {
   return new Set(readdirSync(PUBLIC_DIR).filter((name) => extname(name) in ASSET_TYPES));
+}
+
+/** The headers a file of `PUBLIC_DIR` is sent with: `PAGE_HEADERS` for a page, its type for the others. */
+export function publicFileHeaders(file: string): Record<string, string> {
+  const extension = extname(file);
+  return extension === '.html'
+    ? { 'Content-Type': 'text/html; charset=utf-8', ...PAGE_HEADERS }
+    : { 'Content-Type': ASSET_TYPES[extension] ?? 'application/octet-stream', 'X-Content-Type-Options': 'nosniff' };
+}
+
+/**
+ * Sends a file of `PUBLIC_DIR` (a name from it, never from a request) with its headers, as the
+ * platform sends files: with ETag and Last-Modified, answering HEAD and conditional requests.
+ * On Express, `res.sendFile()`; on Fastify, the `reply.sendFile()` of @fastify/static, which
+ * `registerFastifyPages()` registers (its `setHeaders` adds the headers there).
+ */
+export function sendPublicFile(res: Response | FastifyReply, file: string): void {
+  if ('raw' in res) {
+    void res.sendFile(file);
+  } else {
+    res.sendFile(file, { root: PUBLIC_DIR, headers: publicFileHeaders(file) });
+  }
 }

@@ -253,9 +253,12 @@ export function pathSegment(id: string, raw: boolean): string {
 /** A JSON value of any type, small enough to stay under every body limit. */
 export const jsonValue = fc.jsonValue({ maxDepth: 4 });
 
-/** JSON text that is not JSON, or not what a route takes. */
+/**
+ * JSON text that is not JSON, or not what a route takes. (One leading byte order mark is not
+ * junk: RFC 8259 lets a parser skip it, and Express's and Fastify's both do; a second is.)
+ */
 export const malformedJson: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('{', '}', '{"userId":', "{'userId':'alice'}", '{"userId":"alice",}', '{"userId":alice}', 'NaN', '{"userId":NaN}', '{"userId":"\\u12"}', '\ufeff{"userId":"alice"}', '{"userId":"alice"} trailing', '/* */ {}', '{"userId":"alice"', '[', '""', '', ' ', 'null', 'true', '0'),
+  fc.constantFrom('{', '}', '{"userId":', "{'userId':'alice'}", '{"userId":"alice",}', '{"userId":alice}', 'NaN', '{"userId":NaN}', '{"userId":"\\u12"}', '\ufeff\ufeff{"userId":"alice"}', '{"userId":"alice"} trailing', '/* */ {}', '{"userId":"alice"', '[', '""', '', ' ', 'null', 'true', '0'),
   jsonValue.chain((value) => {
     const text = JSON.stringify(value) ?? 'null';
     return fc.nat({ max: Math.max(0, text.length - 1) }).map((cut) => `{"userId":${text}`.slice(0, cut + 10));

@@ -4,15 +4,21 @@ import {
   Controller,
   ForbiddenException,
   Get,
+  Header,
   HttpCode,
   Injectable,
   Module,
   Param,
   Post,
+  StreamableFile,
   UseGuards,
   type INestApplication,
   type ModuleMetadata,
+  type MiddlewareConsumer,
+  type NestModule,
 } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -29,6 +35,22 @@ import {
   type UserSessionsModuleOptions,
 } from '../../lib/index.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { createTestApplication, type TestPlatform } from './platforms.js';
+
+/** How a test app is made besides its module options. */
+export interface TestAppSetup {
+  /** @default 'express' */
+  platform?: TestPlatform;
+  /**
+   * A proxy to trust, such as `'loopback'`: Express's `trust proxy` setting, or Fastify's
+   * `trustProxy` option (which Fastify takes only when the app is created).
+   */
+  trustProxy?: boolean | string;
+  /** Called on the app before it listens. */
+  configure?: (app: INestApplication) => void;
+  /** The TypeORM logger (a subclass may record more than the statements). */
+  queries?: QueryCounter;
+}
 
 /** Counts the SQL statements TypeORM sends, to check what a request costs. */
 @Injectable()
@@ -98,6 +120,22 @@ class DemoController {
     return { userId: session.userId };
   }
 
+  /** Signs in from a route that sets a cookie and a Vary of its own. */
+  @Post('login-with-headers')
+  @Header('Set-Cookie', 'theme=dark; Path=/')
+  @Header('Vary', 'Accept')
+  async loginWithHeaders(@Body() body: unknown, @CurrentSession() session: UserSession) {
+    await this.store.login(session, loginUserId(body));
+    return { userId: session.userId };
+  }
+
+  /** Signs in after a middleware has set a cookie on the Node.js response (see `DemoModule`). */
+  @Post('login-after-middleware-cookie')
+  async loginAfterMiddlewareCookie(@Body() body: unknown, @CurrentSession() session: UserSession) {
+    await this.store.login(session, loginUserId(body));
+    return { userId: session.userId };
+  }
+
   @Post('logout')
   @HttpCode(204)
   async logout(@CurrentSession() session: UserSession) {
@@ -128,6 +166,13 @@ class DemoController {
   crashAfterSettingData(@CurrentSession() session: UserSession) {
     session.set('half-done', true);
     throw new Error('crash');
+  }
+
+  /** Sets session data and streams the answer: its body is written before the response ends. */
+  @Post('data-streamed')
+  streamData(@CurrentSession() session: UserSession) {
+    session.set('streamed', true);
+    return new StreamableFile(Readable.from([Buffer.from('a'), Buffer.from('b')]), { type: 'text/plain' });
   }
 
   @Get('public')
@@ -166,17 +211,20 @@ export interface TestApp {
 }
 
 /**
- * Starts the app on a random loopback port over `database`. `queries` is its TypeORM logger
- * (a subclass may record more than the statements); `imports` are more modules for the app
- * (`EventEmitterModule.forRoot()`, say).
+ * Starts the app on a random loopback port over `database`. `setup` is the platform and proxy
+ * (see `TestAppSetup`), or, as before platforms, a function that configures an Express app.
+ * `queries` is its TypeORM logger (a subclass may record more than the statements).
+ * `imports` are more modules for the app (`EventEmitterModule.forRoot()`, say).
  */
 export async function startTestApp(
   database: TestDatabase,
   options: UserSessionsModuleOptions = {},
-  configure?: (app: NestExpressApplication) => void,
-  queries: QueryCounter = new QueryCounter(),
+  setup: TestAppSetup | ((app: NestExpressApplication) => void) = {},
+  queries?: QueryCounter,
   imports: NonNullable<ModuleMetadata['imports']> = [],
 ): Promise<TestApp> {
+  const { platform, trustProxy, configure, queries: logger = queries ?? new QueryCounter() } =
+    typeof setup === 'function' ? { configure: setup as (app: INestApplication) => void } : setup;
 
   @Module({
     imports: [
@@ -184,17 +232,27 @@ export async function startTestApp(
         ...database.options,
         autoLoadEntities: true,
         synchronize: true,
-        logger: queries,
+        logger,
       } as Parameters<typeof TypeOrmModule.forRoot>[0]),
       UserSessionsModule.forRoot(options),
       ...imports,
     ],
     controllers: [DemoController],
   })
-  class DemoModule {}
+  class DemoModule implements NestModule {
+    configure(consumer: MiddlewareConsumer): void {
+      // As a consent banner's middleware might: straight on the Node.js response, on both platforms.
+      consumer
+        .apply((_request: unknown, response: ServerResponse, next: () => void) => {
+          response.setHeader('Set-Cookie', ['consent=yes; Path=/']);
+          next();
+        })
+        .forRoutes('login-after-middleware-cookie');
+    }
+  }
 
   const moduleRef = await Test.createTestingModule({ imports: [DemoModule] }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] });
+  const app = await createTestApplication(moduleRef, { platform, trustProxy });
   configure?.(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -202,7 +260,7 @@ export async function startTestApp(
     app,
     url,
     store: app.get(SessionStoreService),
-    queries,
+    queries: logger,
     close: () => app.close(),
   };
 }
@@ -214,13 +272,13 @@ export type TestAppContext = TestApp & { sessions: Repository<Session> };
 export function useTestApp(
   kind: DatabaseKind,
   options: UserSessionsModuleOptions = {},
-  configure?: (app: NestExpressApplication) => void,
+  setup: TestAppSetup | ((app: NestExpressApplication) => void) = {},
 ): TestAppContext {
   const context = {} as TestAppContext;
   let database: TestDatabase | undefined;
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    Object.assign(context, await startTestApp(database, options, configure));
+    Object.assign(context, await startTestApp(database, options, setup));
     context.sessions = context.app.get(DataSource).getRepository(Session);
   });
   afterAll(async () => {
