@@ -8,6 +8,7 @@ import type {
   SessionStorage,
 } from './session-storage.interface.js';
 import type { SessionCacheOptions, SessionCacheRedis, UserId } from './user-sessions-module-options.interface.js';
+import { withTimeout } from './storage-timeout.js';
 
 /**
  * How long a lookup that missed holds its claim on filling the entry. Only liveness depends on
@@ -133,20 +134,7 @@ class RedisTimeoutError extends Error {
 
 /** `work`, or a RedisTimeoutError after `timeoutMs`; a late result or failure is ignored. */
 function within<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new RedisTimeoutError(timeoutMs)), timeoutMs);
-    timer.unref?.();
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  return withTimeout(work, timeoutMs, () => new RedisTimeoutError(timeoutMs));
 }
 
 /** A record as cached: JSON with the dates as milliseconds. Never the session key (there is none in a record). */

@@ -12,13 +12,21 @@ export class StorageTimeoutError extends Error {
 
 /**
  * `work`, or a `StorageTimeoutError` once `timeoutMs` have passed without it settling; 0 waits
- * as long as `work` does. A late result or failure of `work` is ignored (and never unhandled).
- * The timer does not keep the process alive.
+ * as long as `work` does.
  */
 export function withStorageTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   if (!(timeoutMs > 0)) return work;
+  return withTimeout(work, timeoutMs, () => new StorageTimeoutError(timeoutMs));
+}
+
+/**
+ * `work`, or the error of `timedOut()` once `timeoutMs` have passed without it settling. A late
+ * result or failure of `work` is ignored (and never unhandled). The timer does not keep the
+ * process alive.
+ */
+export function withTimeout<T>(work: Promise<T>, timeoutMs: number, timedOut: () => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StorageTimeoutError(timeoutMs)), timeoutMs);
+    const timer = setTimeout(() => reject(timedOut()), timeoutMs);
     timer.unref?.();
     work.then(
       (value) => {

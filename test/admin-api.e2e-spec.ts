@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
-import { writeMmdb } from './support/mmdb-writer.js';
+import { useLondonGeoipDirectory } from './support/geoip-fixture.js';
 import { createTestApplication, describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { startTestApp, useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
@@ -24,15 +21,7 @@ const ADMIN = 1;
 const BOB = 2;
 const CAROL = 3;
 
-const geoipDir = mkdtempSync(join(tmpdir(), 'admin-geoip-'));
-writeMmdb(join(geoipDir, 'GeoLite2-City.mmdb'), {
-  databaseType: 'GeoLite2-City',
-  languages: ['en'],
-  records: [
-    { network: '81.2.69.0/24', data: { city: { names: { en: 'London' } }, country: { names: { en: 'United Kingdom' } } } },
-  ],
-});
-afterAll(() => rmSync(geoipDir, { recursive: true, force: true }));
+const geoipDir = useLondonGeoipDirectory('admin');
 
 /** Whole seconds: MariaDB's DATETIME keeps no milliseconds. */
 const secondsAgo = (seconds: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - seconds * 1000);

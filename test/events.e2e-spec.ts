@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
-import { writeMmdb } from './support/mmdb-writer.js';
+import { useLondonGeoipDirectory } from './support/geoip-fixture.js';
 import { QueryCounter, sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import {
@@ -26,15 +23,7 @@ const IPHONE_SAFARI =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1';
 const LONDON_IP = '81.2.69.160';
 
-const geoipDir = mkdtempSync(join(tmpdir(), 'events-geoip-'));
-writeMmdb(join(geoipDir, 'GeoLite2-City.mmdb'), {
-  databaseType: 'GeoLite2-City',
-  languages: ['en'],
-  records: [
-    { network: '81.2.69.0/24', data: { city: { names: { en: 'London' } }, country: { names: { en: 'United Kingdom' } } } },
-  ],
-});
-afterAll(() => rmSync(geoipDir, { recursive: true, force: true }));
+const geoipDir = useLondonGeoipDirectory('events');
 
 /** The fields of each event: nothing more may reach a listener (no session object, no key). */
 const FIELDS: Record<UserSessionsEventType, string[]> = {

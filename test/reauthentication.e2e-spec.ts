@@ -1,14 +1,11 @@
 import { Controller, Delete, Logger, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
-import { writeMmdb } from './support/mmdb-writer.js';
+import { useLondonGeoipDirectory } from './support/geoip-fixture.js';
 import { digestSessionKey } from '../lib/session-key.js';
 import { CurrentUserId, RequireRecentLogin, Session, SessionStoreService } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
@@ -20,15 +17,7 @@ const IPHONE_SAFARI =
 const LONDON_IP = '81.2.69.160';
 const REAUTHENTICATE = { statusCode: 403, error: 'Forbidden', message: 'Re-authentication required', reauthenticate: true };
 
-const geoipDir = mkdtempSync(join(tmpdir(), 'reauth-geoip-'));
-writeMmdb(join(geoipDir, 'GeoLite2-City.mmdb'), {
-  databaseType: 'GeoLite2-City',
-  languages: ['en'],
-  records: [
-    { network: '81.2.69.0/24', data: { city: { names: { en: 'London' } }, country: { names: { en: 'United Kingdom' } } } },
-  ],
-});
-afterAll(() => rmSync(geoipDir, { recursive: true, force: true }));
+const geoipDir = useLondonGeoipDirectory('reauth');
 
 /** An app's own sensitive route, in "sudo mode" for one minute. */
 @Controller('account')
