@@ -186,12 +186,18 @@ export class SessionStoreService {
    * (the session was ended elsewhere): a revoked session is never brought back.
    */
   async save(session: UserSession): Promise<boolean> {
+    return this.write(session, null);
+  }
+
+  /** `save()`, giving the stored row the key `rename` in the same statement when set. */
+  private async write(session: UserSession, rename: { key: string; id: string } | null): Promise<boolean> {
     const data = this.serialize(session);
     const now = new Date();
     if (this.options.idleTimeout > 0) session.expireDate = this.expiryAt(session.createdAt, now);
     const inserting = !session.isStored;
     if (inserting) {
-      if (session.key === null) {
+      if (rename) session.setKey(rename.key, rename.id);
+      else if (session.key === null) {
         const key = generateSessionKey();
         session.setKey(key, digestSessionKey(key));
       }
@@ -199,6 +205,7 @@ export class SessionStoreService {
     } else {
       const written = await this.query(() =>
         this.storage.update(session.id!, {
+          ...(rename && { id: rename.id }),
           data,
           userId: session.userId,
           expireDate: session.expireDate,
@@ -210,6 +217,7 @@ export class SessionStoreService {
         this.markVanished(session);
         return false;
       }
+      if (rename) session.setKey(rename.key, rename.id);
     }
     this.markStored(session, now);
     if (inserting) this.publishCreated(session, now);
@@ -306,16 +314,16 @@ export class SessionStoreService {
    * Records that the signed-in user has just entered their password again ("sudo mode": see
    * `@RequireRecentLogin()`), after the app checked it, and stores the session. Like `login()`
    * it gives the session a new key, so a copy of the old cookie, wherever it went, does not
-   * share the new privilege. Two UPDATEs by primary key. Returns false when the session is not
+   * share the new privilege. One UPDATE by primary key. Returns false when the session is not
    * signed in, or was ended meanwhile (it is then anonymous, as after any write that finds its
    * row gone).
    */
   async reauthenticate(session: UserSession): Promise<boolean> {
     if (!session.isAuthenticated || !session.isStored) return false;
-    await this.cycleKey(session);
-    if (!session.isStored) return false; // ended elsewhere meanwhile
     session.setAuthenticatedAt(new Date());
-    return this.save(session);
+    const key = generateSessionKey();
+    // One UPDATE renames the row and records the time; false when it was ended meanwhile.
+    return this.write(session, { key, id: digestSessionKey(key) });
   }
 
   /** Signs out: deletes the session's row; in a request, the cookie is cleared too. */
@@ -613,9 +621,7 @@ export class SessionStoreService {
     );
     if (!renamed) return null; // a concurrent request with the same cookie moved it over first
     session.setKey(key, id);
-    session.lastActivity = now;
-    Object.assign(session, expiry);
-    session.stored = { ...clientOf(session), lastActivity: now };
+    this.markTouched(session, now, expiry);
     handle.legacyMovedOver = true;
     return session;
   }
@@ -707,11 +713,14 @@ export class SessionStoreService {
     const written = await this.query(() =>
       this.storage.update(session.id!, { ...clientOf(session), lastActivity: now, ...expiry }),
     );
-    if (written) {
-      Object.assign(session, expiry);
-      session.lastActivity = now;
-      session.stored = { ...clientOf(session), lastActivity: now };
-    }
+    if (written) this.markTouched(session, now, expiry);
+  }
+
+  /** After an activity update: what the row now holds. */
+  private markTouched(session: UserSession, now: Date, expiry: { expireDate?: Date }): void {
+    Object.assign(session, expiry);
+    session.lastActivity = now;
+    session.stored = { ...clientOf(session), lastActivity: now };
   }
 
   private newSession(ip: string | null, userAgent: string | null, hints: ClientHintsSeen): UserSession {
@@ -778,8 +787,7 @@ export class SessionStoreService {
   }
 
   private markStored(session: UserSession, now: Date): void {
-    session.lastActivity = now;
-    session.stored = { ...clientOf(session), lastActivity: now };
+    this.markTouched(session, now, {});
     session.dataModified = false;
     session.ended = false;
   }

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type NestMiddleware } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
 import { SessionStoreService } from './session-store.service.js';
 import { USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
@@ -29,9 +30,13 @@ type End = ServerResponse['end'];
 export class UserSessionsMiddleware implements NestMiddleware {
   private readonly logger = new Logger('UserSessions');
 
+  /** Whether the commit waits for `end` here: not on Fastify, where the hook commits. */
+  private commitsOnEnd: boolean | undefined;
+
   constructor(
     private readonly store: SessionStoreService,
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
 
   use(request: object, response: ServerResponse, next: () => void): void {
@@ -46,6 +51,11 @@ export class UserSessionsMiddleware implements NestMiddleware {
       appendHeader(response, 'Accept-CH', 'Sec-CH-UA-Platform-Version');
     }
 
+    this.commitsOnEnd ??= this.adapterHost?.httpAdapter?.getType() !== 'fastify';
+    if (!this.commitsOnEnd) {
+      next();
+      return;
+    }
     const end = response.end;
     const { store, logger } = this;
     response.end = function endAfterCommit(this: ServerResponse, ...args: unknown[]) {
