@@ -1,26 +1,11 @@
 import 'reflect-metadata';
-import { Column, DataSource, DeleteDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { importExpressSessions, type ImportExpressSessionsResult } from './express-session-import.js';
 import { ExpressSessionImportError } from './exceptions/express-session-import.error.js';
 import { Session } from './session.entity.js';
 import { digestLegacySessionId } from './session-key.js';
-
-/** connect-typeorm's Session entity, as its README declares it. */
-@Entity('session')
-class LegacySession {
-  @PrimaryColumn('varchar', { length: 255 })
-  id: string;
-
-  @Column('bigint')
-  expiredAt: number;
-
-  @Column('text')
-  json: string;
-
-  @DeleteDateColumn()
-  destroyedAt?: Date;
-}
+import { ConnectTypeormSession } from '../test/support/connect-typeorm-session.js';
 
 const HOUR = 3_600_000;
 
@@ -31,7 +16,7 @@ function sessionJson(data: object): string {
 
 describe('importExpressSessions (SQLite in memory)', () => {
   let dataSource: DataSource;
-  const legacy = () => dataSource.getRepository(LegacySession);
+  const legacy = () => dataSource.getRepository(ConnectTypeormSession);
   const sessions = () => dataSource.getRepository(Session);
 
   async function addLegacy(id: string, data: object | string, expiresIn = HOUR, destroyed = false): Promise<number> {
@@ -42,7 +27,7 @@ describe('importExpressSessions (SQLite in memory)', () => {
   }
 
   beforeAll(async () => {
-    dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [Session, LegacySession], synchronize: true });
+    dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [Session, ConnectTypeormSession], synchronize: true });
     await dataSource.initialize();
   });
   afterAll(() => dataSource.destroy());
@@ -149,7 +134,7 @@ describe('importExpressSessions (SQLite in memory)', () => {
   });
 
   it('needs the Session entity in the DataSource', async () => {
-    const other = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [LegacySession], synchronize: true });
+    const other = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [ConnectTypeormSession], synchronize: true });
     await other.initialize();
     try {
       await expect(importExpressSessions(other)).rejects.toThrow(/The Session entity is not registered/);

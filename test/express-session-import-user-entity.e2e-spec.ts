@@ -1,8 +1,9 @@
-import { Column, DataSource, DeleteDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { configureSessionEntity, importExpressSessions, Session } from '../lib/index.js';
 import { digestLegacySessionId } from '../lib/session-key.js';
+import { ConnectTypeormSession } from './support/connect-typeorm-session.js';
 
 @Entity('app_users')
 class AppUser {
@@ -11,22 +12,6 @@ class AppUser {
 
   @Column({ type: 'varchar', length: 50 })
   name: string;
-}
-
-/** connect-typeorm's Session entity, as its README declares it. */
-@Entity('session')
-class LegacySession {
-  @PrimaryColumn('varchar', { length: 255 })
-  id: string;
-
-  @Column('bigint')
-  expiredAt: number;
-
-  @Column('text')
-  json: string;
-
-  @DeleteDateColumn()
-  destroyedAt?: Date;
 }
 
 // Integer user ids and a foreign key to the app's users: what the import makes of the ids
@@ -40,7 +25,7 @@ describeEachDatabase('importExpressSessions with userIdType number and userEntit
     database = await createTestDatabase(kind);
     dataSource = new DataSource({
       ...database.options,
-      entities: [AppUser, Session, LegacySession],
+      entities: [AppUser, Session, ConnectTypeormSession],
       synchronize: true,
     } as ConstructorParameters<typeof DataSource>[0]);
     await dataSource.initialize();
@@ -60,7 +45,7 @@ describeEachDatabase('importExpressSessions with userIdType number and userEntit
       'not-a-number': { passport: { user: 'alice' } },
       anonymous: { cart: [1] },
     };
-    await dataSource.getRepository(LegacySession).insert(
+    await dataSource.getRepository(ConnectTypeormSession).insert(
       Object.entries(rows).map(([id, data]) => ({ id, expiredAt, json: JSON.stringify({ cookie: { path: '/' }, ...data }) })),
     );
 

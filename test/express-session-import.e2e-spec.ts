@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import expressSession from 'express-session';
-import { TypeormStore, type ISession } from 'connect-typeorm';
+import { TypeormStore } from 'connect-typeorm';
 import request from 'supertest';
-import { Column, DataSource, DeleteDateColumn, Entity, Index, PrimaryColumn, type Repository } from 'typeorm';
+import { DataSource, type Repository } from 'typeorm';
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
@@ -14,6 +14,7 @@ import { sessionCookie, startTestApp, type TestApp } from './support/test-app.js
 import { digestLegacySessionId, digestSessionKey } from '../lib/session-key.js';
 import { importExpressSessions } from '../lib/express-session-import.js';
 import { Session } from '../lib/index.js';
+import { ConnectTypeormSession } from './support/connect-typeorm-session.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -23,30 +24,13 @@ declare module 'express-session' {
   }
 }
 
-/** connect-typeorm's Session entity, as its README declares it (table "session"). */
-@Entity('session')
-class ExpressSessionEntity implements ISession {
-  @Index()
-  @Column('bigint')
-  public expiredAt = Date.now();
-
-  @PrimaryColumn('varchar', { length: 255 })
-  public id = '';
-
-  @Column('text')
-  public json = '';
-
-  @DeleteDateColumn()
-  public destroyedAt?: Date;
-}
-
 /** express-session signs with the first of its secrets; the new app also knows a newer one. */
 const OLD_APP_SECRETS = ['old-app-secret', 'retired-secret'];
 const LEGACY_SECRETS = ['secret-of-the-future', 'old-app-secret'];
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 
 /** The old app: express-session on connect-typeorm, with a passport-style login. */
-function oldApp(repository: Repository<ExpressSessionEntity>) {
+function oldApp(repository: Repository<ConnectTypeormSession>) {
   const app = express();
   // ttl in seconds: expiredAt = now + 1 hour. No maxAge: connect-typeorm's touch() calls back
   // twice for a cookie with an expiry.
@@ -82,7 +66,7 @@ function sidOf(cookie: string): string {
 describeEachDatabaseAndPlatform('moving over from express-session + connect-typeorm', (kind, platform) => {
   let database: TestDatabase;
   let legacySource: DataSource;
-  let legacyRows: Repository<ExpressSessionEntity>;
+  let legacyRows: Repository<ConnectTypeormSession>;
   let server: Server;
   let oldUrl: string;
   let t: TestApp;
@@ -92,9 +76,9 @@ describeEachDatabaseAndPlatform('moving over from express-session + connect-type
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    legacySource = new DataSource({ ...database.options, entities: [ExpressSessionEntity], synchronize: true } as ConstructorParameters<typeof DataSource>[0]);
+    legacySource = new DataSource({ ...database.options, entities: [ConnectTypeormSession], synchronize: true } as ConstructorParameters<typeof DataSource>[0]);
     await legacySource.initialize();
-    legacyRows = legacySource.getRepository(ExpressSessionEntity);
+    legacyRows = legacySource.getRepository(ConnectTypeormSession);
     server = oldApp(legacyRows).listen(0, '127.0.0.1');
     await once(server, 'listening');
     oldUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,0 +1,19 @@
+import type { ISession } from 'connect-typeorm';
+import { Column, DeleteDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** connect-typeorm's Session entity, as its README declares it (table "session"). */
+@Entity('session')
+export class ConnectTypeormSession implements ISession {
+  @Index()
+  @Column('bigint')
+  public expiredAt = Date.now();
+
+  @PrimaryColumn('varchar', { length: 255 })
+  public id = '';
+
+  @Column('text')
+  public json = '';
+
+  @DeleteDateColumn()
+  public destroyedAt?: Date;
+}
