@@ -90,6 +90,8 @@ export interface SampleMessage {
   /** RSS and V8 heap in use after a full GC (`--expose-gc`), taken after `rss`: bytes. */
   rssAfterGc: number;
   heapUsedAfterGc: number;
+  /** CPU time (user + system) this process used since the last reset: microseconds. */
+  cpuMicros: number;
 }
 
 export type ParentMessage =

@@ -27,6 +27,12 @@ export interface Measurement {
   statementsPerRequest: { total: number; reads: number; writes: number; other: number };
   /** Bytes: RSS right after the load, peak RSS during it, RSS and V8 heap after a forced GC. */
   memory: { rss: number; peakRss: number; rssAfterGc: number; heapUsedAfterGc: number };
+  /**
+   * CPU time the child used per request it received, in µs (user + system, from
+   * `process.cpuUsage()`): the variant's own cost, steadier than req/s, which also moves with
+   * what the load generator and the database take from the shared cores.
+   */
+  cpuMicrosPerRequest: number;
   /** Empty when this is a measurement; otherwise why it is not (INVALID). */
   problems: string[];
 }
@@ -63,6 +69,7 @@ export interface VariantSummary {
   statementsPerRequest: { total: number; reads: number; writes: number; other: number };
   rssMb: number;
   rssAfterGcMb: number;
+  cpuMicrosPerRequest: number;
 }
 
 export interface RatioSummary {
@@ -173,6 +180,7 @@ function summarizeVariant(run: DatabaseRun, info: VariantRun): VariantSummary {
     },
     rssMb: pick((m) => m.memory.rss / 1024 / 1024),
     rssAfterGcMb: pick((m) => m.memory.rssAfterGc / 1024 / 1024),
+    cpuMicrosPerRequest: pick((m) => m.cpuMicrosPerRequest),
   };
 }
 
@@ -297,7 +305,7 @@ export function databaseMarkdown(run: DatabaseRun, summary: DatabaseSummary): st
 
   out.push(
     table(
-      ['variant', 'req/s', 'p50 ms', 'p99 ms', 'statements/request (reads + writes)', 'RSS MB', 'RSS after GC MB'],
+      ['variant', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/request', 'statements/request (reads + writes)', 'RSS MB', 'RSS after GC MB'],
       summary.variants.map((v) =>
         v.valid
           ? [
@@ -305,16 +313,18 @@ export function databaseMarkdown(run: DatabaseRun, summary: DatabaseSummary): st
               integer(v.requestsPerSecond),
               fixed(v.p50Ms, 2),
               fixed(v.p99Ms, 2),
+              fixed(v.cpuMicrosPerRequest, 0),
               statementsCell(v.statementsPerRequest),
               fixed(v.rssMb, 1),
               fixed(v.rssAfterGcMb, 1),
             ]
-          : [v.variant, 'INVALID', '–', '–', v.problems.join('; '), '–', '–'],
+          : [v.variant, 'INVALID', '–', '–', '–', v.problems.join('; '), '–', '–'],
       ),
-      ['l', 'r', 'r', 'r', 'l', 'r', 'r'],
+      ['l', 'r', 'r', 'r', 'r', 'l', 'r', 'r'],
     ),
     '',
-    `Medians of ${run.rounds.length} round(s). Latency from every response's own timing. RSS of the variant's own process right after its load ` +
+    `Medians of ${run.rounds.length} round(s). Latency from every response's own timing. Server CPU: the variant's process, user + system time over the requests it served ` +
+      `(the load generator and the database server are not in it). RSS of the variant's own process right after its load ` +
       '(moves with GC timing by tens of MB from round to round), and after a forced full GC (`--expose-gc`) that follows it.',
     '',
   );
@@ -348,11 +358,12 @@ export function databaseMarkdown(run: DatabaseRun, summary: DatabaseSummary): st
       '<details><summary>Every measurement</summary>',
       '',
       table(
-        ['round', 'variant', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'statements/request (reads + writes)', 'RSS MB', 'peak RSS MB', 'RSS after GC MB', 'heap after GC MB', 'valid'],
+        ['round', 'variant', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'requests', 'statements/request (reads + writes)', 'RSS MB', 'peak RSS MB', 'RSS after GC MB', 'heap after GC MB', 'valid'],
         run.rounds.flat().map((m) => [
           String(m.round),
           m.variant,
           ...loadCells(m.load),
+          fixed(m.cpuMicrosPerRequest, 0),
           integer(m.serverRequests),
           statementsCell(m.statementsPerRequest),
           mb(m.memory.rss),
@@ -361,7 +372,7 @@ export function databaseMarkdown(run: DatabaseRun, summary: DatabaseSummary): st
           mb(m.memory.heapUsedAfterGc),
           m.problems.length === 0 ? 'yes' : `INVALID: ${m.problems.join('; ')}`,
         ]),
-        ['r', 'l', 'r', 'r', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'l'],
+        ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'l'],
       ),
       '',
       '</details>',

@@ -55,7 +55,7 @@ function describe(measurement: Measurement): string {
   const numbers =
     `${Math.round(load.requestsPerSecond).toLocaleString('en').padStart(7)} req/s  ` +
     `p50 ${load.latency.p50.toFixed(2).padStart(6)} ms  p99 ${load.latency.p99.toFixed(2).padStart(7)} ms  ` +
-    `${s.total.toFixed(3)} stmt/req (${s.reads.toFixed(3)} r, ${s.writes.toFixed(3)} w)  ` +
+    `CPU ${measurement.cpuMicrosPerRequest.toFixed(0).padStart(4)} µs/req  ${s.total.toFixed(3)} stmt/req (${s.reads.toFixed(3)} r, ${s.writes.toFixed(3)} w)  ` +
     `RSS ${mb(memory.rss)} MB (after GC ${mb(memory.rssAfterGc)})`;
   return measurement.problems.length === 0 ? numbers : `INVALID (${measurement.problems.join('; ')}) ${numbers}`;
 }
@@ -79,6 +79,7 @@ async function measure(child: VariantProcess, settings: BenchSettings, round: nu
       writes: perRequest(sample.statements.writes),
       other: perRequest(sample.statements.other),
     },
+    cpuMicrosPerRequest: perRequest(sample.cpuMicros),
     memory: { rss: sample.rss, peakRss: sample.peakRss, rssAfterGc: sample.rssAfterGc, heapUsedAfterGc: sample.heapUsedAfterGc },
     problems: [...primeProblems, ...load.problems],
   };
@@ -114,11 +115,11 @@ async function runDatabase(kind: DatabaseKind, settings: BenchSettings, redis: b
   try {
     database = await createBenchDatabase(kind);
     run.description = database.description;
-    const variants = variantsFor(kind, redis);
+    const variants = variantsFor(kind, redis).filter((variant) => !settings.variants || settings.variants.includes(variant));
 
     for (const variant of variants) {
       log(`[${label}] starting ${variant}…`);
-      const child = await VariantProcess.start(variant, database.forVariant(variant), settings.connections);
+      const child = await VariantProcess.start(variant, database.forVariant(variant), settings.connections, settings.cpuProfileDir);
       children.set(variant, child);
     }
     const measurable: VariantProcess[] = [];
@@ -226,7 +227,9 @@ async function main(): Promise<number> {
   }
 
   // A smoke run must not overwrite the numbers of the last real run (the README's source).
-  const files = writeResults(report, RESULTS_DIR, settings.quick ? 'quick' : 'latest');
+  // Nor a partial or profiled one.
+  const name = settings.quick ? 'quick' : settings.variants || settings.cpuProfileDir ? 'partial' : 'latest';
+  const files = writeResults(report, RESULTS_DIR, name);
   console.log('Targets:');
   for (const db of report.databases) {
     for (const target of db.summary.targets) {

@@ -10,7 +10,9 @@
  * after a forced GC).
  */
 import 'reflect-metadata';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import {
   VARIANT_NAMES,
   type BenchDatabase,
@@ -28,6 +30,20 @@ function collectGarbage(): void {
     gc();
     gc();
   }
+}
+
+/**
+ * With `--cpu-prof`, the number of requests this process served in all, beside its profile
+ * (`<profile>.requests.json`), so that `profile-summary.ts` can show time per request.
+ */
+function writeProfileRequests(requests: number): void {
+  const option = (name: string) => process.execArgv.find((arg) => arg.startsWith(`${name}=`))?.slice(name.length + 1);
+  const dir = option('--cpu-prof-dir');
+  const name = option('--cpu-prof-name');
+  if (!dir || !name) return;
+  // V8 makes the directory only when it writes the first profile, at an exit.
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.requests.json`), JSON.stringify({ requests }));
 }
 
 function send(message: ChildMessage): void {
@@ -48,11 +64,14 @@ async function main(): Promise<void> {
   await verifyStatementCounter(database.kind, started.dataSource);
 
   let requests = 0;
+  let requestsInAll = 0;
   const server = started.app.getHttpServer() as Server;
   server.on('request', () => {
     requests++;
+    requestsInAll++;
   });
   let peakRss = 0;
+  let cpuAtReset = process.cpuUsage();
   setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 50).unref();
@@ -65,12 +84,14 @@ async function main(): Promise<void> {
             statements.reset();
             requests = 0;
             peakRss = process.memoryUsage.rss();
+            cpuAtReset = process.cpuUsage();
             send({ type: 'reset-done', id: message.id });
           },
           (error: unknown) => send({ type: 'reset-done', id: message.id, error: String(error) }),
         );
         break;
       case 'sample': {
+        const cpu = process.cpuUsage(cpuAtReset);
         const rss = process.memoryUsage().rss;
         const counts = statements.snapshot();
         collectGarbage();
@@ -84,10 +105,12 @@ async function main(): Promise<void> {
           peakRss: Math.max(peakRss, rss),
           rssAfterGc: afterGc.rss,
           heapUsedAfterGc: afterGc.heapUsed,
+          cpuMicros: cpu.user + cpu.system,
         });
         break;
       }
       case 'stop':
+        writeProfileRequests(requestsInAll);
         void started.app.close().finally(() => process.exit(0));
         break;
     }

@@ -1,6 +1,7 @@
 /** The bench's command-line flags. */
 import { parseArgs } from 'node:util';
-import type { DatabaseKind } from './protocol.js';
+import { resolve } from 'node:path';
+import { VARIANT_NAMES, type DatabaseKind, type VariantName } from './protocol.js';
 
 export interface BenchSettings {
   /** Seconds per measurement. */
@@ -14,6 +15,10 @@ export interface BenchSettings {
   quick: boolean;
   /** Rows for PostgreSQL's scale checks; 0 skips them. */
   scaleRows: number;
+  /** Only these variants (of those that run on a database); null = all. */
+  variants: VariantName[] | null;
+  /** Where children write V8 CPU profiles (`--cpu-prof`); null = none. */
+  cpuProfileDir: string | null;
 }
 
 export const HELP = `Usage: node dist/bench/run.js [flags]
@@ -30,9 +35,13 @@ process, interleaved in rounds (A B C … A B C …).
                        whichever of postgres / mariadb answers on its port)
   --scale-rows <n>     rows for PostgreSQL's listActive / clearExpired checks
                        (default 1000000; 0 skips them)
+  --variants <list>    comma list of variants to run (default: all that apply), e.g.
+                       bare,floor,module-read; ratios need both of their variants
+  --cpu-prof <dir>     each variant's process writes a V8 CPU profile into <dir> when
+                       it stops (open it in Chrome DevTools); the profiler slows it
   --quick              smoke run: duration 1, rounds 1, no scale checks (flags given
                        explicitly still win); writes quick.json / quick.md instead of
-                       latest.*
+                       latest.*; with --variants or --cpu-prof: partial.*
   --help               this text
 
 Connection settings: PGHOST, PGPORT, PGUSER (default 127.0.0.1:5432, postgres; the bench
@@ -63,6 +72,8 @@ export function parseSettings(argv: string[]): BenchSettings | null {
       warmup: { type: 'string' },
       databases: { type: 'string' },
       'scale-rows': { type: 'string' },
+      variants: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -78,7 +89,18 @@ export function parseSettings(argv: string[]): BenchSettings | null {
     }
     databases = [...new Set(names as DatabaseKind[])];
   }
+  let variants: VariantName[] | null = null;
+  if (values.variants !== undefined) {
+    const names = values.variants.split(',').map((name) => name.trim()).filter(Boolean);
+    const unknown = names.filter((name) => !VARIANT_NAMES.includes(name as VariantName));
+    if (unknown.length > 0 || names.length === 0) {
+      throw new Error(`--variants takes a comma list of ${VARIANT_NAMES.join(', ')}; got ${values.variants}`);
+    }
+    variants = [...new Set(names as VariantName[])];
+  }
   return {
+    variants,
+    cpuProfileDir: values['cpu-prof'] ? resolve(values['cpu-prof']) : null,
     duration: positive('duration', values.duration, quick ? 1 : 5, { integer: false }),
     rounds: positive('rounds', values.rounds, quick ? 1 : 3),
     connections: positive('connections', values.connections, 50),

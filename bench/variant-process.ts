@@ -33,11 +33,15 @@ export class VariantProcess {
     child.on('error', () => {});
   }
 
-  /** Forks the child and resolves when its app listens with its sessions created. */
-  static start(variant: VariantName, database: BenchDatabase, sessions: number): Promise<VariantProcess> {
+  /**
+   * Forks the child and resolves when its app listens with its sessions created. With
+   * `cpuProfileDir`, the child writes a V8 CPU profile there when it exits (`--cpu-prof`).
+   */
+  static start(variant: VariantName, database: BenchDatabase, sessions: number, cpuProfileDir?: string | null): Promise<VariantProcess> {
+    const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${variant}-${process.pid}.cpuprofile`] : [];
     const child = fork(SERVER_SCRIPT, [variant, JSON.stringify(database), String(sessions)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv: ['--expose-gc'],
+      execArgv: ['--expose-gc', ...profile],
     });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
