@@ -1,5 +1,19 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { appendHeader, readCookies, serializeCookie } from './cookies.js';
+
+/** The plain way to read a Cookie header: every pair cut out, trimmed and compared. */
+function readCookiesBySplitting(text: string, name: string): string[] {
+  const values: string[] = [];
+  for (const pair of text.split(';')) {
+    const separator = pair.indexOf('=');
+    if (separator < 0 || pair.slice(0, separator).trim() !== name) continue;
+    let value = pair.slice(separator + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    values.push(value);
+  }
+  return values;
+}
 
 describe('readCookies', () => {
   it('finds every value of the name, in order, and nothing else', () => {
@@ -8,6 +22,21 @@ describe('readCookies', () => {
     expect(readCookies('xsessionid=1; sessionidx=2', 'sessionid')).toEqual([]);
     expect(readCookies(undefined, 'sessionid')).toEqual([]);
     expect(readCookies(';;=;sessionid', 'sessionid')).toEqual([]);
+  });
+
+  it('reads any header as splitting it pair by pair would', () => {
+    // Headers made of the pieces that matter: the name, look-alikes, separators, spaces, quotes.
+    const piece = fc.constantFrom('sessionid', 'sid', 'sessionidx', 'xsessionid', '=', ';', ' ', '\t', '"', 'a', '1', 'sessionid=', '; ');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }).map((pieces) => pieces.join('')), fc.constantFrom('sessionid', 'sid'), (header, name) => {
+        expect(readCookies(header, name)).toEqual(readCookiesBySplitting(header, name));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('finds nothing for an empty name', () => {
+    expect(readCookies('=x; a=1', '')).toEqual([]);
   });
 
   it('ignores a Cookie header longer than any browser sends', () => {

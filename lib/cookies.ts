@@ -18,16 +18,24 @@ const MAX_COOKIE_HEADER = 8192;
  */
 export function readCookies(header: string | string[] | undefined, name: string): string[] {
   const text = Array.isArray(header) ? header.join('; ') : header;
-  if (!text || text.length > MAX_COOKIE_HEADER) return [];
+  if (!text || !name || text.length > MAX_COOKIE_HEADER) return [];
   const values: string[] = [];
-  for (const pair of text.split(';')) {
-    const separator = pair.indexOf('=');
-    if (separator < 0 || pair.slice(0, separator).trim() !== name) continue;
-    let value = pair.slice(separator + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-      value = value.slice(1, -1);
+  // Only the pairs whose name part contains `name` are cut out and compared (an app's other
+  // cookies cost a search, not a string each): this runs on every request.
+  let from = 0;
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, from)) {
+    const start = text.lastIndexOf(';', at) + 1;
+    let end = text.indexOf(';', at);
+    if (end < 0) end = text.length;
+    const separator = text.indexOf('=', start);
+    if (separator > at && separator < end && text.slice(start, separator).trim() === name) {
+      let value = text.slice(separator + 1, end).trim();
+      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+        value = value.slice(1, -1);
+      }
+      values.push(value);
     }
-    values.push(value);
+    from = end + 1;
   }
   return values;
 }
@@ -65,7 +73,10 @@ interface HeaderTarget {
 export function appendHeader(response: unknown, name: string, value: string): boolean {
   const target = response as HeaderTarget;
   if (target.headersSent === true || target.sent === true || target.raw?.headersSent === true) return false;
-  if (typeof target.append === 'function') {
+  if (typeof target.setHeader === 'function' && typeof target.getHeader === 'function' && target.getHeader(name) === undefined) {
+    // Express's or Node's response with no such header yet (the common case): nothing to keep.
+    target.setHeader(name, value);
+  } else if (typeof target.append === 'function') {
     target.append(name, value); // Express
   } else if (typeof target.header === 'function' && typeof target.getHeader === 'function') {
     // Fastify's reply: its headers replace those of the same name on the Node.js response

@@ -1,15 +1,23 @@
 import type { UserSession } from './user-session.js';
+import { REQUEST_HANDLES } from './user-sessions.constants.js';
 
 /**
  * What the session layer keeps on a request: the cookie's key and the client, read without
  * touching the database, and the session once something asks for it. Created by
- * `SessionStoreService.forRequest()`; loading is memoised, so the guard, the handler and the
- * middleware share one primary-key SELECT.
+ * `SessionStoreService.forRequest()` and kept with `keepHandle()`; loading is memoised, so the
+ * guard, the handler and the middleware share one primary-key SELECT.
  */
+/** What loads a handle's session: `SessionStoreService`. */
+export interface SessionLoader {
+  loadSession(handle: RequestSessionHandle): Promise<UserSession>;
+}
+
+const NO_COOKIES: readonly string[] = Object.freeze([]);
+
 export class RequestSessionHandle {
   session: UserSession | undefined;
   /** The values of the old express-session cookie (`legacyCookie`), not verified yet; empty without one. */
-  legacyCookies: readonly string[] = [];
+  legacyCookies: readonly string[] = NO_COOKIES;
   /** The session moved over from the old cookie in this request: that cookie is to be cleared. */
   legacyMovedOver = false;
   #loading: Promise<UserSession> | undefined;
@@ -21,24 +29,35 @@ export class RequestSessionHandle {
     readonly userAgent: string | null,
     /** The platform Client Hints the request sent, or null when it sent none. */
     readonly clientHints: { platform: string; platformVersion: string | null } | null,
-    /** The request came over HTTPS (as the platform sees it through `trust proxy`). */
-    readonly secure: boolean,
-    private readonly loader: (handle: RequestSessionHandle) => Promise<UserSession>,
+    /** The platform's request, for `secure`. */
+    private readonly request: { protocol?: string },
+    private readonly loader: SessionLoader,
   ) {}
+
+  #secure: boolean | undefined;
+
+  /**
+   * The request came over HTTPS (as the platform sees it through `trust proxy`). Read only when
+   * a cookie is set: Express works `protocol` out anew on each read.
+   */
+  get secure(): boolean {
+    this.#secure ??= this.request.protocol === 'https';
+    return this.#secure;
+  }
 
   /** The request's session, loaded on first use. */
   load(): Promise<UserSession> {
-    if (!this.#loading) {
-      const loading = this.loader(this).then((session) => {
+    this.#loading ??= this.loader.loadSession(this).then(
+      (session) => {
         this.session = session;
         return session;
-      });
-      // A failed load (database down) may be retried by a later caller in the same request.
-      loading.catch(() => {
-        if (this.#loading === loading) this.#loading = undefined;
-      });
-      this.#loading = loading;
-    }
+      },
+      (error: unknown) => {
+        // A failed load (database down) may be retried by a later caller in the same request.
+        this.#loading = undefined;
+        throw error;
+      },
+    );
     return this.#loading;
   }
 }
@@ -52,4 +71,24 @@ export class RequestSessionHandle {
 export function sessionCarrier(request: object): object {
   const raw = (request as { raw?: unknown }).raw;
   return typeof raw === 'object' && raw !== null ? raw : request;
+}
+
+/**
+ * Every request's handle, by the request it is kept on (`sessionCarrier`). A WeakMap, not a
+ * property of the request: adding a property to Node's request on every request cost more than
+ * the map (in `npm run bench`), and the entry goes when the request does. Shared through the
+ * global symbol registry, so that two copies of the library in one app (a duplicated
+ * dependency) still find each other's handles.
+ */
+const handles: WeakMap<object, RequestSessionHandle> = ((globalThis as Record<symbol, unknown>)[REQUEST_HANDLES] ??=
+  new WeakMap()) as WeakMap<object, RequestSessionHandle>;
+
+/** The request's handle, or undefined before `keepHandle()`; `request` may be either side's (see `sessionCarrier`). */
+export function findHandle(request: object): RequestSessionHandle | undefined {
+  return handles.get(request) ?? handles.get(sessionCarrier(request));
+}
+
+/** Keeps the handle for the rest of the request. */
+export function keepHandle(request: object, handle: RequestSessionHandle): void {
+  handles.set(sessionCarrier(request), handle);
 }

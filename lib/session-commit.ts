@@ -18,6 +18,23 @@ export interface OutgoingResponse {
  * `user-sessions-fastify.hook.ts`) before Fastify writes the headers. `response` is what
  * cookies are set on: Express's or Node's response, or Fastify's reply.
  */
+/**
+ * The common case of `commitBeforeSending`, without a write: after a 5xx (nothing is saved),
+ * or when the session has nothing to write, it sets the cookie and returns true; the response
+ * can go at once. False: a write must come first.
+ */
+export function commitWithoutWriting(store: SessionStoreService, request: object, response: unknown, statusCode: number): boolean {
+  if (statusCode >= 500) {
+    // Nothing is saved after a failure; but a session that moved over from the old cookie
+    // has its new key in the database already, so the browser must get it.
+    if (store.movedOverLegacySession(request)) store.setCookie(request, response);
+    return true;
+  }
+  if (store.needsWrite(request)) return false;
+  store.setCookie(request, response);
+  return true;
+}
+
 export function commitBeforeSending(
   store: SessionStoreService,
   logger: Logger,
@@ -26,15 +43,7 @@ export function commitBeforeSending(
   statusCode: number,
   outgoing: OutgoingResponse,
 ): void {
-  if (statusCode >= 500) {
-    // Nothing is saved after a failure; but a session that moved over from the old cookie
-    // has its new key in the database already, so the browser must get it.
-    if (store.movedOverLegacySession(request)) store.setCookie(request, response);
-    outgoing.send();
-    return;
-  }
-  if (!store.needsWrite(request)) {
-    store.setCookie(request, response);
+  if (commitWithoutWriting(store, request, response, statusCode)) {
     outgoing.send();
     return;
   }

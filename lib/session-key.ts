@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** 32 random bytes from the OS CSPRNG: 256 bits, well over the 128 that make guessing hopeless. */
 const KEY_BYTES = 32;
@@ -17,7 +17,7 @@ export function generateSessionKey(): string {
  * a fast hash is enough because the key itself has 256 bits of entropy.
  */
 export function digestSessionKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** Whether a cookie value can be a key we issued: junk is refused before any query. */
@@ -32,5 +32,5 @@ export function isWellFormedSessionKey(value: unknown): value is string {
  * way round); the old id also reaches the database only hashed, like our keys.
  */
 export function digestLegacySessionId(sid: string): string {
-  return createHash('sha256').update(`express-session:${sid}`).digest('hex');
+  return hash('sha256', `express-session:${sid}`, 'hex');
 }

@@ -3,7 +3,6 @@ import {
   DEFAULT_LIST_LIMIT,
   MAX_DATA_BYTES,
   MAX_LIST_LIMIT,
-  REQUEST_SESSION,
   USER_SESSIONS_MODULE_OPTIONS,
 } from './user-sessions.constants.js';
 import type {
@@ -16,7 +15,7 @@ import {
   type SessionRecord,
 } from './session-storage.interface.js';
 import { RESERVED_DATA_KEY, splitReservedData, UserSession, type SessionData } from './user-session.js';
-import { RequestSessionHandle, sessionCarrier } from './request-session.js';
+import { findHandle, keepHandle, RequestSessionHandle, type SessionLoader } from './request-session.js';
 import {
   digestLegacySessionId,
   digestSessionKey,
@@ -25,7 +24,7 @@ import {
 } from './session-key.js';
 import { unsignExpressSessionCookie } from './express-session-cookie.js';
 import { ExpressSessionTable } from './express-session-table.js';
-import { normalizeIp, normalizeUserAgent, readClientHints, truncateIp } from './client-info.js';
+import { normalizeIp, normalizeUserAgent, readClientHints, requestIp, truncateIp, type ClientRequestLike } from './client-info.js';
 import { appendHeader, readCookies, serializeCookie } from './cookies.js';
 import { isStatementError } from './database-errors.js';
 import { normalizeUserId } from './user-id.js';
@@ -107,19 +106,12 @@ export interface CreateSessionInput {
  * the Node.js request that Nest middleware gets on Fastify, on which @fastify/middie sets
  * `ip` and `protocol` as Fastify's `trustProxy` option sees them.
  */
-interface PlatformRequest {
-  headers: Record<string, string | string[] | undefined>;
-  ip?: string;
+interface PlatformRequest extends ClientRequestLike {
   protocol?: string;
 }
 
-/** The request object the handle is kept on (see `sessionCarrier`). */
-interface HandleCarrier {
-  [REQUEST_SESSION]?: RequestSessionHandle;
-}
-
 function handleOf(request: object): RequestSessionHandle | undefined {
-  return (sessionCarrier(request) as HandleCarrier)[REQUEST_SESSION];
+  return findHandle(request);
 }
 
 /** The platform hints a request sent, or null when it sent none. */
@@ -141,7 +133,7 @@ function clientOf(session: UserSession) {
  * commit the session of each request. Every method works outside HTTP too.
  */
 @Injectable()
-export class SessionStoreService {
+export class SessionStoreService implements SessionLoader {
   private readonly logger = new Logger('UserSessions');
 
   constructor(
@@ -469,27 +461,26 @@ export class SessionStoreService {
    * agent; costs no query.
    */
   forRequest(request: object): RequestSessionHandle {
-    const platformRequest = request as PlatformRequest;
-    const carrier = sessionCarrier(request) as HandleCarrier;
-    let handle = carrier[REQUEST_SESSION];
+    let handle = findHandle(request);
     if (!handle) {
-      const cookieKey =
-        readCookies(platformRequest.headers?.cookie, this.options.cookieName).find(isWellFormedSessionKey) ?? null;
+      const platformRequest = request as PlatformRequest;
+      const headers = platformRequest.headers;
       handle = new RequestSessionHandle(
-        cookieKey,
-        this.recordedIp(platformRequest.ip),
-        this.recordedUserAgent(platformRequest.headers?.['user-agent']),
-        this.options.storeUserAgent ? readClientHints(platformRequest.headers) : null,
-        platformRequest.protocol === 'https',
-        (pending) => this.loadForRequest(pending),
+        readCookies(headers?.cookie, this.options.cookieName).find(isWellFormedSessionKey) ?? null,
+        this.recordedIp(requestIp(platformRequest)),
+        this.recordedUserAgent(headers?.['user-agent']),
+        this.options.storeUserAgent ? readClientHints(headers) : null,
+        platformRequest,
+        this,
       );
       if (this.options.legacyCookie) {
-        handle.legacyCookies = readCookies(platformRequest.headers?.cookie, this.options.legacyCookie.name);
+        handle.legacyCookies = readCookies(headers?.cookie, this.options.legacyCookie.name);
       }
-      carrier[REQUEST_SESSION] = handle;
+      keepHandle(request, handle);
     }
     return handle;
   }
+
 
   /**
    * The request's session: loaded from the cookie on first use with one primary-key
@@ -577,9 +568,12 @@ export class SessionStoreService {
 
   // ---------------------------------------------------------------- internals
 
-  private async loadForRequest(handle: RequestSessionHandle): Promise<UserSession> {
-    const record = handle.cookieKey === null ? null : await this.findUnexpired(handle.cookieKey);
-    if (record) return this.fromRecord(record, handle.cookieKey!, handle.ip, handle.userAgent, handle.clientHints);
+  /** @internal The session of a request's handle (see `RequestSessionHandle.load()`). */
+  async loadSession(handle: RequestSessionHandle): Promise<UserSession> {
+    const key = handle.cookieKey;
+    // findUnexpired(), inlined: this is the read every authenticated request makes.
+    const record = key === null ? null : await this.query(() => this.storage.find(digestSessionKey(key)));
+    if (record && this.isActive(record)) return this.fromRecord(record, key, handle.ip, handle.userAgent, handle.clientHints);
     // Only a request that carries the old express-session cookie gets here with something to do.
     const movedOver = handle.legacyCookies.length > 0 ? await this.moveOverLegacySession(handle) : null;
     return movedOver ?? this.newSession(handle.ip, handle.userAgent, handle.clientHints);
@@ -749,14 +743,13 @@ export class SessionStoreService {
     userAgent: string | null,
     hints: ClientHintsSeen,
   ): UserSession {
-    const { data, authenticatedAt } = splitReservedData(this.parseData(record));
     // A request without hints (Firefox, Safari, plain HTTP) keeps the ones recorded before.
     return new UserSession({
       key,
       id: record.id,
       userId: record.userId,
-      data,
-      authenticatedAt,
+      // Parsed on first use: a request that only asks who is signed in never reads the JSON.
+      data: () => splitReservedData(this.parseData(record)),
       expireDate: record.expireDate,
       ip,
       userAgent,
@@ -764,13 +757,8 @@ export class SessionStoreService {
       clientPlatformVersion: hints ? hints.platformVersion : record.clientPlatformVersion,
       lastActivity: record.lastActivity,
       createdAt: record.createdAt,
-      stored: {
-        ip: record.ip,
-        userAgent: record.userAgent,
-        clientPlatform: record.clientPlatform,
-        clientPlatformVersion: record.clientPlatformVersion,
-        lastActivity: record.lastActivity,
-      },
+      // The record has the stored state's fields (and is never changed: a write replaces it).
+      stored: record,
       slidingExpiry: this.options.idleTimeout > 0,
     });
   }
@@ -917,13 +905,22 @@ export class SessionStoreService {
    * is rethrown as the bug it is. Only digests reach the database, so no message can carry a
    * session key.
    */
-  private async query<T>(action: () => Promise<T>, timeoutMs = this.options.storageTimeout): Promise<T> {
+  private query<T>(action: () => Promise<T>, timeoutMs = this.options.storageTimeout): Promise<T> {
+    let work: Promise<T>;
     try {
-      return await withStorageTimeout(action(), timeoutMs);
+      work = action();
     } catch (error) {
-      if (isStatementError(error)) throw error;
-      this.logger.error(`Session store failure: ${(error as Error)?.message ?? error}`);
-      throw new SessionStoreUnavailableException(error);
+      work = Promise.reject(error);
     }
+    // Not an async function with try/await: this runs on every request, and the mapping inside
+    // the timeout's own promise saves a promise and a turn of the microtask queue.
+    return withStorageTimeout(work, timeoutMs, (error) => this.storageFailure(error));
   }
+
+  private storageFailure(error: unknown): unknown {
+    if (isStatementError(error)) return error;
+    this.logger.error(`Session store failure: ${(error as Error)?.message ?? error}`);
+    return new SessionStoreUnavailableException(error);
+  }
+
 }

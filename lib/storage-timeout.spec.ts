@@ -46,4 +46,29 @@ describe('withStorageTimeout', () => {
     const work = new Promise(() => undefined);
     expect(withStorageTimeout(work, 0)).toBe(work);
   });
+
+  it('maps the timeout and the work\'s own failure through mapError, once', async () => {
+    const mapError = vi.fn((error: unknown) => new Error(`mapped: ${(error as Error).message}`));
+    await expect(withStorageTimeout(Promise.reject(new Error('refused')), 1000, mapError)).rejects.toThrow('mapped: refused');
+    await expect(withStorageTimeout(Promise.reject(new Error('refused')), 0, mapError)).rejects.toThrow('mapped: refused');
+
+    vi.useFakeTimers();
+    try {
+      let fail!: (error: Error) => void;
+      const pending = withStorageTimeout(new Promise((_, reject) => (fail = reject)), 100, mapError);
+      const settled = expect(pending).rejects.toThrow('mapped: The session storage did not answer within 100 ms');
+      await vi.advanceTimersByTimeAsync(100);
+      await settled;
+      fail(new Error('late'));
+      await vi.advanceTimersByTimeAsync(10);
+    } finally {
+      vi.useRealTimers();
+    }
+    // The late failure after the timeout is not mapped (the store would log it a second time).
+    expect(mapError.mock.calls.map(([error]) => (error as Error).message)).toEqual([
+      'refused',
+      'refused',
+      'The session storage did not answer within 100 ms',
+    ]);
+  });
 });

@@ -12,21 +12,34 @@ export class StorageTimeoutError extends Error {
 
 /**
  * `work`, or a `StorageTimeoutError` once `timeoutMs` have passed without it settling; 0 waits
- * as long as `work` does.
+ * as long as `work` does. `mapError`, when given, turns the failure (the timeout or the work's
+ * own) into the error the returned promise rejects with.
  */
-export function withStorageTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  if (!(timeoutMs > 0)) return work;
-  return withTimeout(work, timeoutMs, () => new StorageTimeoutError(timeoutMs));
+export function withStorageTimeout<T>(work: Promise<T>, timeoutMs: number, mapError?: (error: unknown) => unknown): Promise<T> {
+  if (!(timeoutMs > 0)) {
+    return mapError ? work.catch((error: unknown) => Promise.reject(mapError(error))) : work;
+  }
+  return withTimeout(work, timeoutMs, () => new StorageTimeoutError(timeoutMs), mapError);
 }
 
 /**
  * `work`, or the error of `timedOut()` once `timeoutMs` have passed without it settling. A late
  * result or failure of `work` is ignored (and never unhandled). The timer does not keep the
- * process alive.
+ * process alive. `mapError` turns the one failure reported (the timeout or the work's own)
+ * into the error the returned promise rejects with; it is not called for a late failure.
  */
-export function withTimeout<T>(work: Promise<T>, timeoutMs: number, timedOut: () => Error): Promise<T> {
+export function withTimeout<T>(
+  work: Promise<T>,
+  timeoutMs: number,
+  timedOut: () => Error,
+  mapError: (error: unknown) => unknown = (error) => error,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(timedOut()), timeoutMs);
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      reject(mapError(timedOut()));
+    }, timeoutMs);
     timer.unref?.();
     work.then(
       (value) => {
@@ -35,7 +48,7 @@ export function withTimeout<T>(work: Promise<T>, timeoutMs: number, timedOut: ()
       },
       (error: unknown) => {
         clearTimeout(timer);
-        reject(error);
+        if (!settled) reject(mapError(error));
       },
     );
   });

@@ -1,6 +1,6 @@
 import { Brackets, MoreThan, Not, Raw, type DataSource, type FindOperator, type Repository } from 'typeorm';
-import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { Session } from './session.entity.js';
+import { createRowHydrator } from './session-row.js';
 import type {
   DeleteExpiredOptions,
   SessionListQuery,
@@ -56,14 +56,15 @@ function guardPgPool(pool: PgPool): void {
  * `find()` runs on every request, so it skips TypeORM's entity machinery (a `findOne` costs
  * several times the query itself): the SELECT is built once by TypeORM's query builder, then
  * run as a prepared statement on the driver's own connection (better-sqlite3, PostgreSQL) or
- * through `dataSource.query()` (others), and hydrated with the driver's own conversions. It is
+ * through `dataSource.query()` (others), and hydrated as the driver would (`session-row.ts`). It is
  * still logged through TypeORM's logger like any query.
  */
 export class TypeOrmSessionStorage implements SessionStorage {
   private readonly dataSource: DataSource;
   private readonly findSql: string;
   private readonly findStatementName: string;
-  private readonly columns: { alias: string; column: ColumnMetadata }[];
+  private readonly driverType: string;
+  private readonly hydrate: (row: Record<string, unknown>) => SessionRecord;
   private sqlite: { connection: unknown; statement: SqliteStatement } | undefined;
   private readonly userIdComparesLoosely: boolean;
 
@@ -79,58 +80,48 @@ export class TypeOrmSessionStorage implements SessionStorage {
     this.findSql = sql;
     this.findStatementName = `user_sessions_find_${repository.metadata.tableName}`;
     const driverType = this.dataSource.driver.options.type;
+    this.driverType = driverType;
     this.userIdComparesLoosely =
       (driverType === 'mysql' || driverType === 'mariadb') &&
       repository.metadata.findColumnWithPropertyName('userId')?.type === 'varchar';
-    this.columns = repository.metadata.columns.map((column) => ({
-      alias: `session_${column.databaseName}`,
-      column,
-    }));
+    this.hydrate = createRowHydrator(
+      this.dataSource.driver,
+      repository.metadata.columns.map((column) => ({ alias: `session_${column.databaseName}`, column })),
+    );
     const pool = (this.dataSource.driver as unknown as { master?: PgPool }).master;
     if (this.dataSource.driver.options.type === 'postgres' && pool) guardPgPool(pool);
   }
 
   /** One primary-key SELECT, prepared once per connection. */
   async find(id: string): Promise<SessionRecord | null> {
-    const row = await this.selectById(id);
-    if (!row) return null;
-    const driver = this.dataSource.driver;
-    const record = {} as Record<string, unknown>;
-    for (const { alias, column } of this.columns) {
-      record[column.propertyName] = driver.prepareHydratedValue(row[alias], column);
+    // better-sqlite3 answers synchronously: no await, no extra turn of the event loop.
+    const row = this.driverType === 'better-sqlite3' ? this.selectSqlite(id) : await this.selectById(id);
+    return row ? this.hydrate(row) : null;
+  }
+
+  private selectSqlite(id: string): Record<string, unknown> | undefined {
+    const connection = (this.dataSource.driver as unknown as { databaseConnection?: { prepare(sql: string): SqliteStatement } })
+      .databaseConnection;
+    if (!connection) throw new Error('The database connection is not open');
+    if (this.sqlite?.connection !== connection) {
+      this.sqlite = { connection, statement: connection.prepare(this.findSql) };
     }
-    return record as unknown as SessionRecord;
+    this.dataSource.logger.logQuery(this.findSql, [id]);
+    return this.sqlite.statement.get(id);
   }
 
   private async selectById(id: string): Promise<Record<string, unknown> | undefined> {
-    const driver = this.dataSource.driver as unknown as {
-      options: { type: string };
-      databaseConnection?: { prepare(sql: string): SqliteStatement };
-      master?: PgPool;
-    };
-    switch (driver.options.type) {
-      case 'better-sqlite3': {
-        const connection = driver.databaseConnection;
-        if (!connection) throw new Error('The database connection is not open');
-        if (this.sqlite?.connection !== connection) {
-          this.sqlite = { connection, statement: connection.prepare(this.findSql) };
-        }
-        this.dataSource.logger.logQuery(this.findSql, [id]);
-        return this.sqlite.statement.get(id);
-      }
-      case 'postgres': {
-        if (!driver.master) throw new Error('The database connection is not open');
-        // A DataSource initialized again has a new pool.
-        guardPgPool(driver.master);
-        this.dataSource.logger.logQuery(this.findSql, [id]);
-        const result = await driver.master.query({ name: this.findStatementName, text: this.findSql, values: [id] });
-        return result.rows[0];
-      }
-      default: {
-        const rows: Record<string, unknown>[] = await this.dataSource.query(this.findSql, [id]);
-        return rows[0];
-      }
+    const master = (this.dataSource.driver as unknown as { master?: PgPool }).master;
+    if (this.driverType === 'postgres') {
+      if (!master) throw new Error('The database connection is not open');
+      // A DataSource initialized again has a new pool.
+      guardPgPool(master);
+      this.dataSource.logger.logQuery(this.findSql, [id]);
+      const result = await master.query({ name: this.findStatementName, text: this.findSql, values: [id] });
+      return result.rows[0];
     }
+    const rows: Record<string, unknown>[] = await this.dataSource.query(this.findSql, [id]);
+    return rows[0];
   }
 
   async insert(record: SessionRecord): Promise<void> {

@@ -43,7 +43,8 @@ export interface UserSessionInit {
   key: string | null;
   id: string | null;
   userId: UserId | null;
-  data: SessionData;
+  /** The data, or how to read it from the row on first use (then `authenticatedAt` comes with it). */
+  data: SessionData | (() => ReadSessionData);
   expireDate: Date;
   ip: string | null;
   userAgent: string | null;
@@ -58,6 +59,12 @@ export interface UserSessionInit {
   authenticatedAt?: number | null;
 }
 
+/** @internal The session data as read from a row: the app's values and the library's record. */
+export interface ReadSessionData {
+  data: SessionData;
+  authenticatedAt: number | null;
+}
+
 /**
  * A session in memory: its data, its user and the client it was last seen from. It tracks,
  * like the seed project, whether it was `accessed` (data read) and `modified` (something that
@@ -68,7 +75,9 @@ export interface UserSessionInit {
  */
 export class UserSession {
   #key: string | null;
-  #data: SessionData;
+  /** Undefined until `#readData` has run: most requests only ask who is signed in. */
+  #data: SessionData | undefined;
+  #readData: (() => ReadSessionData) | undefined;
   #authenticatedAt: number | null;
   readonly #slidingExpiry: boolean;
 
@@ -109,7 +118,8 @@ export class UserSession {
   /** @internal Created by `SessionStoreService`. */
   constructor(init: UserSessionInit) {
     this.#key = init.key;
-    this.#data = init.data;
+    if (typeof init.data === 'function') this.#readData = init.data;
+    else this.#data = init.data;
     this.id = init.id;
     this.userId = init.userId;
     this.expireDate = init.expireDate;
@@ -130,11 +140,13 @@ export class UserSession {
    * before the library recorded it. `@RequireRecentLogin()` compares it with the clock.
    */
   get authenticatedAt(): Date | null {
+    this.#ensureData();
     return this.#authenticatedAt === null ? null : new Date(this.#authenticatedAt);
   }
 
   /** @internal Set by `login()` and `reauthenticate()`; the row must be written. */
   setAuthenticatedAt(date: Date | null): void {
+    this.#ensureData();
     this.#authenticatedAt = date === null ? null : date.getTime();
     this.dataModified = true;
   }
@@ -195,13 +207,14 @@ export class UserSession {
   get<T = unknown>(name: string): T | undefined {
     this.accessed = true;
     // Own values only: a name like "constructor" must not find Object.prototype's.
-    return (Object.hasOwn(this.#data, name) ? this.#data[name] : undefined) as T | undefined;
+    const data = this.#ensureData();
+    return (Object.hasOwn(data, name) ? data[name] : undefined) as T | undefined;
   }
 
   /** Whether a value is stored under `name`. Marks the session accessed. */
   has(name: string): boolean {
     this.accessed = true;
-    return Object.prototype.hasOwnProperty.call(this.#data, name);
+    return Object.prototype.hasOwnProperty.call(this.#ensureData(), name);
   }
 
   /**
@@ -220,14 +233,15 @@ export class UserSession {
     this.dataModified = true;
     // Not `data[name] = value`: "__proto__" would replace the data's prototype (so that
     // get() of any name finds the value's fields) instead of storing a value under it.
-    Object.defineProperty(this.#data, name, { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(this.#ensureData(), name, { value, enumerable: true, writable: true, configurable: true });
   }
 
   /** Removes the value under `name`. Marks the session modified when there was one. */
   remove(name: string): void {
     this.accessed = true;
-    if (Object.prototype.hasOwnProperty.call(this.#data, name)) {
-      delete this.#data[name];
+    const data = this.#ensureData();
+    if (Object.prototype.hasOwnProperty.call(data, name)) {
+      delete data[name];
       this.dataModified = true;
     }
   }
@@ -235,13 +249,13 @@ export class UserSession {
   /** A copy of all the session data. Marks the session accessed. */
   toObject(): SessionData {
     this.accessed = true;
-    return structuredClone(this.#data);
+    return structuredClone(this.#ensureData());
   }
 
   /** Removes all the session data (the user stays signed in). */
   clear(): void {
     this.accessed = true;
-    if (Object.keys(this.#data).length > 0) {
+    if (Object.keys(this.#ensureData()).length > 0) {
       this.#data = {};
       this.dataModified = true;
     }
@@ -279,15 +293,27 @@ export class UserSession {
 
   /** @internal The data serialized for the database, with the library's own records. */
   serializeData(): string {
-    if (this.#authenticatedAt === null) return JSON.stringify(this.#data);
+    const data = this.#ensureData();
+    if (this.#authenticatedAt === null) return JSON.stringify(data);
     const reserved: ReservedData = { authenticatedAt: this.#authenticatedAt };
     // A spread defines properties: an own "__proto__" value stays a value.
-    return JSON.stringify({ ...this.#data, [RESERVED_DATA_KEY]: reserved });
+    return JSON.stringify({ ...data, [RESERVED_DATA_KEY]: reserved });
   }
 
   /** @internal Replaces the data (login as another user starts afresh). */
   replaceData(data: SessionData): void {
+    this.#ensureData(); // keeps the stored authenticatedAt
     this.#data = data;
+  }
+
+  #ensureData(): SessionData {
+    if (this.#data === undefined) {
+      const { data, authenticatedAt } = this.#readData!();
+      this.#readData = undefined;
+      this.#data = data;
+      this.#authenticatedAt = authenticatedAt;
+    }
+    return this.#data;
   }
 
   /** What is safe to show: no key. */

@@ -1,8 +1,8 @@
 /** Token of the resolved module options (see `UserSessionsModuleOptions`). */
 export const USER_SESSIONS_MODULE_OPTIONS = 'USER_SESSIONS:MODULE_OPTIONS';
 
-/** Where the lazy per-request session handle lives on the platform's request object. */
-export const REQUEST_SESSION = Symbol.for('USER_SESSIONS:REQUEST_SESSION');
+/** Where the map of per-request session handles lives on `globalThis` (see `request-session.ts`). */
+export const REQUEST_HANDLES = Symbol.for('USER_SESSIONS:REQUEST_HANDLES');
 
 export const DEFAULT_COOKIE_NAME = 'sessionid';
 export const DEFAULT_TABLE_NAME = 'user_sessions';

@@ -1,11 +1,11 @@
 import { applyDecorators, createParamDecorator, SetMetadata, UseGuards, type ExecutionContext } from '@nestjs/common';
-import { RECENT_LOGIN_METADATA, REQUEST_SESSION } from './user-sessions.constants.js';
-import { sessionCarrier, type RequestSessionHandle } from './request-session.js';
+import { RECENT_LOGIN_METADATA } from './user-sessions.constants.js';
+import { findHandle, type RequestSessionHandle } from './request-session.js';
 import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
 
 function requestHandle(_data: unknown, context: ExecutionContext): RequestSessionHandle {
   const request = context.switchToHttp().getRequest<object>();
-  const handle = (sessionCarrier(request) as { [REQUEST_SESSION]?: RequestSessionHandle })[REQUEST_SESSION];
+  const handle = findHandle(request);
   if (!handle) {
     throw new Error(
       '@CurrentSession() found no session handle: import UserSessionsModule.forRoot() in the application module.',

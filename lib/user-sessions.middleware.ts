@@ -5,7 +5,7 @@ import { SessionStoreService } from './session-store.service.js';
 import { USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from './user-sessions-module-options.interface.js';
 import { appendHeader } from './cookies.js';
-import { commitBeforeSending } from './session-commit.js';
+import { commitBeforeSending, commitWithoutWriting } from './session-commit.js';
 import { isCrossOriginRefused, type OriginRequest } from './same-origin.js';
 
 type End = ServerResponse['end'];
@@ -60,6 +60,10 @@ export class UserSessionsMiddleware implements NestMiddleware {
     const { store, logger } = this;
     response.end = function endAfterCommit(this: ServerResponse, ...args: unknown[]) {
       response.end = end;
+      // Nothing to write (the common case): no callbacks to make, the response goes at once.
+      if (commitWithoutWriting(store, request, response, response.statusCode)) {
+        return end.apply(response, args as Parameters<End>);
+      }
       commitBeforeSending(store, logger, request, response, response.statusCode, {
         send: () => end.apply(response, args as Parameters<End>),
         refuse: (status, error) => {
