@@ -1,5 +1,5 @@
 import type { UserSession } from './user-session.js';
-import { REQUEST_HANDLES } from './user-sessions.constants.js';
+import { REQUEST_SESSION } from './user-sessions.constants.js';
 
 /**
  * What the session layer keeps on a request: the cookie's key and the client, read without
@@ -7,7 +7,7 @@ import { REQUEST_HANDLES } from './user-sessions.constants.js';
  * `SessionStoreService.forRequest()` and kept with `keepHandle()`; loading is memoised, so the
  * guard, the handler and the middleware share one primary-key SELECT.
  */
-/** What loads a handle's session: `SessionStoreService`. */
+/** What loads a handle's session (`SessionStoreService`): it sets `handle.session`, or calls `handle.loadFailed()`. */
 export interface SessionLoader {
   loadSession(handle: RequestSessionHandle): Promise<UserSession>;
 }
@@ -47,18 +47,14 @@ export class RequestSessionHandle {
 
   /** The request's session, loaded on first use. */
   load(): Promise<UserSession> {
-    this.#loading ??= this.loader.loadSession(this).then(
-      (session) => {
-        this.session = session;
-        return session;
-      },
-      (error: unknown) => {
-        // A failed load (database down) may be retried by a later caller in the same request.
-        this.#loading = undefined;
-        throw error;
-      },
-    );
+    // The loader sets `session`, or calls `loadFailed()`.
+    this.#loading ??= this.loader.loadSession(this);
     return this.#loading;
+  }
+
+  /** A failed load (database down) may be retried by a later caller in the same request. */
+  loadFailed(): void {
+    this.#loading = undefined;
   }
 }
 
@@ -73,22 +69,23 @@ export function sessionCarrier(request: object): object {
   return typeof raw === 'object' && raw !== null ? raw : request;
 }
 
-/**
- * Every request's handle, by the request it is kept on (`sessionCarrier`). A WeakMap, not a
- * property of the request: adding a property to Node's request on every request cost more than
- * the map (in `npm run bench`), and the entry goes when the request does. Shared through the
- * global symbol registry, so that two copies of the library in one app (a duplicated
- * dependency) still find each other's handles.
- */
-const handles: WeakMap<object, RequestSessionHandle> = ((globalThis as Record<symbol, unknown>)[REQUEST_HANDLES] ??=
-  new WeakMap()) as WeakMap<object, RequestSessionHandle>;
+/** What a request carries its handle under (see `sessionCarrier`). */
+interface HandleCarrier {
+  [REQUEST_SESSION]?: RequestSessionHandle;
+}
 
 /** The request's handle, or undefined before `keepHandle()`; `request` may be either side's (see `sessionCarrier`). */
 export function findHandle(request: object): RequestSessionHandle | undefined {
-  return handles.get(request) ?? handles.get(sessionCarrier(request));
+  return (request as HandleCarrier)[REQUEST_SESSION] ?? (sessionCarrier(request) as HandleCarrier)[REQUEST_SESSION];
 }
 
-/** Keeps the handle for the rest of the request. */
+/**
+ * Keeps the handle on the request for the rest of the request. A property, not a WeakMap:
+ * V8's young-generation collector keeps a WeakMap's young keys alive, so every request (and
+ * all it references) outlived its collection and was moved to the old generation, a third more
+ * bytes promoted per request and a slower collection (measured with `--trace-gc-nvp` under the
+ * bench's load).
+ */
 export function keepHandle(request: object, handle: RequestSessionHandle): void {
-  handles.set(sessionCarrier(request), handle);
+  (sessionCarrier(request) as HandleCarrier)[REQUEST_SESSION] = handle;
 }

@@ -14,7 +14,7 @@ import {
   type SessionListFilter,
   type SessionRecord,
 } from './session-storage.interface.js';
-import { RESERVED_DATA_KEY, splitReservedData, UserSession, type SessionData } from './user-session.js';
+import { RESERVED_DATA_KEY, splitReservedData, UserSession, type ReadSessionData, type SessionData } from './user-session.js';
 import { findHandle, keepHandle, RequestSessionHandle, type SessionLoader } from './request-session.js';
 import {
   digestLegacySessionId,
@@ -570,13 +570,24 @@ export class SessionStoreService implements SessionLoader {
 
   /** @internal The session of a request's handle (see `RequestSessionHandle.load()`). */
   async loadSession(handle: RequestSessionHandle): Promise<UserSession> {
-    const key = handle.cookieKey;
-    // findUnexpired(), inlined: this is the read every authenticated request makes.
-    const record = key === null ? null : await this.query(() => this.storage.find(digestSessionKey(key)));
-    if (record && this.isActive(record)) return this.fromRecord(record, key, handle.ip, handle.userAgent, handle.clientHints);
-    // Only a request that carries the old express-session cookie gets here with something to do.
-    const movedOver = handle.legacyCookies.length > 0 ? await this.moveOverLegacySession(handle) : null;
-    return movedOver ?? this.newSession(handle.ip, handle.userAgent, handle.clientHints);
+    let session: UserSession;
+    try {
+      const key = handle.cookieKey;
+      // findUnexpired(), inlined: this is the read every authenticated request makes.
+      const record = key === null ? null : await this.query(() => this.storage.find(digestSessionKey(key)));
+      if (record && this.isActive(record)) {
+        session = this.fromRecord(record, key, handle.ip, handle.userAgent, handle.clientHints);
+      } else {
+        // Only a request that carries the old express-session cookie gets here with something to do.
+        const movedOver = handle.legacyCookies.length > 0 ? await this.moveOverLegacySession(handle) : null;
+        session = movedOver ?? this.newSession(handle.ip, handle.userAgent, handle.clientHints);
+      }
+    } catch (error) {
+      handle.loadFailed();
+      throw error;
+    }
+    handle.session = session;
+    return session;
   }
 
   /**
@@ -749,7 +760,8 @@ export class SessionStoreService implements SessionLoader {
       id: record.id,
       userId: record.userId,
       // Parsed on first use: a request that only asks who is signed in never reads the JSON.
-      data: () => splitReservedData(this.parseData(record)),
+      data: record.data,
+      readData: this.readStoredData,
       expireDate: record.expireDate,
       ip,
       userAgent,
@@ -862,14 +874,17 @@ export class SessionStoreService implements SessionLoader {
     });
   }
 
-  private parseData(record: SessionRecord): SessionData {
+  /** How a session loaded from a row reads its data's JSON, on first use. */
+  private readonly readStoredData = (json: string, id: string | null): ReadSessionData => splitReservedData(this.parseData(json, id));
+
+  private parseData(json: string, id: string | null): SessionData {
     try {
-      const data: unknown = JSON.parse(record.data);
+      const data: unknown = JSON.parse(json);
       if (data !== null && typeof data === 'object' && !Array.isArray(data)) return data as SessionData;
     } catch {
       // fall through
     }
-    this.logger.warn(`Session ${record.id.slice(0, 8)}… has unreadable data; it is treated as empty.`);
+    this.logger.warn(`Session ${id?.slice(0, 8) ?? ''}… has unreadable data; it is treated as empty.`);
     return {};
   }
 

@@ -43,8 +43,9 @@ export interface UserSessionInit {
   key: string | null;
   id: string | null;
   userId: UserId | null;
-  /** The data, or how to read it from the row on first use (then `authenticatedAt` comes with it). */
-  data: SessionData | (() => ReadSessionData);
+  /** The data; or, with `readData`, the row's JSON, read on first use (`authenticatedAt` with it). */
+  data: SessionData | string;
+  readData?: (json: string, id: string | null) => ReadSessionData;
   expireDate: Date;
   ip: string | null;
   userAgent: string | null;
@@ -75,9 +76,10 @@ export interface ReadSessionData {
  */
 export class UserSession {
   #key: string | null;
-  /** Undefined until `#readData` has run: most requests only ask who is signed in. */
+  /** Undefined until `#readData` has read `#json`: most requests only ask who is signed in. */
   #data: SessionData | undefined;
-  #readData: (() => ReadSessionData) | undefined;
+  #json: string | undefined;
+  #readData: ((json: string, id: string | null) => ReadSessionData) | undefined;
   #authenticatedAt: number | null;
   readonly #slidingExpiry: boolean;
 
@@ -118,8 +120,12 @@ export class UserSession {
   /** @internal Created by `SessionStoreService`. */
   constructor(init: UserSessionInit) {
     this.#key = init.key;
-    if (typeof init.data === 'function') this.#readData = init.data;
-    else this.#data = init.data;
+    if (typeof init.data === 'string') {
+      this.#json = init.data;
+      this.#readData = init.readData;
+    } else {
+      this.#data = init.data;
+    }
     this.id = init.id;
     this.userId = init.userId;
     this.expireDate = init.expireDate;
@@ -308,8 +314,9 @@ export class UserSession {
 
   #ensureData(): SessionData {
     if (this.#data === undefined) {
-      const { data, authenticatedAt } = this.#readData!();
+      const { data, authenticatedAt } = this.#readData!(this.#json!, this.id);
       this.#readData = undefined;
+      this.#json = undefined;
       this.#data = data;
       this.#authenticatedAt = authenticatedAt;
     }

@@ -1,8 +1,12 @@
 /** Token of the resolved module options (see `UserSessionsModuleOptions`). */
 export const USER_SESSIONS_MODULE_OPTIONS = 'USER_SESSIONS:MODULE_OPTIONS';
 
-/** Where the map of per-request session handles lives on `globalThis` (see `request-session.ts`). */
-export const REQUEST_HANDLES = Symbol.for('USER_SESSIONS:REQUEST_HANDLES');
+/**
+ * Where a request's lazy session handle lives on the platform's request object. In the global
+ * symbol registry, so that two copies of the library in one app (a duplicated dependency)
+ * still find each other's handles.
+ */
+export const REQUEST_SESSION = Symbol.for('USER_SESSIONS:REQUEST_SESSION');
 
 export const DEFAULT_COOKIE_NAME = 'sessionid';
 export const DEFAULT_TABLE_NAME = 'user_sessions';
