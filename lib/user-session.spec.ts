@@ -22,6 +22,38 @@ function session(stored = false, slidingExpiry = false) {
 }
 
 describe('UserSession', () => {
+  it("reads a stored row's JSON on first use only, with the library's record in it", () => {
+    const now = new Date();
+    const reads: string[] = [];
+    const stored = new UserSession({
+      key: null,
+      id: 'd'.repeat(64),
+      userId: 'alice',
+      data: JSON.stringify({ theme: 'dark', [RESERVED_DATA_KEY]: { authenticatedAt: 1_700_000_000_000 } }),
+      readData: (json) => {
+        reads.push(json);
+        return splitReservedData(JSON.parse(json) as Record<string, unknown>);
+      },
+      expireDate: new Date(now.getTime() + 1000),
+      ip: null,
+      userAgent: null,
+      clientPlatform: null,
+      clientPlatformVersion: null,
+      lastActivity: now,
+      createdAt: now,
+      stored: null,
+    });
+    expect(stored.isAuthenticated).toBe(true);
+    expect(reads).toHaveLength(0);
+    // Recording a new password entry before the data was read keeps the data.
+    stored.setAuthenticatedAt(new Date(1_800_000_000_000));
+    expect(reads).toHaveLength(1);
+    expect(stored.get('theme')).toBe('dark');
+    expect(stored.authenticatedAt).toEqual(new Date(1_800_000_000_000));
+    expect(JSON.parse(stored.serializeData())).toEqual({ theme: 'dark', [RESERVED_DATA_KEY]: { authenticatedAt: 1_800_000_000_000 } });
+    expect(reads).toHaveLength(1);
+  });
+
   it('tracks accessed and modified like the seed: reads only access', () => {
     const s = session(true);
     expect([s.accessed, s.modified]).toEqual([false, false]);
