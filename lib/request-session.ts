@@ -1,12 +1,6 @@
 import type { UserSession } from './user-session.js';
 import { REQUEST_SESSION } from './user-sessions.constants.js';
 
-/**
- * What the session layer keeps on a request: the cookie's key and the client, read without
- * touching the database, and the session once something asks for it. Created by
- * `SessionStoreService.forRequest()` and kept with `keepHandle()`; loading is memoised, so the
- * guard, the handler and the middleware share one primary-key SELECT.
- */
 /** What loads a handle's session (`SessionStoreService`): it sets `handle.session`, or calls `handle.loadFailed()`. */
 export interface SessionLoader {
   loadSession(handle: RequestSessionHandle): Promise<UserSession>;
@@ -14,6 +8,12 @@ export interface SessionLoader {
 
 const NO_COOKIES: readonly string[] = Object.freeze([]);
 
+/**
+ * What the session layer keeps on a request: the cookie's key and the client, read without
+ * touching the database, and the session once something asks for it. Created by
+ * `SessionStoreService.forRequest()` and kept with `keepHandle()`; loading is memoised, so the
+ * guard, the handler and the middleware share one primary-key SELECT.
+ */
 export class RequestSessionHandle {
   session: UserSession | undefined;
   /** The values of the old express-session cookie (`legacyCookie`), not verified yet; empty without one. */

@@ -11,14 +11,6 @@ export interface OutgoingResponse {
 }
 
 /**
- * Commits a request's session as its response (of status `statusCode`) is about to leave:
- * after a 5xx nothing is saved; nothing to write (the common case) sets the cookie and sends
- * at once, synchronously; otherwise the one write runs first, so the cookie and the row
- * always agree. The middleware runs it when the response ends, the Fastify hook (see
- * `user-sessions-fastify.hook.ts`) before Fastify writes the headers. `response` is what
- * cookies are set on: Express's or Node's response, or Fastify's reply.
- */
-/**
  * The common case of `commitBeforeSending`, without a write: after a 5xx (nothing is saved),
  * or when the session has nothing to write, it sets the cookie and returns true; the response
  * can go at once. False: a write must come first.
@@ -35,6 +27,14 @@ export function commitWithoutWriting(store: SessionStoreService, request: object
   return true;
 }
 
+/**
+ * Commits a request's session as its response (of status `statusCode`) is about to leave:
+ * after a 5xx nothing is saved; nothing to write (the common case) sets the cookie and sends
+ * at once, synchronously; otherwise the one write runs first, so the cookie and the row
+ * always agree. The middleware runs it when the response ends, the Fastify hook (see
+ * `user-sessions-fastify.hook.ts`) before Fastify writes the headers. `response` is what
+ * cookies are set on: Express's or Node's response, or Fastify's reply.
+ */
 export function commitBeforeSending(
   store: SessionStoreService,
   logger: Logger,

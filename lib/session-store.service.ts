@@ -110,10 +110,6 @@ interface PlatformRequest extends ClientRequestLike {
   protocol?: string;
 }
 
-function handleOf(request: object): RequestSessionHandle | undefined {
-  return findHandle(request);
-}
-
 /** The platform hints a request sent, or null when it sent none. */
 type ClientHintsSeen = RequestSessionHandle['clientHints'];
 
@@ -481,7 +477,6 @@ export class SessionStoreService implements SessionLoader {
     return handle;
   }
 
-
   /**
    * The request's session: loaded from the cookie on first use with one primary-key
    * SELECT, or a new, empty session (not stored until something modifies it).
@@ -500,7 +495,7 @@ export class SessionStoreService implements SessionLoader {
    * - data, user or expiry changed, or a new session with data: one UPDATE or INSERT.
    */
   async commit(request: object, response: unknown): Promise<void> {
-    const session = handleOf(request)?.session;
+    const session = findHandle(request)?.session;
     if (!session) return;
     if (session.dataModified) {
       await this.save(session);
@@ -512,7 +507,7 @@ export class SessionStoreService implements SessionLoader {
 
   /** Whether `commit()` would write to the database; false lets a response go out at once. */
   needsWrite(request: object): boolean {
-    const session = handleOf(request)?.session;
+    const session = findHandle(request)?.session;
     return session !== undefined && (session.dataModified || (session.isStored && this.activityIsDue(session)));
   }
 
@@ -521,7 +516,7 @@ export class SessionStoreService implements SessionLoader {
    * is in the database already, so the cookie must go out even with an error response.
    */
   movedOverLegacySession(request: object): boolean {
-    return handleOf(request)?.legacyMovedOver === true;
+    return findHandle(request)?.legacyMovedOver === true;
   }
 
   /**
@@ -529,7 +524,7 @@ export class SessionStoreService implements SessionLoader {
    * clears the old express-session cookie once its session has moved over.
    */
   setCookie(request: object, response: unknown): void {
-    const handle = handleOf(request);
+    const handle = findHandle(request);
     const session = handle?.session;
     if (!handle || !session) return;
     appendHeader(response, 'Vary', 'Cookie');
@@ -937,5 +932,4 @@ export class SessionStoreService implements SessionLoader {
     this.logger.error(`Session store failure: ${(error as Error)?.message ?? error}`);
     return new SessionStoreUnavailableException(error);
   }
-
 }

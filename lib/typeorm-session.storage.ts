@@ -89,7 +89,7 @@ export class TypeOrmSessionStorage implements SessionStorage {
       repository.metadata.columns.map((column) => ({ alias: `session_${column.databaseName}`, column })),
     );
     const pool = (this.dataSource.driver as unknown as { master?: PgPool }).master;
-    if (this.dataSource.driver.options.type === 'postgres' && pool) guardPgPool(pool);
+    if (driverType === 'postgres' && pool) guardPgPool(pool);
   }
 
   /** One primary-key SELECT, prepared once per connection. */
