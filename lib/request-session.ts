@@ -1,7 +1,7 @@
 import type { UserSession } from './user-session.js';
 import { REQUEST_SESSION } from './user-sessions.constants.js';
 
-/** What loads a handle's session (`SessionStoreService`): it sets `handle.session`, or calls `handle.loadFailed()`. */
+/** What loads a handle's session: `SessionStoreService`. */
 export interface SessionLoader {
   loadSession(handle: RequestSessionHandle): Promise<UserSession>;
 }
@@ -47,14 +47,18 @@ export class RequestSessionHandle {
 
   /** The request's session, loaded on first use. */
   load(): Promise<UserSession> {
-    // The loader sets `session`, or calls `loadFailed()`.
-    this.#loading ??= this.loader.loadSession(this);
+    if (!this.#loading) {
+      const loading = this.loader.loadSession(this).then((session) => {
+        this.session = session;
+        return session;
+      });
+      // A failed load (database down) may be retried by a later caller in the same request.
+      loading.catch(() => {
+        if (this.#loading === loading) this.#loading = undefined;
+      });
+      this.#loading = loading;
+    }
     return this.#loading;
-  }
-
-  /** A failed load (database down) may be retried by a later caller in the same request. */
-  loadFailed(): void {
-    this.#loading = undefined;
   }
 }
 

@@ -565,24 +565,13 @@ export class SessionStoreService implements SessionLoader {
 
   /** @internal The session of a request's handle (see `RequestSessionHandle.load()`). */
   async loadSession(handle: RequestSessionHandle): Promise<UserSession> {
-    let session: UserSession;
-    try {
-      const key = handle.cookieKey;
-      // findUnexpired(), inlined: this is the read every authenticated request makes.
-      const record = key === null ? null : await this.query(() => this.storage.find(digestSessionKey(key)));
-      if (record && this.isActive(record)) {
-        session = this.fromRecord(record, key, handle.ip, handle.userAgent, handle.clientHints);
-      } else {
-        // Only a request that carries the old express-session cookie gets here with something to do.
-        const movedOver = handle.legacyCookies.length > 0 ? await this.moveOverLegacySession(handle) : null;
-        session = movedOver ?? this.newSession(handle.ip, handle.userAgent, handle.clientHints);
-      }
-    } catch (error) {
-      handle.loadFailed();
-      throw error;
-    }
-    handle.session = session;
-    return session;
+    const key = handle.cookieKey;
+    // findUnexpired(), inlined: this is the read every authenticated request makes.
+    const record = key === null ? null : await this.query(() => this.storage.find(digestSessionKey(key)));
+    if (record && this.isActive(record)) return this.fromRecord(record, key, handle.ip, handle.userAgent, handle.clientHints);
+    // Only a request that carries the old express-session cookie gets here with something to do.
+    const movedOver = handle.legacyCookies.length > 0 ? await this.moveOverLegacySession(handle) : null;
+    return movedOver ?? this.newSession(handle.ip, handle.userAgent, handle.clientHints);
   }
 
   /**

@@ -78,6 +78,17 @@ describeEachPlatform('UserSessionsModule options', (platform) => {
     expect(response.headers['accept-ch']).toBeUndefined();
   });
 
+  it('with a global prefix: sessions under it and on a route excluded from it, one SELECT a request, the origin check on every path', async () => {
+    const app = await start({}, { configure: (nest) => nest.setGlobalPrefix('api', { exclude: ['me'] }) });
+    const key = sessionCookie((await request(app.url).post('/api/login').send({ userId: 'a' }).expect(201)).headers['set-cookie'])!;
+    app.queries.reset();
+    await request(app.url).get('/me').set('Cookie', `sessionid=${key}`).expect(200, { userId: 'a' });
+    expect(app.queries.sessionStatements().filter((statement) => statement.startsWith('SELECT'))).toHaveLength(1);
+    // The middleware sits on the HTTP adapter: a path no route of the prefix covers is checked too.
+    await request(app.url).post('/elsewhere').set('Origin', 'https://evil.example').expect(403);
+    await request(app.url).post('/elsewhere').expect(404);
+  });
+
   it('serves the API under the path option', async () => {
     const app = await start({ path: '/me/devices/' });
     const key = sessionCookie((await request(app.url).post('/login').send({ userId: 'a' })).headers['set-cookie'])!;
