@@ -83,6 +83,32 @@ describe('createRowHydrator', () => {
   });
 });
 
+describe('createRowHydrator on MySQL and MariaDB', () => {
+  it("leaves date text (the dateStrings option) to the driver, which reads it in the process's time zone", async () => {
+    // Not connected: only the driver's hydration is used, on the entity's columns as SQLite built them.
+    const sqlite = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [Session] });
+    await sqlite.initialize();
+    const columns = sqlite.getMetadata(Session).columns.map((column) => ({ alias: `session_${column.databaseName}`, column }));
+    await sqlite.destroy();
+    const dataSource = new DataSource({ type: 'mariadb', dateStrings: true, entities: [Session] });
+    const text = '2026-11-26 10:49:01.123';
+    const row = Object.fromEntries(columns.map(({ alias }) => [alias, null]));
+    Object.assign(row, { session_expire_date: text, session_last_activity: text, session_created_at: text });
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const record = createRowHydrator(dataSource.driver, columns)(row);
+      const byDriver = dataSource.driver.prepareHydratedValue(text, columns.find(({ column }) => column.propertyName === 'expireDate')!.column);
+      expect(byDriver).toEqual(new Date('2026-11-26T15:49:01.123Z'));
+      expect(record.expireDate).toEqual(byDriver);
+      expect(record.lastActivity).toEqual(byDriver);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+});
+
 describe('parseSqliteUtcDatetime', () => {
   it('reads the format TypeORM writes and nothing else', () => {
     expect(parseSqliteUtcDatetime('2026-11-26 10:49:01.123')).toEqual(new Date('2026-11-26T10:49:01.123Z'));

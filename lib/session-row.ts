@@ -3,8 +3,12 @@ import type { SessionRecord } from './session-storage.interface.js';
 
 /** The part of a TypeORM driver that turns a column's raw value into the entity's. */
 export interface HydratingDriver {
+  options: { type: string };
   prepareHydratedValue(value: unknown, column: ColumnMetadata): unknown;
 }
+
+/** The drivers that store a `Date` as the text `parseSqliteUtcDatetime()` reads. */
+const SQLITE_DRIVERS = new Set(['better-sqlite3', 'sqlite', 'sqljs', 'capacitor', 'cordova', 'expo', 'nativescript', 'react-native']);
 
 /** A column of the request's SELECT: the alias it comes back under, and its metadata. */
 export interface SelectedColumn {
@@ -19,12 +23,14 @@ const TEXT_TYPES = new Set<unknown>(['varchar', 'character varying', 'text', 'uu
  * Turns a raw row of the request's primary-key SELECT into a `SessionRecord`, as the driver's
  * own `prepareHydratedValue()` would, but without its per-value type dispatch where the answer
  * is known once per column: text stays text, a `Date` stays a `Date`, and the one datetime
- * format TypeORM writes to SQLite is read without regular expressions. Anything else (a
+ * format TypeORM writes to SQLite is read without regular expressions (on SQLite only: MySQL's
+ * `dateStrings` text looks the same but is in the server's time zone). Anything else (a
  * transformer, another format, another type) takes the driver's own path. `session-row.spec.ts`
  * checks that both agree.
  */
 export function createRowHydrator(driver: HydratingDriver, columns: SelectedColumn[]): (row: Record<string, unknown>) => SessionRecord {
-  const converters = columns.map(({ alias, column }) => ({ alias, property: column.propertyName, convert: converterFor(driver, column) }));
+  const sqlite = SQLITE_DRIVERS.has(driver.options.type);
+  const converters = columns.map(({ alias, column }) => ({ alias, property: column.propertyName, convert: converterFor(driver, column, sqlite) }));
   return (row) => {
     const record: Record<string, unknown> = {};
     for (const { alias, property, convert } of converters) record[property] = convert(row[alias]);
@@ -32,13 +38,13 @@ export function createRowHydrator(driver: HydratingDriver, columns: SelectedColu
   };
 }
 
-function converterFor(driver: HydratingDriver, column: ColumnMetadata): (value: unknown) => unknown {
+function converterFor(driver: HydratingDriver, column: ColumnMetadata, sqlite: boolean): (value: unknown) => unknown {
   const driverPath = (value: unknown) => driver.prepareHydratedValue(value, column);
   if (column.transformer) return driverPath;
   if (column.type === Date) {
     return (value) => {
       if (value instanceof Date || value === null) return value;
-      return (typeof value === 'string' && parseSqliteUtcDatetime(value)) || driverPath(value);
+      return (sqlite && typeof value === 'string' && parseSqliteUtcDatetime(value)) || driverPath(value);
     };
   }
   if (TEXT_TYPES.has(column.type)) {

@@ -26,6 +26,11 @@ interface PgClient {
   on(event: 'error', listener: (error: Error) => void): void;
 }
 
+/** The part of a mysql2 pool the fast path uses (TypeORM's `driver.pool`, absent with replication). */
+interface MysqlPool {
+  execute(sql: string, values: unknown[], callback: (error: Error | null, rows: Record<string, unknown>[]) => void): void;
+}
+
 /** The pg pools whose clients `guardPgPool()` looks after, and the clients it did. */
 const guardedPools = new WeakSet<object>();
 const guardedClients = new WeakSet<object>();
@@ -55,9 +60,10 @@ function guardPgPool(pool: PgPool): void {
  *
  * `find()` runs on every request, so it skips TypeORM's entity machinery (a `findOne` costs
  * several times the query itself): the SELECT is built once by TypeORM's query builder, then
- * run as a prepared statement on the driver's own connection (better-sqlite3, PostgreSQL) or
- * through `dataSource.query()` (others), and hydrated as the driver would (`session-row.ts`). It is
- * still logged through TypeORM's logger like any query.
+ * run as a prepared statement on the driver's own connection or pool (better-sqlite3,
+ * PostgreSQL, MySQL and MariaDB through mysql2) or through `dataSource.query()` (others, and
+ * MySQL with replication), and hydrated as the driver would (`session-row.ts`). It is still
+ * logged through TypeORM's logger like any query.
  */
 export class TypeOrmSessionStorage implements SessionStorage {
   private readonly dataSource: DataSource;
@@ -67,6 +73,7 @@ export class TypeOrmSessionStorage implements SessionStorage {
   private readonly hydrate: (row: Record<string, unknown>) => SessionRecord;
   private sqlite: { connection: unknown; statement: SqliteStatement } | undefined;
   private readonly userIdComparesLoosely: boolean;
+  private readonly isMysql: boolean;
 
   constructor(
     private readonly repository: Repository<Session>,
@@ -81,8 +88,9 @@ export class TypeOrmSessionStorage implements SessionStorage {
     this.findStatementName = `user_sessions_find_${repository.metadata.tableName}`;
     const driverType = this.dataSource.driver.options.type;
     this.driverType = driverType;
+    this.isMysql = driverType === 'mysql' || driverType === 'mariadb';
     this.userIdComparesLoosely =
-      (driverType === 'mysql' || driverType === 'mariadb') &&
+      this.isMysql &&
       repository.metadata.findColumnWithPropertyName('userId')?.type === 'varchar';
     this.hydrate = createRowHydrator(
       this.dataSource.driver,
@@ -111,14 +119,25 @@ export class TypeOrmSessionStorage implements SessionStorage {
   }
 
   private async selectById(id: string): Promise<Record<string, unknown> | undefined> {
-    const master = (this.dataSource.driver as unknown as { master?: PgPool }).master;
+    const driver = this.dataSource.driver as unknown as { master?: PgPool; pool?: Partial<MysqlPool> };
     if (this.driverType === 'postgres') {
+      const master = driver.master;
       if (!master) throw new Error('The database connection is not open');
       // A DataSource initialized again has a new pool.
       guardPgPool(master);
       this.dataSource.logger.logQuery(this.findSql, [id]);
       const result = await master.query({ name: this.findStatementName, text: this.findSql, values: [id] });
       return result.rows[0];
+    }
+    const pool = driver.pool;
+    if (this.isMysql && typeof pool?.execute === 'function') {
+      // mysql2 prepares the statement once per pooled connection and keeps it; `query()` would
+      // send the SQL as text for the server to parse on every request (and cost TypeORM's
+      // query runner on top).
+      this.dataSource.logger.logQuery(this.findSql, [id]);
+      return new Promise((resolve, reject) => {
+        (pool as MysqlPool).execute(this.findSql, [id], (error, rows) => (error ? reject(error) : resolve(rows[0])));
+      });
     }
     const rows: Record<string, unknown>[] = await this.dataSource.query(this.findSql, [id]);
     return rows[0];
