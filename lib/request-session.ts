@@ -48,14 +48,17 @@ export class RequestSessionHandle {
   /** The request's session, loaded on first use. */
   load(): Promise<UserSession> {
     if (!this.#loading) {
-      const loading = this.loader.loadSession(this).then((session) => {
-        this.session = session;
-        return session;
-      });
-      // A failed load (database down) may be retried by a later caller in the same request.
-      loading.catch(() => {
-        if (this.#loading === loading) this.#loading = undefined;
-      });
+      const loading: Promise<UserSession> = this.loader.loadSession(this).then(
+        (session) => {
+          this.session = session;
+          return session;
+        },
+        (error: unknown) => {
+          // A failed load (database down) may be retried by a later caller in the same request.
+          if (this.#loading === loading) this.#loading = undefined;
+          throw error;
+        },
+      );
       this.#loading = loading;
     }
     return this.#loading;

@@ -42,6 +42,24 @@ describe('withStorageTimeout', () => {
     }
   });
 
+  it('makes no timer for work that has settled already (a synchronous storage), and one for work still pending', async () => {
+    vi.useFakeTimers();
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const settled = withStorageTimeout(Promise.resolve('row'), 1000);
+    const failed = withStorageTimeout(Promise.reject(new Error('refused')), 1000);
+    failed.catch(() => undefined);
+    let answer!: (value: string) => void;
+    const pending = withStorageTimeout(new Promise<string>((resolve) => (answer = resolve)), 1000);
+    await expect(settled).resolves.toBe('row');
+    await expect(failed).rejects.toThrow('refused');
+    expect(timers).toHaveBeenCalledTimes(1);
+    expect(vi.getTimerCount()).toBe(1);
+    answer('late row');
+    await expect(pending).resolves.toBe('late row');
+    expect(vi.getTimerCount()).toBe(0);
+    timers.mockRestore();
+  });
+
   it('0 waits as long as the work does, with no timer', () => {
     const work = new Promise(() => undefined);
     expect(withStorageTimeout(work, 0)).toBe(work);

@@ -27,6 +27,11 @@ export function withStorageTimeout<T>(work: Promise<T>, timeoutMs: number, mapEr
  * result or failure of `work` is ignored (and never unhandled). The timer does not keep the
  * process alive. `mapError` turns the one failure reported (the timeout or the work's own)
  * into the error the returned promise rejects with; it is not called for a late failure.
+ *
+ * The timer is started one microtask later, and only if `work` has not settled by then: a
+ * storage that answers synchronously (better-sqlite3, a warm cache) hands back a settled
+ * promise, whose reaction runs first, and then no timer is made for it at all. That is most
+ * reads on SQLite, and a timer per read cost more than the rest of this function.
  */
 export function withTimeout<T>(
   work: Promise<T>,
@@ -36,20 +41,27 @@ export function withTimeout<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
-    const timer = setTimeout(() => {
-      settled = true;
-      reject(mapError(timedOut()));
-    }, timeoutMs);
-    timer.unref?.();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     work.then(
       (value) => {
-        clearTimeout(timer);
+        settled = true;
+        if (timer !== undefined) clearTimeout(timer);
         resolve(value);
       },
       (error: unknown) => {
-        clearTimeout(timer);
-        if (!settled) reject(mapError(error));
+        if (settled) return;
+        settled = true;
+        if (timer !== undefined) clearTimeout(timer);
+        reject(mapError(error));
       },
     );
+    queueMicrotask(() => {
+      if (settled) return;
+      timer = setTimeout(() => {
+        settled = true;
+        reject(mapError(timedOut()));
+      }, timeoutMs);
+      timer.unref?.();
+    });
   });
 }

@@ -4,7 +4,8 @@ import { findHandle, type RequestSessionHandle } from './request-session.js';
 import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
 
 function requestHandle(_data: unknown, context: ExecutionContext): RequestSessionHandle {
-  const request = context.switchToHttp().getRequest<object>();
+  // The HTTP request, as switchToHttp().getRequest() gives it, without its three closures.
+  const request = context.getArgByIndex<object>(0);
   const handle = findHandle(request);
   if (!handle) {
     throw new Error(

@@ -18,7 +18,8 @@ export class UserSessionsGuard implements CanActivate {
   constructor(protected readonly store: SessionStoreService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<object>();
+    // switchToHttp().getRequest() is this argument, after three closures assigned onto the context.
+    const request = context.getArgByIndex<object>(0);
     const session = await this.store.getSession(request);
     if (!this.isAllowed(session, context)) {
       throw new UnauthorizedException('Sign in to continue.');
