@@ -453,7 +453,7 @@ export function reportMarkdown(report: BenchReport): string {
     `${machine.date}: ${machine.cpu}, ${machine.cores} cores, ${fixed(machine.totalMemoryGb, 1)} GB, Node ${machine.node} (${machine.platform}), ` +
       `load average ${fixed(machine.loadAverageAtStart, 2)} at start; ${versions}. The load generator, the app and the database server share these cores.`,
     '',
-    `${settings.rounds} round(s) of ${settings.duration} s per variant, interleaved (every variant once per round), after ${settings.warmup} s of unrecorded warm-up each; ` +
+    `${settings.rounds} round(s) of ${settings.duration} s per variant, interleaved (every variant once per round, in reverse order every other round), after ${settings.warmup} s of unrecorded warm-up each; ` +
       `${settings.connections} autocannon connections on 127.0.0.1, each with its own session; every variant in its own process; ` +
       `statements counted at the driver in the server process.${settings.quick ? ' **Quick (smoke) run: not a measurement to quote.**' : ''}`,
     '',

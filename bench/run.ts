@@ -2,7 +2,7 @@
  * `npm run bench`: the HTTP benchmark, one command, one run, every variant side by side.
  *
  * For each database: start every variant in its own child process (`server.ts`), check one
- * response of each, warm each up, then measure in interleaved rounds (A B C … A B C …) with
+ * response of each, warm each up, then measure in interleaved rounds (A B C, C B A, A B C …) with
  * autocannon from this process. Before each measurement every session gets one request
  * (`primeTarget()`: all must still answer), then the child runs its pre-window step (module
  * variants: activity set to now) and zeroes its counters. Prints each database's table,
@@ -140,7 +140,10 @@ async function runDatabase(kind: DatabaseKind, settings: BenchSettings, redis: b
 
     for (let round = 1; round <= settings.rounds; round++) {
       const measurements: Measurement[] = [];
-      for (const child of measurable) {
+      // Every other round runs the variants in reverse (A B C, C B A, …): the machine's speed
+      // drifts within a round, and a pair measured in both orders cancels what it drifted.
+      const order = round % 2 === 1 ? measurable : [...measurable].reverse();
+      for (const child of order) {
         const measurement = await measure(child, settings, round);
         measurements.push(measurement);
         log(`[${label}] round ${round}/${settings.rounds}  ${child.variant.padEnd(23)} ${describe(measurement)}`);

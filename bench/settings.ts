@@ -25,7 +25,7 @@ export const HELP = `Usage: node dist/bench/run.js [flags]
 
 HTTP benchmark of nestjs-user-sessions against a bare Nest app, a hand-written floor
 (one raw primary-key SELECT) and express-session + connect-typeorm, every variant in its own
-process, interleaved in rounds (A B C … A B C …).
+process, interleaved in rounds (A B C, C B A, A B C …).
 
   --duration <s>       seconds per measurement (default 5)
   --rounds <n>         rounds of every variant (default 3)
