@@ -30,8 +30,9 @@ export function withStorageTimeout<T>(work: Promise<T>, timeoutMs: number, mapEr
  *
  * The timer is started one microtask later, and only if `work` has not settled by then: a
  * storage that answers synchronously (better-sqlite3, a warm cache) hands back a settled
- * promise, whose reaction runs first, and then no timer is made for it at all. That is most
- * reads on SQLite, and a timer per read cost more than the rest of this function.
+ * promise, whose reaction runs first, and then no timer is made for it at all. That is every
+ * read on SQLite, where making, unref-ing and clearing a timer was about a microsecond per
+ * request in the bench's CPU profile.
  */
 export function withTimeout<T>(
   work: Promise<T>,
