@@ -7,7 +7,7 @@
  *   `enableWAL`); the others keep TypeORM's default, SQLite's rollback journal.
  * - PostgreSQL / MariaDB: one database `bench_<pid>` shared by every variant (each variant
  *   has its own users and sessions in the same `user_sessions` table; express-session uses
- *   `express_sessions`), dropped at the end. TypeORM's default pools (PostgreSQL: pg's idle
+ *   connect-typeorm's `session`), dropped at the end. TypeORM's default pools (PostgreSQL: pg's idle
  *   timeout off, see below; MariaDB: mysql2 keeps idle connections).
  */
 import { mkdtempSync, rmSync } from 'node:fs';

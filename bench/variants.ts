@@ -41,8 +41,8 @@ import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import expressSession from 'express-session';
-import { TypeormStore, type ISession } from 'connect-typeorm';
-import { Column, DataSource, DeleteDateColumn, Entity, In, Index, PrimaryColumn } from 'typeorm';
+import { TypeormStore } from 'connect-typeorm';
+import { DataSource, In } from 'typeorm';
 import {
   CurrentSession,
   CurrentUserId,
@@ -54,6 +54,7 @@ import {
   UserSessionsModule,
 } from '../lib/index.js';
 import { digestSessionKey } from '../lib/session-key.js';
+import { ConnectTypeormSession } from '../test/support/connect-typeorm-session.js';
 import { REDIS_SERVER } from './databases.js';
 import type { BenchDatabase, ReadyMessage, VariantName } from './protocol.js';
 
@@ -292,23 +293,6 @@ declare module 'express-session' {
   }
 }
 
-/** connect-typeorm's `Session` entity, as its README defines it (own table name here). */
-@Entity('express_sessions')
-export class ExpressSessionRow implements ISession {
-  @Index()
-  @Column('bigint')
-  public expiredAt = Date.now();
-
-  @PrimaryColumn('varchar', { length: 255 })
-  public id = '';
-
-  @Column('text')
-  public json = '';
-
-  @DeleteDateColumn()
-  public destroyedAt?: Date;
-}
-
 @Controller()
 class ExpressSessionController {
   @Get('me')
@@ -331,7 +315,7 @@ function installExpressSession(app: NestExpressApplication, dataSource: DataSour
     // connect-typeorm's README: MariaDB does not take LIMIT in its cleanup subquery.
     limitSubquery: kind !== 'mariadb',
     ttl: 86400,
-  }).connect(dataSource.getRepository(ExpressSessionRow));
+  }).connect(dataSource.getRepository(ConnectTypeormSession));
   app.use(
     expressSession({
       secret: EXPRESS_SESSION_SECRET,
@@ -475,7 +459,7 @@ export async function startVariant(
     case 'express-session-wal': {
       const app = await createApp({
         module: BenchAppModule,
-        imports: [typeOrm(database, [Session, ExpressSessionRow])],
+        imports: [typeOrm(database, [Session, ConnectTypeormSession])],
         controllers: [HelloController, ExpressSessionController],
       });
       const dataSource = app.get(DataSource);

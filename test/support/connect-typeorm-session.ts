@@ -1,7 +1,7 @@
 import type { ISession } from 'connect-typeorm';
 import { Column, DeleteDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** connect-typeorm's Session entity, as its README declares it (table "session"). */
+/** connect-typeorm's Session entity, as its README declares it (table "session"); the bench's express-session variants use it too. */
 @Entity('session')
 export class ConnectTypeormSession implements ISession {
   @Index()
