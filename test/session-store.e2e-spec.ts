@@ -1,5 +1,5 @@
 import { DataSource, type Repository } from 'typeorm';
-import { beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { describeEachDatabase } from './support/databases.js';
 import { useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session-key.js';
@@ -82,6 +82,40 @@ describeEachDatabase('SessionStoreService', (kind) => {
     expect(await store.exists(session.key!)).toBe(false);
     expect(await store.load('junk')).toBeNull();
     expect(await store.exists('A'.repeat(43))).toBe(false);
+  });
+
+  it('the read of a request is a statement prepared on the driver, not text through a TypeORM query runner', async () => {
+    const session = await store.create();
+    const dataSource = sessions.manager.connection;
+    const driver = dataSource.driver as unknown as {
+      databaseConnection?: { prepare(sql: string): unknown };
+      master?: { query(config: unknown): unknown };
+      pool?: { execute(...args: unknown[]): unknown };
+    };
+    const runners = vi.spyOn(dataSource, 'createQueryRunner');
+    const prepared =
+      kind === 'sqlite' ? vi.spyOn(driver.databaseConnection!, 'prepare')
+      : kind === 'postgres' ? vi.spyOn(driver.master!, 'query')
+      : vi.spyOn(driver.pool!, 'execute');
+    try {
+      for (let request = 0; request < 3; request++) {
+        const loaded = await store.getSession(fakeRequest(session.key));
+        expect(loaded.id).toBe(session.id);
+      }
+      expect(runners).not.toHaveBeenCalled();
+      if (kind === 'sqlite') {
+        // Prepared once on this connection (by create()'s read or here), then reused.
+        expect(prepared.mock.calls.length).toBeLessThanOrEqual(1);
+      } else if (kind === 'postgres') {
+        expect(prepared).toHaveBeenCalledTimes(3);
+        for (const [config] of prepared.mock.calls) expect(config).toMatchObject({ name: expect.stringMatching(/^user_sessions_find_/) });
+      } else {
+        expect(prepared).toHaveBeenCalledTimes(3);
+      }
+    } finally {
+      runners.mockRestore();
+      prepared.mockRestore();
+    }
   });
 
   it('setExpiry moves the expiry date', async () => {
