@@ -1,5 +1,5 @@
 import { bench, describe } from 'vitest';
-import { clearDeviceCache, device } from '../lib/device.js';
+import { clearDeviceCache, device } from '../lib/details/device.js';
 
 // device() cold (every call parses) against warm (the LRU answers), side by side in one run:
 // a sessions page lists many sessions of few browsers, so warm is the common case.

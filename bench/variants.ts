@@ -53,7 +53,7 @@ import {
   UserSessionsGuard,
   UserSessionsModule,
 } from '../lib/index.js';
-import { digestSessionKey } from '../lib/session-key.js';
+import { digestSessionKey } from '../lib/session/session-key.js';
 import { ConnectTypeormSession } from '../test/support/connect-typeorm-session.js';
 import { REDIS_SERVER } from './databases.js';
 import type { BenchDatabase, ReadyMessage, VariantName } from './protocol.js';

@@ -10,10 +10,10 @@ import { RECENT_LOGIN_METADATA, USER_SESSIONS_MODULE_OPTIONS } from './user-sess
 import type {
   RequireRecentLoginOptions,
   ResolvedUserSessionsOptions,
-} from './user-sessions-module-options.interface.js';
-import { SessionStoreService } from './session-store.service.js';
+} from './options/user-sessions-module-options.interface.js';
+import { SessionStoreService } from './store/session-store.service.js';
 import { ReauthenticationRequiredException } from './exceptions/reauthentication-required.exception.js';
-import type { UserSession } from './user-session.js';
+import type { UserSession } from './session/user-session.js';
 
 /**
  * What `@RequireRecentLogin()` records on a route: a time limit in milliseconds, or, on the

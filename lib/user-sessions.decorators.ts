@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, SetMetadata, UseGuards, type ExecutionContext } from '@nestjs/common';
 import { RECENT_LOGIN_METADATA } from './user-sessions.constants.js';
-import { findHandle, type RequestSessionHandle } from './request-session.js';
+import { findHandle, type RequestSessionHandle } from './http/request-session-handle.js';
 import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
 
 function requestHandle(_data: unknown, context: ExecutionContext): RequestSessionHandle {

@@ -4,8 +4,8 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { SessionStoreService } from './session-store.service.js';
-import type { UserSession } from './user-session.js';
+import { SessionStoreService } from './store/session-store.service.js';
+import type { UserSession } from './session/user-session.js';
 
 /**
  * Lets a request through only when its session has a signed-in user; 401 otherwise.

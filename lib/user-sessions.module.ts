@@ -19,19 +19,19 @@ import type {
   UserSessionsOptionsFactory,
   UserSessionsRuntimeOptions,
   UserSessionsStaticOptions,
-} from './user-sessions-module-options.interface.js';
-import { resolveUserSessionsOptions } from './user-sessions.options.js';
-import { configureSessionEntity, Session } from './session.entity.js';
+} from './options/user-sessions-module-options.interface.js';
+import { resolveUserSessionsOptions } from './options/user-sessions.options.js';
+import { configureSessionEntity, Session } from './session/session.entity.js';
 import { createUserSessionsProviders } from './user-sessions.providers.js';
-import { SessionStoreService } from './session-store.service.js';
-import { SessionDetailsService } from './session-details.service.js';
+import { SessionStoreService } from './store/session-store.service.js';
+import { SessionDetailsService } from './details/session-details.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
 import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
-import { UserSessionsController } from './user-sessions.controller.js';
-import { UserSessionsAdminController } from './user-sessions-admin.controller.js';
-import { UserSessionsMiddleware } from './user-sessions.middleware.js';
+import { UserSessionsController } from './api/user-sessions.controller.js';
+import { UserSessionsAdminController } from './api/user-sessions-admin.controller.js';
+import { UserSessionsMiddleware } from './http/user-sessions.middleware.js';
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
-import { documentSessionCookie, documentUserIdType } from './user-sessions.openapi.js';
+import { documentSessionCookie, documentUserIdType } from './api/user-sessions.openapi.js';
 
 const STATIC_OPTIONS: (keyof UserSessionsStaticOptions)[] = ['tableName', 'userIdType', 'userEntity', 'path', 'adminPath'];
 

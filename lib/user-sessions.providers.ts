@@ -1,22 +1,22 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { getDataSourceToken, getRepositoryToken } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
-import { ExpressSessionTable } from './express-session-table.js';
+import { ExpressSessionTable } from './express-session/express-session-table.js';
 import { GEOIP_LOCATOR, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
-import { GeoIpLocator } from './location.js';
-import { SessionDetailsService } from './session-details.service.js';
-import type { ResolvedUserSessionsOptions } from './user-sessions-module-options.interface.js';
-import { SessionStorage } from './session-storage.interface.js';
-import { TypeOrmSessionStorage } from './typeorm-session.storage.js';
-import { RedisCachedSessionStorage } from './redis-cached-session.storage.js';
-import { Session } from './session.entity.js';
-import { SessionStoreService } from './session-store.service.js';
+import { GeoIpLocator } from './details/location.js';
+import { SessionDetailsService } from './details/session-details.service.js';
+import type { ResolvedUserSessionsOptions } from './options/user-sessions-module-options.interface.js';
+import { SessionStorage } from './storage/session-storage.interface.js';
+import { TypeOrmSessionStorage } from './storage/typeorm-session.storage.js';
+import { RedisCachedSessionStorage } from './storage/redis-cached-session.storage.js';
+import { Session } from './session/session.entity.js';
+import { SessionStoreService } from './store/session-store.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
 import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
-import { UserSessionsMiddleware } from './user-sessions.middleware.js';
-import { UserSessionsFastifyHook } from './user-sessions-fastify.hook.js';
-import { UserSessionsCleanupService } from './user-sessions-cleanup.service.js';
-import { UserSessionsEventsPublisher } from './user-sessions-events.publisher.js';
+import { UserSessionsMiddleware } from './http/user-sessions.middleware.js';
+import { UserSessionsFastifyHook } from './http/user-sessions-fastify.hook.js';
+import { UserSessionsCleanupService } from './store/user-sessions-cleanup.service.js';
+import { UserSessionsEventsPublisher } from './events/user-sessions-events.publisher.js';
 
 /** The providers every configuration of the module shares, given the options provider. */
 export function createUserSessionsProviders(): Provider[] {

@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { useLondonGeoipDirectory } from './support/geoip-fixture.js';
 import { createTestApplication, describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { startTestApp, useTestApp } from './support/test-app.js';
-import { digestSessionKey } from '../lib/session-key.js';
+import { digestSessionKey } from '../lib/session/session-key.js';
 import {
   SessionStoreService,
   UserSession,

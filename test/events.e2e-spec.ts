@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { useLondonGeoipDirectory } from './support/geoip-fixture.js';
 import { QueryCounter, sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
-import { digestSessionKey } from '../lib/session-key.js';
+import { digestSessionKey } from '../lib/session/session-key.js';
 import {
   Session,
   SessionDetailsService,

@@ -2,7 +2,7 @@ import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { configureSessionEntity, importExpressSessions, Session } from '../lib/index.js';
-import { digestLegacySessionId } from '../lib/session-key.js';
+import { digestLegacySessionId } from '../lib/session/session-key.js';
 import { ConnectTypeormSession } from './support/connect-typeorm-session.js';
 
 @Entity('app_users')

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
-import { digestLegacySessionId, digestSessionKey } from '../lib/session-key.js';
-import { importExpressSessions } from '../lib/express-session-import.js';
+import { digestLegacySessionId, digestSessionKey } from '../lib/session/session-key.js';
+import { importExpressSessions } from '../lib/express-session/express-session-import.js';
 import { Session } from '../lib/index.js';
 import { ConnectTypeormSession } from './support/connect-typeorm-session.js';
 

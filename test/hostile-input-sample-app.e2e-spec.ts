@@ -201,7 +201,7 @@ function sampleAppSuite(kind: DatabaseKind, label: string, platform: Platform): 
         const segment = hostile.pathSegment(asset, raw);
         const target = route === 'GET /assets/:name' ? `/assets/${segment}` : route.slice(4);
         const request: RawRequest = { method: 'GET', target, headers };
-        // Cookies over 8 KiB in all are not read at all (lib/cookies.ts): the key is lost among them.
+        // Cookies over 8 KiB in all are not read at all (lib/http/cookies.ts): the key is lost among them.
         const cookieBytes = (junkCookies ?? []).reduce((total, value) => total + value.length + 2, 60);
         const signedIn = who !== null && cookieBytes < 8192;
         const expected: Record<Route, number[]> = {

@@ -7,7 +7,7 @@ import type { TestPlatform } from './support/platforms.js';
 import { useTestApp } from './support/test-app.js';
 import { encodeRequest, sendRaw, showRequest as show, type RawRequest, type RawResponse } from './support/raw-http.js';
 import * as hostile from './support/hostile-input.js';
-import { digestSessionKey } from '../lib/session-key.js';
+import { digestSessionKey } from '../lib/session/session-key.js';
 import type { Session } from '../lib/index.js';
 
 /**

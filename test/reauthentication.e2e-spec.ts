@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { useLondonGeoipDirectory } from './support/geoip-fixture.js';
-import { digestSessionKey } from '../lib/session-key.js';
+import { digestSessionKey } from '../lib/session/session-key.js';
 import { CurrentUserId, RequireRecentLogin, Session, SessionStoreService } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
 

@@ -3,7 +3,7 @@ import type { LoggerService } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { RedisCachedSessionStorage } from '../lib/redis-cached-session.storage.js';
+import { RedisCachedSessionStorage } from '../lib/storage/redis-cached-session.storage.js';
 import type { SessionRecord, SessionStorage } from '../lib/index.js';
 import { createTestDatabase, databaseMatrix, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { requiredServices, SERVICES } from './support/services.js';

@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { sessionCookie, useTestApp } from './support/test-app.js';
-import { digestSessionKey } from '../lib/session-key.js';
+import { digestSessionKey } from '../lib/session/session-key.js';
 import { Session } from '../lib/index.js';
 
 const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';

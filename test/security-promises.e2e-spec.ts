@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { describeEachPlatform } from './support/platforms.js';
 import { QueryCounter, sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
-import { digestLegacySessionId, digestSessionKey, generateSessionKey } from '../lib/session-key.js';
+import { digestLegacySessionId, digestSessionKey, generateSessionKey } from '../lib/session/session-key.js';
 import { Session, type UserSessionsModuleOptions } from '../lib/index.js';
 
 // The promises of SECURITY.md, a test each (two for the idle timeout). Revocation runs on two

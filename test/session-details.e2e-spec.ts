@@ -7,7 +7,7 @@ import { afterAll, beforeEach, expect, it, vi } from 'vitest';
 import { writeMmdb } from './support/mmdb-writer.js';
 import { describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { sessionCookie, useTestApp } from './support/test-app.js';
-import { digestSessionKey } from '../lib/session-key.js';
+import { digestSessionKey } from '../lib/session/session-key.js';
 import { clearDeviceCache } from '../lib/index.js';
 
 // Counts how often the library constructs a parser (ua-parser-js 1 has no prototype methods to spy on).

@@ -2,7 +2,7 @@ import { DataSource, type Repository } from 'typeorm';
 import { beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { describeEachDatabase } from './support/databases.js';
 import { useTestApp } from './support/test-app.js';
-import { digestSessionKey } from '../lib/session-key.js';
+import { digestSessionKey } from '../lib/session/session-key.js';
 import { Session, SessionStoreService, SessionStoreUnavailableException } from '../lib/index.js';
 
 /** A request as the platform hands it to the store. */

@@ -3,7 +3,7 @@ import type { Repository } from 'typeorm';
 import { beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { sessionCookie, useTestApp } from './support/test-app.js';
-import { digestSessionKey } from '../lib/session-key.js';
+import { digestSessionKey } from '../lib/session/session-key.js';
 import { Session } from '../lib/index.js';
 
 const TRUSTED = 'https://app.example.com';

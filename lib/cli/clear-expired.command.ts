@@ -1,5 +1,5 @@
-import { Session } from '../session.entity.js';
-import { TypeOrmSessionStorage } from '../typeorm-session.storage.js';
+import { Session } from '../session/session.entity.js';
+import { TypeOrmSessionStorage } from '../storage/typeorm-session.storage.js';
 import { DEFAULT_CLEANUP_BATCH_SIZE } from '../user-sessions.constants.js';
 import { withDatabase } from './cli-database.js';
 import { batchSizeFlag, DATABASE_OPTIONS, DATABASE_OPTIONS_HELP, databaseFlags } from './cli-flags.js';

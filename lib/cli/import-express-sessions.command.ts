@@ -2,7 +2,7 @@ import {
   importExpressSessions,
   MAX_IMPORT_BATCH_SIZE,
   type ImportExpressSessionsResult,
-} from '../express-session-import.js';
+} from '../express-session/express-session-import.js';
 import { withDatabase } from './cli-database.js';
 import { batchSizeFlag, DATABASE_OPTIONS, DATABASE_OPTIONS_HELP, databaseFlags } from './cli-flags.js';
 import { formatCount, formatElapsed, formatSessions, ProgressLine, type CliIo } from './cli-io.js';

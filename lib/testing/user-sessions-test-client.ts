@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { SessionStoreService } from '../session-store.service.js';
+import { SessionStoreService } from '../store/session-store.service.js';
 import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
-import { readCookies } from '../cookies.js';
-import type { SessionData, UserSession } from '../user-session.js';
-import type { ResolvedUserSessionsOptions, UserId } from '../user-sessions-module-options.interface.js';
+import { readCookies } from '../http/cookies.js';
+import type { SessionData, UserSession } from '../session/user-session.js';
+import type { ResolvedUserSessionsOptions, UserId } from '../options/user-sessions-module-options.interface.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options';
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { DataSource } from 'typeorm';
 import { Session } from '../../lib/index.js';
-import { digestSessionKey } from '../../lib/session-key.js';
+import { digestSessionKey } from '../../lib/session/session-key.js';
 import { sessionCookie } from './test-app.js';
 
 /**

@@ -1,0 +1,99 @@
+import { Inject, Injectable, Logger, type OnModuleInit, type Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
+import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
+import type { UserSessionsEvent, UserSessionsEventType } from './user-sessions.events.js';
+import { SessionDetailsService, type SessionClientFields, type SessionDetails } from '../details/session-details.service.js';
+
+/** The parts of `EventEmitter2` the publisher uses. */
+interface EventEmitterLike {
+  hasListeners(event: string): boolean;
+  listenersAny?(): unknown[];
+  emitAsync(event: string, payload: unknown): Promise<unknown> | unknown;
+}
+
+/**
+ * @internal Hands the store's events to the `onEvent` option and to the app's `EventEmitter2`.
+ *
+ * `@nestjs/event-emitter` is an optional peer: it is imported dynamically, once at start-up,
+ * and only an app that registered `EventEmitterModule` has an emitter to find; an app without
+ * the package gets the callback alone. Publishing never throws and never waits: a listener's
+ * error, thrown or rejected, is logged, and its promise is not awaited.
+ */
+@Injectable()
+export class UserSessionsEventsPublisher implements OnModuleInit {
+  private readonly logger = new Logger('UserSessions');
+  private emitter: EventEmitterLike | null = null;
+
+  constructor(
+    @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
+    private readonly moduleRef: ModuleRef,
+    private readonly details: SessionDetailsService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.emitter = await findEventEmitter(this.moduleRef);
+  }
+
+  /**
+   * Whether anyone hears events of this type: then the store works out what only the event
+   * needs (a sign-in's device, location and other sessions). A callback hears every type.
+   */
+  isListening(type: UserSessionsEventType): boolean {
+    const emitter = this.emitter;
+    return (
+      this.options.onEvent !== undefined ||
+      (emitter !== null && (emitter.hasListeners(type) || (emitter.listenersAny?.().length ?? 0) > 0))
+    );
+  }
+
+  /** Device, browser, platform and location, for a sign-in's event. */
+  describe(session: SessionClientFields): SessionDetails {
+    return this.details.describe(session);
+  }
+
+  /** Delivers the event; called after the database write it reports succeeded. */
+  publish(event: UserSessionsEvent): void {
+    const { onEvent } = this.options;
+    if (onEvent) this.settle(event.type, () => onEvent(event));
+    // emitAsync rather than emit: it hands back the listeners' promises, so that a rejection
+    // (an @OnEvent listener with suppressErrors: false) is logged, not left unhandled.
+    if (this.emitter?.hasListeners(event.type) || this.emitter?.listenersAny?.().length) {
+      const emitter = this.emitter;
+      this.settle(event.type, () => emitter.emitAsync(event.type, event));
+    }
+  }
+
+  private settle(type: string, deliver: () => unknown): void {
+    try {
+      const result = deliver();
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+        Promise.resolve(result).catch((error: unknown) => this.listenerFailed(type, error));
+      }
+    } catch (error) {
+      this.listenerFailed(type, error);
+    }
+  }
+
+  private listenerFailed(type: string, error: unknown): void {
+    this.logger.error(`A listener of "${type}" failed: ${(error as Error)?.message ?? error}`, (error as Error)?.stack);
+  }
+}
+
+/**
+ * The app's `EventEmitter2`, or null when `@nestjs/event-emitter` is not installed or the app
+ * did not register `EventEmitterModule`.
+ */
+async function findEventEmitter(moduleRef: ModuleRef): Promise<EventEmitterLike | null> {
+  let token: Type<unknown>;
+  try {
+    ({ EventEmitter2: token } = (await import('@nestjs/event-emitter')) as { EventEmitter2: Type<unknown> });
+  } catch {
+    return null;
+  }
+  try {
+    return moduleRef.get<unknown, EventEmitterLike>(token, { strict: false });
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,127 @@
+import type { UserId } from '../options/user-sessions-module-options.interface.js';
+import type { SessionDetails } from '../details/session-details.service.js';
+
+/**
+ * The names the store emits its events under, on the app's `EventEmitter2` (when it imports
+ * `EventEmitterModule`) and as the `type` of what the `onEvent` option receives.
+ *
+ * @example @OnEvent(UserSessionsEvents.signedIn) onSignIn(event: UserSignedInEvent) { … }
+ */
+export const UserSessionsEvents = {
+  /** A new session was stored: `SessionCreatedEvent`. */
+  created: 'user-sessions.created',
+  /** A user signed in: `UserSignedInEvent`. */
+  signedIn: 'user-sessions.signed-in',
+  /** One or more sessions were ended: `SessionEndedEvent`. */
+  ended: 'user-sessions.ended',
+} as const;
+
+/** The name of one of the store's events. */
+export type UserSessionsEventType = (typeof UserSessionsEvents)[keyof typeof UserSessionsEvents];
+
+/**
+ * A new session row was stored: the first `save()` of a session (`create()`, or a request that
+ * put data into an anonymous session), or a `login()` that started a fresh row. Like every
+ * event, it carries the session's public id (the key's digest), never its key.
+ */
+export interface SessionCreatedEvent {
+  type: typeof UserSessionsEvents.created;
+  /** The session's public id (the key's SHA-256 digest), as the sessions API lists it. */
+  sessionId: string;
+  /** The signed-in user, or null for an anonymous session. */
+  userId: UserId | null;
+  /** The client's IP as stored (see the `ipAddresses` option), or null. */
+  ip: string | null;
+  /** The client's user agent as stored, or null. */
+  userAgent: string | null;
+  /** When it was stored. */
+  at: Date;
+}
+
+/**
+ * A user signed in (`login()`), with where from and whether that is new for them. Device and
+ * location are worked out only when someone listens to this event.
+ */
+export interface UserSignedInEvent extends SessionDetails {
+  type: typeof UserSessionsEvents.signedIn;
+  /** The session's new public id (`login()` gives it a new key). */
+  sessionId: string;
+  userId: UserId;
+  ip: string | null;
+  userAgent: string | null;
+  /**
+   * Whether none of the user's other unexpired sessions has this user agent (with no other
+   * session: true). Null when the user agent is unknown, or the other sessions could not be
+   * read (logged). Ended sessions leave no trace: signing out and in again on one's only
+   * device counts as new.
+   */
+  newDevice: boolean | null;
+  /** Like `newDevice`, for the IP address as stored (a network with `ipAddresses: 'truncated'`). */
+  newIp: boolean | null;
+  at: Date;
+}
+
+/**
+ * Who ended sessions:
+ * - `'self'`: the session's own user, from that session (sign out: `logout()`, `delete(session)`);
+ * - `'other-session'`: the user, from another of their sessions ("End session", "End all other
+ *   sessions": `deleteForUser()`, `deleteOthers()`);
+ * - `'admin'`: an administrator, or the app on someone's behalf (the admin API; the default of
+ *   `delete(id)` and `deleteAllForUser()`);
+ * - `'expiry'`: the cleanup of expired sessions (`clearExpired()`).
+ */
+export type SessionEndedBy = 'self' | 'other-session' | 'admin' | 'expiry';
+
+/** Which sessions an end removed. */
+export type SessionEndedScope =
+  /** The session `sessionId`. */
+  | 'session'
+  /** Every unexpired session of `userId` but `keptSessionId`. */
+  | 'others'
+  /** Every session of `userId`. */
+  | 'user'
+  /** Expired sessions of any user. */
+  | 'expired';
+
+/** The person (session) that ended sessions, where known. */
+export interface SessionActor {
+  userId: UserId | null;
+  sessionId: string | null;
+}
+
+/**
+ * Sessions were ended: one (`scope: 'session'`, with its `sessionId`) or several at once in
+ * one statement (`'others'`, `'user'`, `'expired'`: their ids are not read, only counted).
+ * Emitted only when something was deleted. `clearExpired()` emits one event per run, with the
+ * count, however many rows it deleted; sessions that merely expire emit nothing until then.
+ */
+export interface SessionEndedEvent {
+  type: typeof UserSessionsEvents.ended;
+  endedBy: SessionEndedBy;
+  scope: SessionEndedScope;
+  /** The ended session's public id with `scope: 'session'`; otherwise null. */
+  sessionId: string | null;
+  /** With `scope: 'others'`: the session that was kept (null when none was); otherwise null. */
+  keptSessionId: string | null;
+  /** Whose sessions; null with `scope: 'expired'`. */
+  userId: UserId | null;
+  /** How many sessions were ended. */
+  count: number;
+  /** Who ended them: the user's or administrator's session, when the caller said so. */
+  actor: SessionActor | null;
+  at: Date;
+}
+
+/** What the `onEvent` option receives: one of the store's events, told apart by `type`. */
+export type UserSessionsEvent = SessionCreatedEvent | UserSignedInEvent | SessionEndedEvent;
+
+/** How the caller of a method that ends sessions says who is ending them. */
+export interface EndSessionsOptions {
+  /** Who ends them (see `SessionEndedBy`); each method has its own default. */
+  endedBy?: Exclude<SessionEndedBy, 'expiry'>;
+  /**
+   * The session of whoever ends them (the user's other session, the administrator's), for the
+   * event's `actor`. Only its id and user are read.
+   */
+  actor?: { id: string | null; userId: UserId | null } | null;
+}

@@ -1,0 +1,98 @@
+import type { UserSession } from '../session/user-session.js';
+import { REQUEST_SESSION } from '../user-sessions.constants.js';
+
+/** What loads a handle's session: `SessionStoreService`. */
+export interface SessionLoader {
+  loadSession(handle: RequestSessionHandle): Promise<UserSession>;
+}
+
+const NO_COOKIES: readonly string[] = Object.freeze([]);
+
+/**
+ * What the session layer keeps on a request: the cookie's key and the client, read without
+ * touching the database, and the session once something asks for it. Created by
+ * `SessionStoreService.forRequest()` and kept with `keepHandle()`; loading is memoised, so the
+ * guard, the handler and the middleware share one primary-key SELECT.
+ */
+export class RequestSessionHandle {
+  session: UserSession | undefined;
+  /** The values of the old express-session cookie (`legacyCookie`), not verified yet; empty without one. */
+  legacyCookies: readonly string[] = NO_COOKIES;
+  /** The session moved over from the old cookie in this request: that cookie is to be cleared. */
+  legacyMovedOver = false;
+  #loading: Promise<UserSession> | undefined;
+
+  constructor(
+    /** The well-formed key from the cookie, or null: junk cookies never reach the database. */
+    readonly cookieKey: string | null,
+    readonly ip: string | null,
+    readonly userAgent: string | null,
+    /** The platform Client Hints the request sent, or null when it sent none. */
+    readonly clientHints: { platform: string; platformVersion: string | null } | null,
+    /** The platform's request, for `secure`. */
+    private readonly request: { protocol?: string },
+    private readonly loader: SessionLoader,
+  ) {}
+
+  #secure: boolean | undefined;
+
+  /**
+   * The request came over HTTPS (as the platform sees it through `trust proxy`). Read only when
+   * a cookie is set: Express works `protocol` out anew on each read.
+   */
+  get secure(): boolean {
+    this.#secure ??= this.request.protocol === 'https';
+    return this.#secure;
+  }
+
+  /** The request's session, loaded on first use. */
+  load(): Promise<UserSession> {
+    if (!this.#loading) {
+      const loading: Promise<UserSession> = this.loader.loadSession(this).then(
+        (session) => {
+          this.session = session;
+          return session;
+        },
+        (error: unknown) => {
+          // A failed load (database down) may be retried by a later caller in the same request.
+          if (this.#loading === loading) this.#loading = undefined;
+          throw error;
+        },
+      );
+      this.#loading = loading;
+    }
+    return this.#loading;
+  }
+}
+
+/**
+ * The object a request's handle is kept on: the Node.js request. Nest middleware gets it as
+ * its request on Fastify (through @fastify/middie), while guards, decorators and handlers get
+ * the FastifyRequest, which carries it as `raw`; so both sides find the same handle. On
+ * Express every step gets the same request object, which has no `raw`.
+ */
+export function sessionCarrier(request: object): object {
+  const raw = (request as { raw?: unknown }).raw;
+  return typeof raw === 'object' && raw !== null ? raw : request;
+}
+
+/** What a request carries its handle under (see `sessionCarrier`). */
+interface HandleCarrier {
+  [REQUEST_SESSION]?: RequestSessionHandle;
+}
+
+/** The request's handle, or undefined before `keepHandle()`; `request` may be either side's (see `sessionCarrier`). */
+export function findHandle(request: object): RequestSessionHandle | undefined {
+  return (request as HandleCarrier)[REQUEST_SESSION] ?? (sessionCarrier(request) as HandleCarrier)[REQUEST_SESSION];
+}
+
+/**
+ * Keeps the handle on the request for the rest of the request. A property, not a WeakMap:
+ * V8's young-generation collector keeps a WeakMap's young keys alive, so every request (and
+ * all it references) outlived its collection and was moved to the old generation, a third more
+ * bytes promoted per request and a slower collection (measured with `--trace-gc-nvp` under the
+ * bench's load).
+ */
+export function keepHandle(request: object, handle: RequestSessionHandle): void {
+  (sessionCarrier(request) as HandleCarrier)[REQUEST_SESSION] = handle;
+}

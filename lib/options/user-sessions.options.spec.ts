@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { resolveUserSessionsOptions } from './user-sessions.options.js';
+import { InvalidUserSessionsOptionsError } from '../exceptions/invalid-user-sessions-options.error.js';
+
+/** What `cache.redis` is checked for: the shape of an ioredis client. */
+const fakeRedis = {
+  status: 'ready',
+  ...Object.fromEntries(['evalsha', 'eval', 'del', 'on', 'off'].map((name) => [name, () => undefined])),
+};
+
+describe('resolveUserSessionsOptions', () => {
+  it('applies the documented defaults', () => {
+    expect(resolveUserSessionsOptions()).toEqual({
+      tableName: 'user_sessions',
+      userIdType: 'string',
+      path: 'account/sessions',
+      cookieName: 'sessionid',
+      maxAge: 1_209_600_000,
+      idleTimeout: 0,
+      expireAtBrowserClose: false,
+      secure: 'auto',
+      sameSite: 'lax',
+      cookiePath: '/',
+      activityInterval: 60_000,
+      checkOrigin: true,
+      trustedOrigins: [],
+      requestClientHints: true,
+      cleanupBatchSize: 1000,
+      cleanupInterval: 0,
+      storageTimeout: 10_000,
+      ipAddresses: 'full',
+      storeUserAgent: true,
+    });
+  });
+
+  it('defaults the legacy cookie name and keeps the secrets', () => {
+    const options = resolveUserSessionsOptions({ legacyCookie: { secret: ['new', 'old'] } });
+    expect(options.legacyCookie).toEqual({ name: 'connect.sid', table: 'session', secret: ['new', 'old'] });
+    const custom = resolveUserSessionsOptions({ legacyCookie: { name: 'app.sid', table: 'public.express_sessions', secret: 's' } });
+    expect(custom.legacyCookie).toEqual({ name: 'app.sid', table: 'public.express_sessions', secret: 's' });
+  });
+
+  it('checks adminPath alone when only the static options are known (forRootAsync)', () => {
+    expect(resolveUserSessionsOptions({ adminPath: '/admin/sessions/' }, 'static').adminPath).toBe('admin/sessions');
+  });
+
+  it('keeps onEvent and requireRecentLogin as given', () => {
+    const onEvent = () => undefined;
+    const options = resolveUserSessionsOptions({ onEvent, requireRecentLogin: { endOtherSessions: 300_000 } });
+    expect(options.onEvent).toBe(onEvent);
+    expect(options.requireRecentLogin).toEqual({ endOtherSessions: 300_000 });
+  });
+
+  it('normalises the path and trusted origins', () => {
+    const options = resolveUserSessionsOptions({ path: '/me/sessions/', trustedOrigins: ['https://App.Example.com'] });
+    expect(options.path).toBe('me/sessions');
+    expect(options.trustedOrigins).toEqual(['https://app.example.com']);
+  });
+
+  it('applies the cache defaults and keeps the client itself', () => {
+    const { cache } = resolveUserSessionsOptions({ cache: { redis: fakeRedis as never } });
+    expect(cache).toEqual({ redis: fakeRedis, ttl: 60_000, keyPrefix: 'user-sessions:', timeout: 200 });
+    expect(cache!.redis).toBe(fakeRedis);
+    const custom = resolveUserSessionsOptions({ cache: { redis: fakeRedis as never, ttl: 300_000, keyPrefix: '{app}:sessions:', timeout: 50 } });
+    expect(custom.cache).toMatchObject({ ttl: 300_000, keyPrefix: '{app}:sessions:', timeout: 50 });
+    expect(resolveUserSessionsOptions({ cache: { redis: fakeRedis as never, timeout: 10_000 }, storageTimeout: 0 }).cache!.timeout).toBe(10_000);
+  });
+
+  it('accepts an idle timeout longer than activityInterval and shorter than maxAge', () => {
+    expect(resolveUserSessionsOptions({ idleTimeout: 30 * 60_000 }).idleTimeout).toBe(1_800_000);
+    expect(resolveUserSessionsOptions({ idleTimeout: 2000, activityInterval: 1000, maxAge: 3000 }).idleTimeout).toBe(2000);
+  });
+
+  it.each([
+    [{ idleTimeout: -1 }, /idleTimeout must be 0 \(off\) or a number of milliseconds/],
+    [{ idleTimeout: 1.5 }, /idleTimeout is in milliseconds and must be a whole number/],
+    [{ idleTimeout: '30m' }, /idleTimeout is in milliseconds and must be a whole number/],
+    [{ idleTimeout: 60_000 }, /idleTimeout \(60000\) must be longer than activityInterval \(60000\)/],
+    [{ idleTimeout: 5000, activityInterval: 10_000 }, /must be longer than activityInterval/],
+    [{ idleTimeout: 1_209_600_000 }, /idleTimeout \(1209600000\) must be shorter than maxAge \(1209600000\)/],
+    [{ idleTimeout: 120_000, maxAge: 100_000 }, /must be shorter than maxAge/],
+    [{ tableName: 'drop table;' }, /tableName must be a plain SQL identifier/],
+    [{ cleanupInterval: 10 }, /cleanupInterval must be 0 \(off\) or at least 1000/],
+    [{ cleanupInterval: 2 ** 31 }, /cleanupInterval must be at most/],
+    [{ storageTimeout: -1 }, /storageTimeout must be 0 \(no limit\) or more milliseconds/],
+    [{ storageTimeout: 1.5 }, /storageTimeout is in milliseconds and must be a whole number/],
+    [{ storageTimeout: '5s' }, /storageTimeout is in milliseconds and must be a whole number/],
+    [{ storageTimeout: 2 ** 31 }, /storageTimeout must be at most/],
+    [{ ipAddresses: 'masked' }, /ipAddresses must be 'full', 'truncated' or 'none'/],
+    [{ storeUserAgent: 'no' }, /storeUserAgent must be true or false/],
+    [{ adminPath: 'admin/:id', isAdmin: (): boolean => true }, /adminPath may only contain/],
+    [{ adminPath: 'admin/sessions' }, /isAdmin must say who is an administrator/],
+    [{ isAdmin: (): boolean => true }, /set adminPath too/],
+    [{ adminPath: 'admin/sessions', isAdmin: true }, /isAdmin must be a function/],
+    [{ legacyCookie: 'connect.sid' }, /legacyCookie must be an object/],
+    [{ legacyCookie: { secret: '' } }, /legacyCookie.secret must be the express-session secret/],
+    [{ legacyCookie: { secret: [] } }, /legacyCookie.secret must be the express-session secret/],
+    [{ legacyCookie: { secret: 's', name: 'a b' } }, /legacyCookie.name must be a cookie token/],
+    [{ legacyCookie: { secret: 's', signed: true } }, /unknown option "legacyCookie.signed"/],
+    [{ legacyCookie: { secret: 's', table: 'session; drop table users' } }, /legacyCookie.table must be a plain SQL table name/],
+    [{ userIdType: 'bigint' }, /userIdType must be 'string', 'number' or 'uuid'/],
+    [{ userEntity: 'User' }, /userEntity must be a function/],
+    [{ path: 'sessions/:id' }, /path may only contain/],
+    [{ cookieName: 'my cookie' }, /cookieName must be a cookie token/],
+    [{ maxAge: 14 }, /maxAge is in milliseconds and must be at least 1000/],
+    [{ maxAge: 1.5e3 + 0.5 }, /maxAge is in milliseconds and must be a whole number/],
+    [{ expireAtBrowserClose: 'yes' }, /expireAtBrowserClose must be true or false/],
+    [{ secure: 'always' }, /secure must be true, false or 'auto'/],
+    [{ sameSite: 'None' }, /sameSite must be 'lax', 'strict' or 'none'/],
+    [{ sameSite: 'none' }, /sameSite 'none' requires secure: true/],
+    [{ cookieDomain: 'a b' }, /cookieDomain must be a host name/],
+    [{ cookiePath: 'app' }, /cookiePath must start with "\/"/],
+    [{ activityInterval: -5 }, /activityInterval must be 0 or more/],
+    [{ checkOrigin: 1 }, /checkOrigin must be true or false/],
+    [{ trustedOrigins: 'https://a.example' }, /trustedOrigins must be an array/],
+    [{ trustedOrigins: ['https://a.example/'] }, /each of trustedOrigins must be an origin/],
+    [{ storage: {} }, /storage must implement SessionStorage; it lacks find/],
+    [
+      { storage: Object.fromEntries(['find', 'insert', 'update', 'delete', 'listActive', 'deleteOthers', 'deleteExpired'].map((name) => [name, () => undefined])) },
+      /storage must implement SessionStorage; it lacks deleteAllForUser, list$/,
+    ],
+    [{ cookie: { maxAge: 1 } }, /unknown option "cookie"/],
+    [{ geoip: '/usr/share/GeoIP' }, /geoip must be an object/],
+    [{ geoip: { path: 5 } }, /geoip.path must be the path of a directory/],
+    [{ geoip: { locale: 'English' } }, /geoip.locale must be a locale/],
+    [{ geoip: { file: 'x.mmdb' } }, /unknown option "geoip.file"/],
+    [{ requestClientHints: 'yes' }, /requestClientHints must be true or false/],
+    [{ cleanupBatchSize: 0 }, /cleanupBatchSize must be at least 1/],
+    [{ cache: 'redis://127.0.0.1:6379' }, /cache must be an object such as \{ redis: new Redis/],
+    [{ cache: {} }, /cache.redis must be an ioredis client/],
+    [{ cache: { redis: 'redis://127.0.0.1:6379' } }, /cache.redis must be an ioredis client/],
+    [{ cache: { redis: { ...fakeRedis, status: undefined } } }, /cache.redis must be an ioredis client/],
+    [{ cache: { redis: { ...fakeRedis, evalsha: undefined } } }, /cache.redis must be an ioredis client/],
+    [{ cache: { redis: fakeRedis, tll: 5000 } }, /unknown option "cache.tll"; the cache options are: redis, ttl, keyPrefix, timeout/],
+    [{ cache: { redis: fakeRedis, ttl: 10 } }, /cache.ttl must be at least 1000 milliseconds/],
+    [{ cache: { redis: fakeRedis, ttl: 1500.5 } }, /cache.ttl is in milliseconds and must be a whole number/],
+    [{ cache: { redis: fakeRedis, ttl: 2 ** 31 } }, /cache.ttl must be at most/],
+    [{ cache: { redis: fakeRedis, keyPrefix: '' } }, /cache.keyPrefix must be 1 to 100 printable ASCII characters/],
+    [{ cache: { redis: fakeRedis, keyPrefix: 'my app:' } }, /cache.keyPrefix must be 1 to 100 printable ASCII characters without spaces/],
+    [{ cache: { redis: fakeRedis, keyPrefix: 7 } }, /cache.keyPrefix must be a string/],
+    [{ cache: { redis: fakeRedis, timeout: 0 } }, /cache.timeout must be at least 1 millisecond/],
+    [{ cache: { redis: fakeRedis, timeout: '1s' } }, /cache.timeout is in milliseconds and must be a whole number/],
+    [{ cache: { redis: fakeRedis, timeout: 20_000 }, storageTimeout: 0 }, /cache.timeout must be at most 10000/],
+    [{ cache: { redis: fakeRedis, timeout: 1000 }, storageTimeout: 1000 }, /cache.timeout \(1000\) must be shorter than storageTimeout \(1000\)/],
+    [{ onEvent: 'audit' }, /onEvent must be a function/],
+    [{ requireRecentLogin: 300_000 }, /requireRecentLogin must be an object such as \{ endOtherSessions/],
+    [{ requireRecentLogin: { endAll: 300_000 } }, /unknown option "requireRecentLogin.endAll"; the requireRecentLogin options are: endOtherSessions, endSession/],
+    [{ requireRecentLogin: { endOtherSessions: '5m' } }, /requireRecentLogin.endOtherSessions is in milliseconds and must be a whole number/],
+    [{ requireRecentLogin: { endSession: 500 } }, /requireRecentLogin.endSession must be at least 1000 milliseconds/],
+  ])('refuses %o', (options, message) => {
+    expect(() => resolveUserSessionsOptions(options as never)).toThrow(InvalidUserSessionsOptionsError);
+    expect(() => resolveUserSessionsOptions(options as never)).toThrow(message);
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      resolveUserSessionsOptions({ maxAge: 1, cookieName: '' } as never);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as InvalidUserSessionsOptionsError).problems.length).toBeGreaterThanOrEqual(2);
+    }
+  });
+});

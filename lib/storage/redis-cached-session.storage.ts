@@ -1,0 +1,450 @@
+import { createHash } from 'node:crypto';
+import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type {
+  DeleteExpiredOptions,
+  SessionListQuery,
+  SessionRecord,
+  SessionRecordChanges,
+  SessionStorage,
+} from './session-storage.interface.js';
+import type { SessionCacheOptions, SessionCacheRedis, UserId } from '../options/user-sessions-module-options.interface.js';
+import { withTimeout } from './storage-timeout.js';
+
+/**
+ * How long a lookup that missed holds its claim on filling the entry. Only liveness depends on
+ * it (an instance that dies between its read and its fill blocks fills of that one session for
+ * this long); a fill that comes later finds its claim gone and writes nothing.
+ */
+const LEASE_TTL_MS = 10_000;
+/** After a Redis failure, lookups go straight to the database for this long before Redis is tried again. */
+const RETRY_DELAY_MS = 1_000;
+
+// Every key the cache writes, after the prefix:
+//   session:<digest>  the entry: "<token>|<user id, hex>|<record JSON>", or a lease "lease:<token>"
+//   user:<hex>        the token of the user's last "end all sessions" (expires after ttl)
+//   epoch             the token of the last full invalidation: older entries are ignored
+//   clock             the last token handed out
+// Tokens grow monotonically (microseconds of Redis's clock, at least the last one plus 1), so
+// comparing two tokens tells which event came first. Entries, leases and user marks all expire;
+// `epoch` and `clock` are two small keys that do not.
+
+/** The next token: Redis's clock in microseconds, and always above the last one. */
+const NEXT_TOKEN = `
+local function next_token(clock)
+  local time = redis.call('TIME')
+  local last = tonumber(redis.call('GET', clock) or '0')
+  local token = string.format('%.0f', math.max(tonumber(time[1]) * 1000000 + tonumber(time[2]), last + 1))
+  redis.call('SET', clock, token)
+  return token
+end
+`;
+
+/**
+ * A lookup. KEYS: entry, epoch, clock; ARGV: lease ttl, user-mark prefix. Returns the entry when
+ * it is newer than the epoch and than its user's last "end all sessions"; else takes a lease and
+ * returns it ("lease:<token>"); or 0 when another lookup holds the lease. Without an epoch (a
+ * flushed or restarted Redis) every entry counts as old.
+ */
+const READ_SCRIPT = `${NEXT_TOKEN}
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then
+  epoch = next_token(KEYS[3])
+  redis.call('SET', KEYS[2], epoch)
+end
+local value = redis.call('GET', KEYS[1])
+if value then
+  local first = string.find(value, '|', 1, true)
+  if not first then return 0 end
+  local token = tonumber(string.sub(value, 1, first - 1))
+  if token > tonumber(epoch) then
+    local second = string.find(value, '|', first + 1, true)
+    local user = string.sub(value, first + 1, second - 1)
+    local ended = user ~= '' and redis.call('GET', ARGV[2] .. user)
+    if not ended or token > tonumber(ended) then return value end
+  end
+end
+local lease = 'lease:' .. next_token(KEYS[3])
+redis.call('SET', KEYS[1], lease, 'PX', ARGV[1])
+return lease
+`;
+
+/**
+ * Fills an entry with what the database answered, if the lease taken before that read is still
+ * there and no full or user-wide invalidation came after it. KEYS: entry, epoch; ARGV: lease,
+ * user id (hex), record JSON, ttl, user-mark prefix. Returns 1 when written.
+ */
+const FILL_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local token = string.sub(ARGV[1], 7)
+local epoch = redis.call('GET', KEYS[2])
+local ended = ARGV[2] ~= '' and redis.call('GET', ARGV[5] .. ARGV[2])
+if not epoch or tonumber(token) <= tonumber(epoch) or (ended and tonumber(token) <= tonumber(ended)) then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+redis.call('SET', KEYS[1], token .. '|' .. ARGV[2] .. '|' .. ARGV[3], 'PX', ARGV[4])
+return 1
+`;
+
+/** Gives a lease back (the row was missing or expired). KEYS: entry; ARGV: lease. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/**
+ * Marks "every session of this user ended now": their entries, and fills under older leases,
+ * are refused from now on. KEYS: user mark, clock; ARGV: how long the mark must last.
+ */
+const END_USER_SCRIPT = `${NEXT_TOKEN}
+local token = next_token(KEYS[2])
+redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
+return token
+`;
+
+/** Starts a new epoch: every entry and lease there is now is ignored. KEYS: epoch, clock. */
+const NEW_EPOCH_SCRIPT = `${NEXT_TOKEN}
+local token = next_token(KEYS[2])
+redis.call('SET', KEYS[1], token)
+return token
+`;
+
+interface Script {
+  source: string;
+  sha: string;
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+const SCRIPTS = {
+  read: script(READ_SCRIPT),
+  fill: script(FILL_SCRIPT),
+  release: script(RELEASE_SCRIPT),
+  endUser: script(END_USER_SCRIPT),
+  newEpoch: script(NEW_EPOCH_SCRIPT),
+};
+
+class RedisTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
+}
+
+/** `work`, or a RedisTimeoutError after `timeoutMs`; a late result or failure is ignored. */
+function within<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  return withTimeout(work, timeoutMs, () => new RedisTimeoutError(timeoutMs));
+}
+
+/** A record as cached: JSON with the dates as milliseconds. Never the session key (there is none in a record). */
+export function encodeSessionRecord(record: SessionRecord): string {
+  return JSON.stringify({
+    id: record.id,
+    data: record.data,
+    expireDate: record.expireDate.getTime(),
+    userId: record.userId,
+    userAgent: record.userAgent,
+    clientPlatform: record.clientPlatform,
+    clientPlatformVersion: record.clientPlatformVersion,
+    ip: record.ip,
+    lastActivity: record.lastActivity.getTime(),
+    createdAt: record.createdAt.getTime(),
+  });
+}
+
+/** The record `encodeSessionRecord()` wrote; throws on anything else. */
+export function decodeSessionRecord(json: string): SessionRecord {
+  const value = JSON.parse(json) as Record<string, unknown>;
+  const date = (name: string) => {
+    if (typeof value[name] !== 'number') throw new Error(`cached session has no ${name}`);
+    return new Date(value[name]);
+  };
+  if (typeof value.id !== 'string' || typeof value.data !== 'string') throw new Error('cached session has no id or data');
+  return {
+    id: value.id,
+    data: value.data,
+    expireDate: date('expireDate'),
+    userId: value.userId as UserId | null,
+    userAgent: value.userAgent as string | null,
+    clientPlatform: value.clientPlatform as string | null,
+    clientPlatformVersion: value.clientPlatformVersion as string | null,
+    ip: value.ip as string | null,
+    lastActivity: date('lastActivity'),
+    createdAt: date('createdAt'),
+  };
+}
+
+/** How long a record may stay cached: `ttl`, but never past its expiry; 0 when it has expired. */
+export function cacheTtl(record: SessionRecord, ttl: number, now = Date.now()): number {
+  return Math.max(0, Math.floor(Math.min(ttl, record.expireDate.getTime() - now)));
+}
+
+/**
+ * A `SessionStorage` that answers `find()` (the lookup every request makes) from Redis, in front
+ * of the real storage, which stays the source of truth: a hit costs one Redis round trip and no
+ * database statement; a miss reads the database and fills the entry.
+ *
+ * Every write goes to the storage first, then deletes what it made stale before returning: the
+ * entry of the row (both ids for a rename) for `update()` and `delete()`, and for
+ * `deleteOthers()` / `deleteAllForUser()` a per-user mark that makes every entry of the user
+ * filled before it count as gone. The mark costs no statement and one Redis command whatever
+ * the number of sessions, and works with any storage (a `DELETE … RETURNING` would not, and a
+ * set of each user's ids must be kept in step with every fill). `deleteExpired()` needs
+ * nothing: an entry never outlives its row's expiry, and the store checks the expiry of every
+ * record it reads anyway.
+ *
+ * The race of a fill with a write (A misses and reads the row, B deletes it and its entry,
+ * then A writes the old row back) is closed by leases: a miss first puts a lease in the entry,
+ * and the fill writes only where its own lease still is. A deletion in between deleted the
+ * lease; a user-wide end or a new epoch in between is newer than the lease's token.
+ *
+ * Redis down or slow: every command is bounded by `timeout`; a failure sends lookups to the
+ * database, logs one warning, and tries Redis again a second later. Since a deletion that did
+ * not reach Redis may leave an entry behind, the cache is not read again until a new epoch
+ * was started (every entry older than it ignored): after any failure, when the client
+ * reconnects, and at start-up (a previous process may have died with a deletion pending).
+ */
+export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, OnModuleDestroy {
+  private readonly redis: SessionCacheRedis;
+  private readonly ttl: number;
+  private readonly timeout: number;
+  private readonly prefix: string;
+  /** True once an epoch was started since the last trouble: only then are entries read. */
+  private healthy = false;
+  /** Whether the current trouble was logged. */
+  private warned = false;
+  /** No new epoch is tried before this time (ms). */
+  private retryAt = 0;
+  private recovering: Promise<void> | null = null;
+  /** Counts troubles and lost connections: a new epoch started before the last one does not count. */
+  private troubles = 0;
+  private readonly onClose = () => {
+    this.healthy = false;
+    this.troubles++;
+    this.retryAt = 0;
+  };
+
+  constructor(
+    private readonly storage: SessionStorage,
+    options: Required<SessionCacheOptions>,
+    private readonly log: { warn(message: string): void; log(message: string): void },
+  ) {
+    this.redis = options.redis;
+    this.ttl = options.ttl;
+    this.timeout = options.timeout;
+    this.prefix = options.keyPrefix;
+    // A lost connection may have lost deletions: entries are trusted again after a new epoch.
+    this.redis.on('close', this.onClose);
+  }
+
+  /** Starts the first epoch before the app serves, so that the first requests can use the cache. */
+  async onModuleInit(): Promise<void> {
+    this.recover();
+    await this.recovering;
+  }
+
+  onModuleDestroy(): void {
+    this.redis.off('close', this.onClose);
+  }
+
+  /** From Redis when a valid entry is there; else from the storage, filling the entry. */
+  async find(id: string): Promise<SessionRecord | null> {
+    if (!this.usable()) return this.storage.find(id);
+    const entry = this.key('session:', id);
+    let reply: unknown;
+    try {
+      reply = await this.run(SCRIPTS.read, [entry, this.key('epoch'), this.key('clock')], [LEASE_TTL_MS, this.key('user:')]);
+    } catch (error) {
+      this.trouble(error);
+      return this.storage.find(id);
+    }
+    const lease = typeof reply === 'string' && reply.startsWith('lease:') ? reply : null;
+    if (typeof reply === 'string' && lease === null) {
+      try {
+        return decodeSessionRecord(reply.slice(reply.indexOf('|', reply.indexOf('|') + 1) + 1));
+      } catch {
+        // Not an entry of ours: read the database, and leave the key to its owner.
+        return this.storage.find(id);
+      }
+    }
+    let record: SessionRecord | null;
+    try {
+      record = await this.storage.find(id);
+    } catch (error) {
+      if (lease !== null) void this.release(entry, lease);
+      throw error;
+    }
+    if (lease !== null) await this.fill(entry, lease, record);
+    return record;
+  }
+
+  insert(record: SessionRecord): Promise<void> {
+    // A new id: nothing cached can name it.
+    return this.storage.insert(record);
+  }
+
+  async update(id: string, changes: SessionRecordChanges): Promise<boolean> {
+    try {
+      return await this.storage.update(id, changes);
+    } finally {
+      // Also after a failure: the statement may have been applied all the same (a timeout).
+      await this.forget(changes.id === undefined || changes.id === id ? [id] : [id, changes.id]);
+    }
+  }
+
+  async delete(id: string, userId?: UserId): Promise<boolean> {
+    try {
+      return await this.storage.delete(id, userId);
+    } finally {
+      await this.forget([id]);
+    }
+  }
+
+  listActive(userId: UserId, now: Date): Promise<SessionRecord[]> {
+    return this.storage.listActive(userId, now);
+  }
+
+  async deleteOthers(userId: UserId, exceptId: string | null, now: Date): Promise<number> {
+    try {
+      return await this.storage.deleteOthers(userId, exceptId, now);
+    } finally {
+      // The kept session's entry goes too: one lookup from the database, on a rare call.
+      await this.forgetUser(userId);
+    }
+  }
+
+  async deleteAllForUser(userId: UserId): Promise<number> {
+    try {
+      return await this.storage.deleteAllForUser(userId);
+    } finally {
+      await this.forgetUser(userId);
+    }
+  }
+
+  list(query: SessionListQuery, now: Date): Promise<SessionRecord[]> {
+    return this.storage.list(query, now);
+  }
+
+  deleteExpired(now: Date, options?: DeleteExpiredOptions): Promise<number> {
+    return this.storage.deleteExpired(now, options);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private key(kind: string, name = ''): string {
+    return `${this.prefix}${kind}${name}`;
+  }
+
+  /** Whether the cache may be read now; if not, tries to bring it back (in the background). */
+  private usable(): boolean {
+    if (this.healthy && this.connected()) return true;
+    this.recover();
+    return false;
+  }
+
+  /**
+   * Whether commands can be sent now: ioredis is `'ready'`, or `'wait'` (a lazyConnect client
+   * connects for the first command). Otherwise the cache is not trusted until a new epoch, and
+   * a state other than connecting is trouble.
+   */
+  private connected(): boolean {
+    const status = this.redis.status;
+    if (status === 'ready' || status === 'wait') return true;
+    if (status === 'connecting' || status === 'connect') {
+      // Connecting (at start-up, or again after a 'close' that already marked the cache untrusted).
+      this.healthy = false;
+    } else {
+      this.trouble(`the connection is ${status}`);
+    }
+    return false;
+  }
+
+  /** Starts a new epoch, unless one is being started or Redis failed less than a second ago. */
+  private recover(): void {
+    if (this.recovering || Date.now() < this.retryAt || !this.connected()) return;
+    const troubles = this.troubles;
+    this.recovering = this.run(SCRIPTS.newEpoch, [this.key('epoch'), this.key('clock')], [])
+      .then(
+        () => {
+          // A failure (or lost connection) while the epoch was being started may have lost a
+          // deletion after it: the next attempt starts another.
+          if (this.troubles !== troubles) return;
+          this.healthy = true;
+          if (this.warned) this.log.log('The Redis session cache answers again; entries from before the outage are ignored.');
+          this.warned = false;
+        },
+        (error: unknown) => this.trouble(error),
+      )
+      .finally(() => {
+        this.recovering = null;
+      });
+  }
+
+  /** Redis failed: lookups go to the database, logged once until Redis is back. */
+  private trouble(error: unknown): void {
+    this.healthy = false;
+    this.troubles++;
+    this.retryAt = Date.now() + RETRY_DELAY_MS;
+    if (this.warned) return;
+    this.warned = true;
+    const reason = error instanceof Error ? error.message : String(error);
+    this.log.warn(
+      `The Redis session cache is unavailable (${reason}); session lookups go to the database until it answers again.`,
+    );
+  }
+
+  private async fill(entry: string, lease: string, record: SessionRecord | null): Promise<void> {
+    const ttl = record === null ? 0 : cacheTtl(record, this.ttl);
+    if (record === null || ttl === 0) return this.release(entry, lease);
+    const user = record.userId === null ? '' : Buffer.from(String(record.userId)).toString('hex');
+    try {
+      await this.run(SCRIPTS.fill, [entry, this.key('epoch')], [lease, user, encodeSessionRecord(record), ttl, this.key('user:')]);
+    } catch (error) {
+      this.trouble(error);
+    }
+  }
+
+  private async release(entry: string, lease: string): Promise<void> {
+    try {
+      await this.run(SCRIPTS.release, [entry], [lease]);
+    } catch (error) {
+      this.trouble(error);
+    }
+  }
+
+  /**
+   * Deletes the entries of these ids. When that fails the cache is not read again until a new
+   * epoch has made the entries left behind worthless.
+   */
+  private async forget(ids: string[]): Promise<void> {
+    if (!this.connected()) return;
+    try {
+      await within(this.redis.del(...ids.map((id) => this.key('session:', id))), this.timeout);
+    } catch (error) {
+      this.trouble(error);
+    }
+  }
+
+  /** Ends every entry of the user filled so far (and every fill under an older lease). */
+  private async forgetUser(userId: UserId): Promise<void> {
+    if (!this.connected()) return;
+    const mark = this.key('user:', Buffer.from(String(userId)).toString('hex'));
+    try {
+      // The mark must outlive every entry and lease older than it.
+      await this.run(SCRIPTS.endUser, [mark, this.key('clock')], [Math.max(this.ttl, LEASE_TTL_MS)]);
+    } catch (error) {
+      this.trouble(error);
+    }
+  }
+
+  /** Runs a script by its SHA-1, loading it on first use; bounded by `timeout`. */
+  private async run(script: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await within(this.redis.evalsha(script.sha, keys.length, ...keys, ...args), this.timeout);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return within(this.redis.eval(script.source, keys.length, ...keys, ...args), this.timeout);
+    }
+  }
+}
