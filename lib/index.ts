@@ -5,6 +5,8 @@ export * from './session/session.entity.js';
 export * from './storage/session-storage.interface.js';
 export * from './storage/typeorm-session.storage.js';
 export * from './store/session-store.service.js';
+export type * from './store/session-store.types.js';
+export { RequestSessionService } from './http/request-session.service.js';
 export * from './details/session-details.service.js';
 export * from './details/device.js';
 export * from './details/location.js';

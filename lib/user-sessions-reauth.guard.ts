@@ -7,11 +7,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { RECENT_LOGIN_METADATA, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
-import type {
-  RequireRecentLoginOptions,
-  ResolvedUserSessionsOptions,
-} from './options/user-sessions-module-options.interface.js';
-import { SessionStoreService } from './store/session-store.service.js';
+import type { RequireRecentLoginOptions, ResolvedUserSessionsOptions } from './options/user-sessions-module-options.interface.js';
+import { RequestSessionService } from './http/request-session.service.js';
 import { ReauthenticationRequiredException } from './exceptions/reauthentication-required.exception.js';
 import type { UserSession } from './session/user-session.js';
 
@@ -32,7 +29,7 @@ export type RecentLoginRequirement = number | { option: keyof RequireRecentLogin
 @Injectable()
 export class UserSessionsReauthGuard implements CanActivate {
   constructor(
-    protected readonly store: SessionStoreService,
+    protected readonly requestSessions: RequestSessionService,
     protected readonly reflector: Reflector,
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
   ) {}
@@ -40,7 +37,7 @@ export class UserSessionsReauthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const maxAge = this.maxAge(context);
     if (maxAge === undefined) return true;
-    const session = await this.store.getSession(context.switchToHttp().getRequest<object>());
+    const session = await this.requestSessions.getSession(context.getArgByIndex<object>(0));
     if (!session.isAuthenticated) throw new UnauthorizedException('Sign in to continue.');
     if (!this.isRecent(session, maxAge)) throw new ReauthenticationRequiredException();
     return true;

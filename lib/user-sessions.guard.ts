@@ -4,7 +4,7 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { SessionStoreService } from './store/session-store.service.js';
+import { RequestSessionService } from './http/request-session.service.js';
 import type { UserSession } from './session/user-session.js';
 
 /**
@@ -15,12 +15,12 @@ import type { UserSession } from './session/user-session.js';
  */
 @Injectable()
 export class UserSessionsGuard implements CanActivate {
-  constructor(protected readonly store: SessionStoreService) {}
+  constructor(protected readonly requestSessions: RequestSessionService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     // switchToHttp().getRequest() is this argument, after three closures assigned onto the context.
     const request = context.getArgByIndex<object>(0);
-    const session = await this.store.getSession(request);
+    const session = await this.requestSessions.getSession(request);
     if (!this.isAllowed(session, context)) {
       throw new UnauthorizedException('Sign in to continue.');
     }

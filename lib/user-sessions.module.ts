@@ -12,18 +12,12 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
-import type {
-  ResolvedUserSessionsOptions,
-  UserSessionsModuleAsyncOptions,
-  UserSessionsModuleOptions,
-  UserSessionsOptionsFactory,
-  UserSessionsRuntimeOptions,
-  UserSessionsStaticOptions,
-} from './options/user-sessions-module-options.interface.js';
+import type { ResolvedUserSessionsOptions, UserSessionsModuleAsyncOptions, UserSessionsModuleOptions, UserSessionsOptionsFactory, UserSessionsRuntimeOptions, UserSessionsStaticOptions } from './options/user-sessions-module-options.interface.js';
 import { resolveUserSessionsOptions } from './options/user-sessions.options.js';
 import { configureSessionEntity, Session } from './session/session.entity.js';
 import { createUserSessionsProviders } from './user-sessions.providers.js';
 import { SessionStoreService } from './store/session-store.service.js';
+import { RequestSessionService } from './http/request-session.service.js';
 import { SessionDetailsService } from './details/session-details.service.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
 import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
@@ -129,6 +123,7 @@ export class UserSessionsModule implements NestModule {
       exports: [
         USER_SESSIONS_MODULE_OPTIONS,
         SessionStoreService,
+        RequestSessionService,
         SessionDetailsService,
         UserSessionsGuard,
         UserSessionsReauthGuard,

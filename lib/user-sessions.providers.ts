@@ -1,35 +1,61 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { getDataSourceToken, getRepositoryToken } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
-import { ExpressSessionTable } from './express-session/express-session-table.js';
 import { GEOIP_LOCATOR, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
-import { GeoIpLocator } from './details/location.js';
-import { SessionDetailsService } from './details/session-details.service.js';
 import type { ResolvedUserSessionsOptions } from './options/user-sessions-module-options.interface.js';
+import { Session } from './session/session.entity.js';
+import { ClientRecorder } from './session/client.js';
+import { SessionLifetime } from './session/session-lifetime.js';
+import { SessionMapper } from './session/session-mapper.js';
 import { SessionStorage } from './storage/session-storage.interface.js';
 import { TypeOrmSessionStorage } from './storage/typeorm-session.storage.js';
 import { RedisCachedSessionStorage } from './storage/redis-cached-session.storage.js';
-import { Session } from './session/session.entity.js';
+import { GuardedSessionStorage } from './storage/guarded-session.storage.js';
+import { GeoIpLocator } from './details/location.js';
+import { SessionDetailsService } from './details/session-details.service.js';
+import { UserSessionsEventsPublisher } from './events/user-sessions-events.publisher.js';
 import { SessionStoreService } from './store/session-store.service.js';
-import { UserSessionsGuard } from './user-sessions.guard.js';
-import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
+import { UserSessionsCleanupService } from './store/user-sessions-cleanup.service.js';
+import { ExpressSessionTable } from './express-session/express-session-table.js';
+import { LegacySessionMoveOver } from './express-session/legacy-session-move-over.js';
+import { RequestSessionService } from './http/request-session.service.js';
 import { UserSessionsMiddleware } from './http/user-sessions.middleware.js';
 import { UserSessionsFastifyHook } from './http/user-sessions-fastify.hook.js';
-import { UserSessionsCleanupService } from './store/user-sessions-cleanup.service.js';
-import { UserSessionsEventsPublisher } from './events/user-sessions-events.publisher.js';
+import { UserSessionsGuard } from './user-sessions.guard.js';
+import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
 
 /** The providers every configuration of the module shares, given the options provider. */
 export function createUserSessionsProviders(): Provider[] {
   return [
+    // session/: the rules, built from the options.
+    {
+      provide: SessionLifetime,
+      useFactory: (options: ResolvedUserSessionsOptions) => new SessionLifetime(options),
+      inject: [USER_SESSIONS_MODULE_OPTIONS],
+    },
+    {
+      provide: SessionMapper,
+      useFactory: (lifetime: SessionLifetime) => new SessionMapper(lifetime),
+      inject: [SessionLifetime],
+    },
+    {
+      provide: ClientRecorder,
+      useFactory: (options: ResolvedUserSessionsOptions) => new ClientRecorder(options),
+      inject: [USER_SESSIONS_MODULE_OPTIONS],
+    },
+    // storage/: the app's storage or the TypeORM table, the Redis cache in front, the outage guard around.
     {
       provide: SessionStorage,
       useFactory: (options: ResolvedUserSessionsOptions, repository: Repository<Session>) => {
         const storage = options.storage ?? new TypeOrmSessionStorage(repository, options.cleanupBatchSize);
-        return options.cache
-          ? new RedisCachedSessionStorage(storage, options.cache, new Logger('UserSessions'))
-          : storage;
+        return options.cache ? new RedisCachedSessionStorage(storage, options.cache, new Logger('UserSessions')) : storage;
       },
       inject: [USER_SESSIONS_MODULE_OPTIONS, getRepositoryToken(Session)],
+    },
+    {
+      provide: GuardedSessionStorage,
+      useFactory: (storage: SessionStorage, options: ResolvedUserSessionsOptions) => new GuardedSessionStorage(storage, options.storageTimeout),
+      inject: [SessionStorage, USER_SESSIONS_MODULE_OPTIONS],
     },
     {
       // Read into memory once, at start-up: lookups never touch the disk.
@@ -39,19 +65,28 @@ export function createUserSessionsProviders(): Provider[] {
       inject: [USER_SESSIONS_MODULE_OPTIONS],
     },
     {
-      // The old express-session table, written only when a session moves over (legacyCookie).
-      provide: ExpressSessionTable,
-      useFactory: (options: ResolvedUserSessionsOptions, dataSource: DataSource) =>
-        options.legacyCookie ? new ExpressSessionTable(dataSource, options.legacyCookie.table) : null,
-      inject: [USER_SESSIONS_MODULE_OPTIONS, getDataSourceToken()],
+      // Only with legacyCookie: otherwise null, and the request path never reads the old cookie.
+      provide: LegacySessionMoveOver,
+      useFactory: (
+        options: ResolvedUserSessionsOptions,
+        dataSource: DataSource,
+        storage: GuardedSessionStorage,
+        lifetime: SessionLifetime,
+        mapper: SessionMapper,
+      ) =>
+        options.legacyCookie
+          ? new LegacySessionMoveOver(options.legacyCookie, storage, lifetime, mapper, new ExpressSessionTable(dataSource, options.legacyCookie.table))
+          : null,
+      inject: [USER_SESSIONS_MODULE_OPTIONS, getDataSourceToken(), GuardedSessionStorage, SessionLifetime, SessionMapper],
     },
-    SessionStoreService,
     SessionDetailsService,
-    UserSessionsGuard,
-    UserSessionsReauthGuard,
+    UserSessionsEventsPublisher,
+    SessionStoreService,
+    UserSessionsCleanupService,
+    RequestSessionService,
     UserSessionsMiddleware,
     UserSessionsFastifyHook,
-    UserSessionsCleanupService,
-    UserSessionsEventsPublisher,
+    UserSessionsGuard,
+    UserSessionsReauthGuard,
   ];
 }

@@ -3,9 +3,9 @@ import { beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { describeEachDatabase } from './support/databases.js';
 import { useTestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session/session-key.js';
-import { Session, SessionStoreService, SessionStoreUnavailableException } from '../lib/index.js';
+import { RequestSessionService, Session, SessionStoreService, SessionStoreUnavailableException } from '../lib/index.js';
 
-/** A request as the platform hands it to the store. */
+/** A request as the platform hands it to the request session service. */
 function fakeRequest(key: string | null, ip = '127.0.0.1', userAgent = 'Python/2.7') {
   return { headers: { cookie: key ? `sessionid=${key}` : undefined, 'user-agent': userAgent }, ip, protocol: 'http' };
 }
@@ -13,9 +13,11 @@ function fakeRequest(key: string | null, ip = '127.0.0.1', userAgent = 'Python/2
 describeEachDatabase('SessionStoreService', (kind) => {
   const t = useTestApp(kind, { cleanupBatchSize: 10 });
   let store: SessionStoreService;
+  let requests: RequestSessionService;
   let sessions: Repository<Session>;
   beforeAll(() => {
     store = t.store;
+    requests = t.requests;
     sessions = t.sessions;
   });
   beforeEach(async () => {
@@ -23,7 +25,7 @@ describeEachDatabase('SessionStoreService', (kind) => {
   });
 
   it('a fresh session is neither modified nor accessed', async () => {
-    const session = await store.getSession(fakeRequest(null));
+    const session = await requests.getSession(fakeRequest(null));
     expect(session.modified).toBe(false);
     expect(session.accessed).toBe(false);
     expect(session.isStored).toBe(false);
@@ -31,7 +33,7 @@ describeEachDatabase('SessionStoreService', (kind) => {
   });
 
   it('reading a key accesses without modifying; setting one modifies', async () => {
-    const session = await store.getSession(fakeRequest(null));
+    const session = await requests.getSession(fakeRequest(null));
     expect(session.get('missing')).toBeUndefined();
     expect(session.accessed).toBe(true);
     expect(session.modified).toBe(false);
@@ -55,15 +57,15 @@ describeEachDatabase('SessionStoreService', (kind) => {
     const session = await store.create({ ip: '127.0.0.1', userAgent: 'Python/2.7', data: { a: 'b' } });
     const key = session.key!;
 
-    const same = await store.getSession(fakeRequest(key));
+    const same = await requests.getSession(fakeRequest(key));
     same.get('a');
     expect(same.modified).toBe(false);
 
-    const otherIp = await store.getSession(fakeRequest(key, '8.8.8.8'));
+    const otherIp = await requests.getSession(fakeRequest(key, '8.8.8.8'));
     otherIp.get('a');
     expect(otherIp.modified).toBe(true);
 
-    const otherAgent = await store.getSession(fakeRequest(key, '127.0.0.1', 'Python/3.12'));
+    const otherAgent = await requests.getSession(fakeRequest(key, '127.0.0.1', 'Python/3.12'));
     expect(otherAgent.modified).toBe(true);
   });
 
@@ -99,7 +101,7 @@ describeEachDatabase('SessionStoreService', (kind) => {
       : vi.spyOn(driver.pool!, 'execute');
     try {
       for (let request = 0; request < 3; request++) {
-        const loaded = await store.getSession(fakeRequest(session.key));
+        const loaded = await requests.getSession(fakeRequest(session.key));
         expect(loaded.id).toBe(session.id);
       }
       expect(runners).not.toHaveBeenCalled();
@@ -176,11 +178,11 @@ describeEachDatabase('SessionStoreService', (kind) => {
     const key = created.key!;
     const reader = fakeRequest(key, '10.0.0.9'); // another IP: its commit writes activity
     const writer = fakeRequest(key);
-    const readerSession = await store.getSession(reader);
-    const writerSession = await store.getSession(writer);
+    const readerSession = await requests.getSession(reader);
+    const writerSession = await requests.getSession(writer);
     writerSession.set('written', 'by the writer');
-    await store.commit(writer, { append() {} });
-    await store.commit(reader, { append() {} });
+    await requests.commit(writer, { append() {} });
+    await requests.commit(reader, { append() {} });
     const row = await sessions.findOneByOrFail({ id: digestSessionKey(key) });
     expect(JSON.parse(row.data)).toEqual({ written: 'by the writer' });
     expect(row.ip).toBe('10.0.0.9');

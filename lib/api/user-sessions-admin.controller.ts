@@ -14,8 +14,10 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
-import type { ResolvedUserSessionsOptions, UserId } from '../options/user-sessions-module-options.interface.js';
-import { SessionStoreService, type ActiveSession } from '../store/session-store.service.js';
+import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
+import type { UserId } from '../session/user-id.js';
+import { SessionStoreService } from '../store/session-store.service.js';
+import type { ActiveSession } from '../store/session-store.types.js';
 import { SessionDetailsService } from '../details/session-details.service.js';
 import { UserSessionsAdminGuard } from './user-sessions-admin.guard.js';
 import { CurrentSession } from '../user-sessions.decorators.js';

@@ -9,7 +9,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
-import { SessionStoreService } from '../store/session-store.service.js';
+import { RequestSessionService } from '../http/request-session.service.js';
 import type { UserSession } from '../session/user-session.js';
 
 /**
@@ -24,13 +24,13 @@ export class UserSessionsAdminGuard implements CanActivate {
 
   constructor(
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
-    private readonly store: SessionStoreService,
+    private readonly requestSessions: RequestSessionService,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<object>();
-    const session = await this.store.getSession(request);
+    const session = await this.requestSessions.getSession(request);
     if (session.isAuthenticated && (await this.isAdmin(session, request))) {
       return true;
     }

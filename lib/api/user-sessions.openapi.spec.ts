@@ -2,7 +2,7 @@ import { Controller, Delete, Get, Param, Query } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { describe, expect, it } from 'vitest';
-import type { UserIdType } from '../options/user-sessions-module-options.interface.js';
+import type { UserIdType } from '../session/user-id.js';
 import { documentUserIdType } from './user-sessions.openapi.js';
 import { AdminSessionView } from './dto/admin-session.view.js';
 import { AdminSessionsQuery } from './dto/admin-sessions.query.js';

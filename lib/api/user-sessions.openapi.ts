@@ -1,4 +1,4 @@
-import type { UserIdType } from '../options/user-sessions-module-options.interface.js';
+import type { UserIdType } from '../session/user-id.js';
 import { includeController, setApiCookieAuth, setApiProperty, type ApiPropertyOptions } from './openapi.js';
 import { UserSessionsController } from './user-sessions.controller.js';
 import { UserSessionsAdminController } from './user-sessions-admin.controller.js';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { configureSessionEntity, Session } from '../session/session.entity.js';
-import type { UserIdType } from '../options/user-sessions-module-options.interface.js';
+import type { UserIdType } from '../session/user-id.js';
 import { CliError, EXIT_USAGE } from './cli.error.js';
 import { connectionOptionsFromUrl, DATABASE_URL_FORMS } from './database-url.js';
 

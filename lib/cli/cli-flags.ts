@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { UserIdType } from '../options/user-sessions-module-options.interface.js';
+import type { UserIdType } from '../session/user-id.js';
 import { CliError, EXIT_USAGE } from './cli.error.js';
 import type { DatabaseFlags } from './cli-database.js';
 

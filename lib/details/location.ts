@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import { join } from 'node:path';
 import type { ReaderModel } from '@maxmind/geoip2-node';
-import { normalizeIp } from '../http/client-info.js';
+import { normalizeIp } from '../session/client.js';
 
 /** Where the GeoIP database is, like Django's GEOIP_PATH settings. */
 export interface GeoIpOptions {

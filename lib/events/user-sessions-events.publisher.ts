@@ -1,9 +1,21 @@
 import { Inject, Injectable, Logger, type OnModuleInit, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
-import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
-import type { UserSessionsEvent, UserSessionsEventType } from './user-sessions.events.js';
-import { SessionDetailsService, type SessionClientFields, type SessionDetails } from '../details/session-details.service.js';
+import type { SessionRecord } from '../session/session-record.js';
+import type { UserSession } from '../session/user-session.js';
+import { SessionDetailsService } from '../details/session-details.service.js';
+import {
+  UserSessionsEvents,
+  type EndSessionsOptions,
+  type SessionEndedBy,
+  type SessionEndedEvent,
+  type UserSessionsEvent,
+  type UserSessionsEventListener,
+  type UserSessionsEventType,
+} from './user-sessions.events.js';
+
+/** What an `ended` event says was ended (besides the options' actor and who ended it). */
+type EndedSessions = Partial<Pick<SessionEndedEvent, 'sessionId' | 'keptSessionId' | 'userId'>> & { count: number };
 
 /** The parts of `EventEmitter2` the publisher uses. */
 interface EventEmitterLike {
@@ -13,7 +25,8 @@ interface EventEmitterLike {
 }
 
 /**
- * @internal Hands the store's events to the `onEvent` option and to the app's `EventEmitter2`.
+ * @internal Builds the store's events and hands them to the `onEvent` option and to the app's
+ * `EventEmitter2`. Each is built only when someone listens.
  *
  * `@nestjs/event-emitter` is an optional peer: it is imported dynamically, once at start-up,
  * and only an app that registered `EventEmitterModule` has an emitter to find; an app without
@@ -26,7 +39,7 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
   private emitter: EventEmitterLike | null = null;
 
   constructor(
-    @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
+    @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: { onEvent?: UserSessionsEventListener },
     private readonly moduleRef: ModuleRef,
     private readonly details: SessionDetailsService,
   ) {}
@@ -47,13 +60,58 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
     );
   }
 
-  /** Device, browser, platform and location, for a sign-in's event. */
-  describe(session: SessionClientFields): SessionDetails {
-    return this.details.describe(session);
+  /** A session was stored for the first time, at `at`. */
+  created(session: UserSession, at: Date): void {
+    if (!this.isListening(UserSessionsEvents.created)) return;
+    this.publish({
+      type: UserSessionsEvents.created,
+      sessionId: session.id!,
+      userId: session.userId,
+      ip: session.ip,
+      userAgent: session.userAgent,
+      at,
+    });
+  }
+
+  /**
+   * A user signed in, with whether their other unexpired sessions (`others`, null when they
+   * could not be read) know this user agent and IP.
+   */
+  signedIn(session: UserSession, others: SessionRecord[] | null, at: Date): void {
+    const isNew = (field: 'ip' | 'userAgent') =>
+      others === null || session[field] === null ? null : !others.some((other) => other[field] === session[field]);
+    this.publish({
+      type: UserSessionsEvents.signedIn,
+      sessionId: session.id!,
+      userId: session.userId!,
+      ip: session.ip,
+      userAgent: session.userAgent,
+      ...this.details.describe(session),
+      newDevice: isNew('userAgent'),
+      newIp: isNew('ip'),
+      at,
+    });
+  }
+
+  /** Sessions were ended; `defaultEndedBy` unless the caller's options say who. */
+  ended(scope: SessionEndedEvent['scope'], options: EndSessionsOptions, defaultEndedBy: SessionEndedBy, ended: EndedSessions): void {
+    if (!this.isListening(UserSessionsEvents.ended)) return;
+    const actor = options.actor ? { userId: options.actor.userId, sessionId: options.actor.id } : null;
+    this.publish({
+      type: UserSessionsEvents.ended,
+      endedBy: options.endedBy ?? defaultEndedBy,
+      scope,
+      sessionId: ended.sessionId ?? null,
+      keptSessionId: ended.keptSessionId ?? null,
+      userId: ended.userId ?? null,
+      count: ended.count,
+      actor,
+      at: new Date(),
+    });
   }
 
   /** Delivers the event; called after the database write it reports succeeded. */
-  publish(event: UserSessionsEvent): void {
+  private publish(event: UserSessionsEvent): void {
     const { onEvent } = this.options;
     if (onEvent) this.settle(event.type, () => onEvent(event));
     // emitAsync rather than emit: it hands back the listeners' promises, so that a rejection

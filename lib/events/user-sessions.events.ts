@@ -1,4 +1,4 @@
-import type { UserId } from '../options/user-sessions-module-options.interface.js';
+import type { UserId } from '../session/user-id.js';
 import type { SessionDetails } from '../details/session-details.service.js';
 
 /**
@@ -125,3 +125,6 @@ export interface EndSessionsOptions {
    */
   actor?: { id: string | null; userId: UserId | null } | null;
 }
+
+/** A function that hears every event (the `onEvent` option); a returned promise is not awaited. */
+export type UserSessionsEventListener = (event: UserSessionsEvent) => void | Promise<void>;

@@ -6,7 +6,7 @@ import { ExpressSessionTable, type ExpressSessionRow } from './express-session-t
 import { digestLegacySessionId } from '../session/session-key.js';
 import { normalizeUserId } from '../session/user-id.js';
 import { MAX_DATA_BYTES } from '../user-sessions.constants.js';
-import type { UserId, UserIdType } from '../options/user-sessions-module-options.interface.js';
+import type { UserId, UserIdType } from '../session/user-id.js';
 import { ExpressSessionImportError } from '../exceptions/express-session-import.error.js';
 
 /**

@@ -1,7 +1,9 @@
+import type { PlatformHints } from '../session/client.js';
+import type { SeenClient } from '../session/session-mapper.js';
 import type { UserSession } from '../session/user-session.js';
 import { REQUEST_SESSION } from '../user-sessions.constants.js';
 
-/** What loads a handle's session: `SessionStoreService`. */
+/** What loads a handle's session: `RequestSessionService`. */
 export interface SessionLoader {
   loadSession(handle: RequestSessionHandle): Promise<UserSession>;
 }
@@ -11,10 +13,10 @@ const NO_COOKIES: readonly string[] = Object.freeze([]);
 /**
  * What the session layer keeps on a request: the cookie's key and the client, read without
  * touching the database, and the session once something asks for it. Created by
- * `SessionStoreService.forRequest()` and kept with `keepHandle()`; loading is memoised, so the
+ * `RequestSessionService.forRequest()` and kept with `keepHandle()`; loading is memoised, so the
  * guard, the handler and the middleware share one primary-key SELECT.
  */
-export class RequestSessionHandle {
+export class RequestSessionHandle implements SeenClient {
   session: UserSession | undefined;
   /** The values of the old express-session cookie (`legacyCookie`), not verified yet; empty without one. */
   legacyCookies: readonly string[] = NO_COOKIES;
@@ -28,7 +30,7 @@ export class RequestSessionHandle {
     readonly ip: string | null,
     readonly userAgent: string | null,
     /** The platform Client Hints the request sent, or null when it sent none. */
-    readonly clientHints: { platform: string; platformVersion: string | null } | null,
+    readonly hints: PlatformHints | null,
     /** The platform's request, for `secure`. */
     private readonly request: { protocol?: string },
     private readonly loader: SessionLoader,

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { SessionStoreService } from '../store/session-store.service.js';
+import type { RequestSessionService } from './request-session.service.js';
 import { SessionStoreUnavailableException } from '../exceptions/session-store-unavailable.exception.js';
 
 /** How `commitBeforeSending` lets a response go, or answers in its place. */
@@ -11,23 +11,6 @@ export interface OutgoingResponse {
 }
 
 /**
- * The common case of `commitBeforeSending`, without a write: after a 5xx (nothing is saved),
- * or when the session has nothing to write, it sets the cookie and returns true; the response
- * can go at once. False: a write must come first.
- */
-export function commitWithoutWriting(store: SessionStoreService, request: object, response: unknown, statusCode: number): boolean {
-  if (statusCode >= 500) {
-    // Nothing is saved after a failure; but a session that moved over from the old cookie
-    // has its new key in the database already, so the browser must get it.
-    if (store.movedOverLegacySession(request)) store.setCookie(request, response);
-    return true;
-  }
-  if (store.needsWrite(request)) return false;
-  store.setCookie(request, response);
-  return true;
-}
-
-/**
  * Commits a request's session as its response (of status `statusCode`) is about to leave:
  * after a 5xx nothing is saved; nothing to write (the common case) sets the cookie and sends
  * at once, synchronously; otherwise the one write runs first, so the cookie and the row
@@ -36,18 +19,18 @@ export function commitWithoutWriting(store: SessionStoreService, request: object
  * cookies are set on: Express's or Node's response, or Fastify's reply.
  */
 export function commitBeforeSending(
-  store: SessionStoreService,
+  requests: RequestSessionService,
   logger: Logger,
   request: object,
   response: unknown,
   statusCode: number,
   outgoing: OutgoingResponse,
 ): void {
-  if (commitWithoutWriting(store, request, response, statusCode)) {
+  if (requests.commitWithoutWriting(request, response, statusCode)) {
     outgoing.send();
     return;
   }
-  store.commit(request, response).then(
+  requests.commit(request, response).then(
     () => outgoing.send(),
     (error: unknown) => {
       if (error instanceof SessionStoreUnavailableException) {

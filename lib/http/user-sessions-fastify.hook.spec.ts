@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { describe, expect, it, vi } from 'vitest';
 import { UserSessionsFastifyHook } from './user-sessions-fastify.hook.js';
-import type { SessionStoreService } from '../store/session-store.service.js';
+import type { RequestSessionService } from './request-session.service.js';
 import { SessionStoreUnavailableException } from '../exceptions/session-store-unavailable.exception.js';
 
 type OnSend = (request: object, reply: FakeReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) => void;
@@ -27,13 +27,13 @@ class FakeReply {
   }
 }
 
-function hookOn(type: string | undefined, store: Partial<SessionStoreService>): { onSend: OnSend | undefined; addHook: ReturnType<typeof vi.fn> } {
+function hookOn(type: string | undefined, requests: Partial<RequestSessionService>): { onSend: OnSend | undefined; addHook: ReturnType<typeof vi.fn> } {
   let onSend: OnSend | undefined;
   const addHook = vi.fn((_name: string, hook: OnSend) => {
     onSend = hook;
   });
   const adapterHost = { httpAdapter: type === undefined ? undefined : { getType: () => type, getInstance: () => ({ addHook }) } };
-  new UserSessionsFastifyHook(store as SessionStoreService, adapterHost as unknown as HttpAdapterHost).onModuleInit();
+  new UserSessionsFastifyHook(requests as RequestSessionService, adapterHost as unknown as HttpAdapterHost).onModuleInit();
   return { onSend, addHook };
 }
 
@@ -41,28 +41,28 @@ describe('UserSessionsFastifyHook', () => {
   it('adds its onSend hook on Fastify only: not on Express, nor in an application context without HTTP', () => {
     expect(hookOn(undefined, {}).addHook).not.toHaveBeenCalled();
     expect(hookOn('express', {}).addHook).not.toHaveBeenCalled();
-    expect(() => new UserSessionsFastifyHook({} as SessionStoreService).onModuleInit()).not.toThrow();
+    expect(() => new UserSessionsFastifyHook({} as RequestSessionService).onModuleInit()).not.toThrow();
     const { addHook } = hookOn('fastify', {});
     expect(addHook).toHaveBeenCalledWith('onSend', expect.any(Function));
   });
 
   it('with nothing to write, sets the cookie and sends the payload at once', () => {
-    const store = { needsWrite: vi.fn(() => false), setCookie: vi.fn(), movedOverLegacySession: vi.fn(() => false) };
-    const { onSend } = hookOn('fastify', store);
+    const requests = { commitWithoutWriting: vi.fn(() => true), commit: vi.fn() };
+    const { onSend } = hookOn('fastify', requests);
     const reply = new FakeReply();
     const done = vi.fn();
     onSend!({}, reply, '{"ok":true}', done);
-    expect(store.setCookie).toHaveBeenCalledWith({}, reply);
+    expect(requests.commitWithoutWriting).toHaveBeenCalledWith({}, reply, 201);
+    expect(requests.commit).not.toHaveBeenCalled();
     expect(done).toHaveBeenCalledWith(null, '{"ok":true}');
   });
 
   it('answers 503 in place of the reply when the commit finds the database down, and closes the payload stream', async () => {
-    const store = {
-      needsWrite: vi.fn(() => true),
-      movedOverLegacySession: vi.fn(() => false),
+    const requests = {
+      commitWithoutWriting: vi.fn(() => false),
       commit: vi.fn(() => Promise.reject(new SessionStoreUnavailableException(new Error('ECONNREFUSED')))),
     };
-    const { onSend } = hookOn('fastify', store);
+    const { onSend } = hookOn('fastify', requests);
     const reply = new FakeReply();
     const payload = Readable.from(['a', 'b']);
     const sent = new Promise<unknown[]>((resolve) => onSend!({}, reply, payload, (...args) => resolve(args)));

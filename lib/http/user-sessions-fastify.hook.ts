@@ -1,6 +1,6 @@
 import { Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { SessionStoreService } from '../store/session-store.service.js';
+import { RequestSessionService } from './request-session.service.js';
 import { commitBeforeSending } from './session-commit.js';
 
 /** The parts of Fastify's reply the hook uses (typed here: Fastify is an optional platform). */
@@ -33,7 +33,7 @@ export class UserSessionsFastifyHook implements OnModuleInit {
   private readonly logger = new Logger('UserSessions');
 
   constructor(
-    private readonly store: SessionStoreService,
+    private readonly requests: RequestSessionService,
     // Absent in an application context without HTTP (a CLI, a worker).
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
@@ -44,7 +44,7 @@ export class UserSessionsFastifyHook implements OnModuleInit {
     // Added while the app initialises, before Fastify is ready: Fastify then applies it to
     // every route, those Nest has registered already included.
     adapter.getInstance<FastifyInstanceLike>().addHook('onSend', (request, reply, payload, done) => {
-      commitBeforeSending(this.store, this.logger, request, reply, reply.statusCode, {
+      commitBeforeSending(this.requests, this.logger, request, reply, reply.statusCode, {
         send: () => done(null, payload),
         refuse: (status, error) => {
           // Fastify would neither send nor close the payload it is no longer given.

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, Optional, type NestMiddleware } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
-import { SessionStoreService } from '../store/session-store.service.js';
+import { RequestSessionService } from './request-session.service.js';
 import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
 import { appendHeader } from './cookies.js';
-import { commitBeforeSending, commitWithoutWriting } from './session-commit.js';
+import { commitBeforeSending } from './session-commit.js';
 import { isCrossOriginRefused, type OriginRequest } from './same-origin.js';
 
 type End = ServerResponse['end'];
@@ -15,7 +15,7 @@ type End = ServerResponse['end'];
  * foreign origin (see `same-origin.ts`) and puts the lazy session handle on the request
  * (cookie, IP, user agent and hints read; no query). On the way out, when the response
  * ends, it commits the session before the response leaves: nothing to write (the common case)
- * lets it go at once, synchronously; otherwise the one write (see `SessionStoreService.commit`)
+ * lets it go at once, synchronously; otherwise the one write (see `RequestSessionService.commit`)
  * runs first, so the cookie and the row always agree. After a 5xx nothing is saved. On
  * Fastify, whose middleware gets the Node.js request and response (through @fastify/middie),
  * the commit comes earlier, in an `onSend` hook (`user-sessions-fastify.hook.ts`): Fastify
@@ -34,7 +34,7 @@ export class UserSessionsMiddleware implements NestMiddleware {
   private commitsOnEnd: boolean | undefined;
 
   constructor(
-    private readonly store: SessionStoreService,
+    private readonly requests: RequestSessionService,
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
@@ -44,8 +44,8 @@ export class UserSessionsMiddleware implements NestMiddleware {
       answer(response, response.end, 403, { statusCode: 403, message: 'Cross-origin request refused.', error: 'Forbidden' });
       return;
     }
-    const handle = this.store.forRequest(request);
-    if (this.options.requestClientHints && handle.clientHints !== null && handle.clientHints.platformVersion === null) {
+    const handle = this.requests.forRequest(request);
+    if (this.options.requestClientHints && handle.hints !== null && handle.hints.platformVersion === null) {
       // Browsers that speak Client Hints send Sec-CH-UA-Platform unasked, but the version
       // (Windows 11 or 10) only when asked; others are not asked at all.
       appendHeader(response, 'Accept-CH', 'Sec-CH-UA-Platform-Version');
@@ -57,14 +57,14 @@ export class UserSessionsMiddleware implements NestMiddleware {
       return;
     }
     const end = response.end;
-    const { store, logger } = this;
+    const { requests, logger } = this;
     response.end = function endAfterCommit(this: ServerResponse, ...args: unknown[]) {
       response.end = end;
       // Nothing to write (the common case): no callbacks to make, the response goes at once.
-      if (commitWithoutWriting(store, request, response, response.statusCode)) {
+      if (requests.commitWithoutWriting(request, response, response.statusCode)) {
         return end.apply(response, args as Parameters<End>);
       }
-      commitBeforeSending(store, logger, request, response, response.statusCode, {
+      commitBeforeSending(requests, logger, request, response, response.statusCode, {
         send: () => end.apply(response, args as Parameters<End>),
         refuse: (status, error) => {
           if (response.headersSent) response.destroy();

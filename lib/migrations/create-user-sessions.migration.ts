@@ -1,6 +1,6 @@
 import { Table, TableIndex, type ColumnType, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
 import { UserSessionsMigrationError } from '../exceptions/user-sessions-migration.error.js';
-import type { UserIdType } from '../options/user-sessions-module-options.interface.js';
+import type { UserIdType } from '../session/user-id.js';
 import type { UserSessionsTableShape } from './user-sessions-table-shape.js';
 
 /** Timestamp of the first migration, 2026-11-26: every later one must be greater. */

@@ -1,4 +1,4 @@
-import type { UserIdType } from '../options/user-sessions-module-options.interface.js';
+import type { UserIdType } from '../session/user-id.js';
 
 /** `createUserSessionsMigrations()` options with their defaults, as each migration reads them. */
 export interface UserSessionsTableShape {

@@ -1,7 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { UserSessionsMigrationError } from '../exceptions/user-sessions-migration.error.js';
 import { DEFAULT_TABLE_NAME } from '../user-sessions.constants.js';
-import type { UserIdType } from '../options/user-sessions-module-options.interface.js';
+import type { UserIdType } from '../session/user-id.js';
 import { addUserSessionsForeignKeyMigration } from './add-user-sessions-foreign-key.migration.js';
 import { CREATE_USER_SESSIONS_TIMESTAMP, createUserSessionsTableMigration } from './create-user-sessions.migration.js';
 import type { UserSessionsTableShape } from './user-sessions-table-shape.js';

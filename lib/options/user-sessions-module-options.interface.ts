@@ -4,11 +4,9 @@ import type { GeoIpOptions } from '../details/location.js';
 import type { UserSession } from '../session/user-session.js';
 import type { UserSessionsEvent } from '../events/user-sessions.events.js';
 
-/** How the app identifies its users; decides the type of the `user_id` column. */
-export type UserIdType = 'string' | 'number' | 'uuid';
+import type { UserId, UserIdType } from '../session/user-id.js';
 
-/** A user id as the app uses it: a string (also for UUIDs) or an integer. */
-export type UserId = string | number;
+export type { UserId, UserIdType };
 
 /**
  * Options that shape the database table and the routes. They are read when the module is

@@ -9,7 +9,7 @@ import {
 } from 'typeorm';
 import type { Type } from '@nestjs/common';
 import { DEFAULT_TABLE_NAME, MAX_USER_AGENT_LENGTH } from '../user-sessions.constants.js';
-import type { UserId, UserIdType } from '../options/user-sessions-module-options.interface.js';
+import type { UserId, UserIdType } from './user-id.js';
 import { SessionEntityConfigurationError } from '../exceptions/session-entity-configuration.error.js';
 
 /**

@@ -1,4 +1,8 @@
-import type { UserId, UserIdType } from '../options/user-sessions-module-options.interface.js';
+/** How the app identifies its users; decides the type of the `user_id` column. */
+export type UserIdType = 'string' | 'number' | 'uuid';
+
+/** A user id as the app uses it: a string (also for UUIDs) or an integer. */
+export type UserId = string | number;
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**

@@ -1,40 +1,11 @@
-import type { UserId } from '../options/user-sessions-module-options.interface.js';
+import { clientOf, type SessionClient } from './session-record.js';
+import { readSessionData, writeSessionData, RESERVED_DATA_KEY, type ReadSessionData, type SessionData } from './session-data.js';
+import type { UserId } from './user-id.js';
 
-/** JSON-compatible session data. */
-export type SessionData = Record<string, unknown>;
-
-/**
- * Where the session data's JSON keeps what the library itself records about the session (the
- * time of the last password entry), beside the app's values. The store takes it out when it
- * reads a row and puts it back when it writes one, so the app never sees it: `get()`,
- * `toObject()` and `clear()` neither show nor lose it, and `set()` refuses the name.
- */
-export const RESERVED_DATA_KEY = '__userSessions';
-
-/** @internal What the library keeps under `RESERVED_DATA_KEY`. */
-interface ReservedData {
-  /** When the user last entered their password: `login()` or `reauthenticate()`, epoch ms. */
-  authenticatedAt?: number;
-}
-
-/**
- * @internal Splits the data read from a row into the app's values and the time of the last
- * password entry (null when there is none, or it is not a valid time).
- */
-export function splitReservedData(data: SessionData): { data: SessionData; authenticatedAt: number | null } {
-  if (!Object.hasOwn(data, RESERVED_DATA_KEY)) return { data, authenticatedAt: null };
-  const reserved = data[RESERVED_DATA_KEY] as ReservedData | null;
-  delete data[RESERVED_DATA_KEY];
-  const at = reserved?.authenticatedAt;
-  return { data, authenticatedAt: typeof at === 'number' && Number.isFinite(at) ? at : null };
-}
+export { RESERVED_DATA_KEY, splitReservedData, type ReadSessionData, type SessionData } from './session-data.js';
 
 /** What the store remembers of the row as it was read, to decide what a save must write. */
-export interface StoredSessionState {
-  ip: string | null;
-  userAgent: string | null;
-  clientPlatform: string | null;
-  clientPlatformVersion: string | null;
+export interface StoredSessionState extends SessionClient {
   lastActivity: Date;
 }
 
@@ -43,8 +14,9 @@ export interface UserSessionInit {
   key: string | null;
   id: string | null;
   userId: UserId | null;
-  /** The data; or, with `readData`, the row's JSON, read on first use (`authenticatedAt` with it). */
+  /** The data; or the row's JSON, read on first use (`authenticatedAt` with it). */
   data: SessionData | string;
+  /** How the JSON is read; `readSessionData()` unless a test counts the reads. */
   readData?: (json: string, id: string | null) => ReadSessionData;
   expireDate: Date;
   ip: string | null;
@@ -58,12 +30,6 @@ export interface UserSessionInit {
   slidingExpiry?: boolean;
   /** When the user last entered their password (epoch ms), or null. */
   authenticatedAt?: number | null;
-}
-
-/** @internal The session data as read from a row: the app's values and the library's record. */
-export interface ReadSessionData {
-  data: SessionData;
-  authenticatedAt: number | null;
 }
 
 /**
@@ -122,7 +88,7 @@ export class UserSession {
     this.#key = init.key;
     if (typeof init.data === 'string') {
       this.#json = init.data;
-      this.#readData = init.readData;
+      this.#readData = init.readData ?? readSessionData;
     } else {
       this.#data = init.data;
     }
@@ -297,13 +263,42 @@ export class UserSession {
     this.cookieStale = true;
   }
 
-  /** @internal The data serialized for the database, with the library's own records. */
+  /** @internal The data serialized for the database, with the library's own records; throws when too large. */
   serializeData(): string {
-    const data = this.#ensureData();
-    if (this.#authenticatedAt === null) return JSON.stringify(data);
-    const reserved: ReservedData = { authenticatedAt: this.#authenticatedAt };
-    // A spread defines properties: an own "__proto__" value stays a value.
-    return JSON.stringify({ ...data, [RESERVED_DATA_KEY]: reserved });
+    return writeSessionData(this.#ensureData(), this.#authenticatedAt);
+  }
+
+  /** @internal After the whole row was written at `now`: nothing is left to write. */
+  markStored(now: Date): void {
+    this.markTouched(now);
+    this.dataModified = false;
+    this.ended = false;
+  }
+
+  /** @internal After an activity update at `now` (which moves the expiry with `idleTimeout`): what the row now holds. */
+  markTouched(now: Date, expireDate?: Date): void {
+    if (expireDate !== undefined) this.expireDate = expireDate;
+    this.lastActivity = now;
+    this.stored = { ...clientOf(this), lastActivity: now };
+  }
+
+  /** @internal Deleted on purpose (logout, delete): the request's cookie is cleared. */
+  markEnded(): void {
+    this.markVanished();
+    this.ended = true;
+  }
+
+  /**
+   * @internal The row was gone when we wrote (ended elsewhere): the session is anonymous from
+   * now on, but the cookie is left alone, since the browser may hold a newer key by now.
+   */
+  markVanished(): void {
+    this.stored = null;
+    this.userId = null;
+    this.replaceData({});
+    this.setAuthenticatedAt(null);
+    this.dataModified = false;
+    this.clearKey();
   }
 
   /** @internal Replaces the data (login as another user starts afresh). */

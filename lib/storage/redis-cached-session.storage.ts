@@ -7,7 +7,8 @@ import type {
   SessionRecordChanges,
   SessionStorage,
 } from './session-storage.interface.js';
-import type { SessionCacheOptions, SessionCacheRedis, UserId } from '../options/user-sessions-module-options.interface.js';
+import type { SessionCacheOptions, SessionCacheRedis } from '../options/user-sessions-module-options.interface.js';
+import type { UserId } from '../session/user-id.js';
 import { withTimeout } from './storage-timeout.js';
 
 /**

@@ -1,20 +1,7 @@
-import type { UserId } from '../options/user-sessions-module-options.interface.js';
+import type { SessionRecord, SessionRecordChanges } from '../session/session-record.js';
+import type { UserId } from '../session/user-id.js';
 
-/** A session row as storage reads and writes it. */
-export interface SessionRecord {
-  /** SHA-256 digest of the session key. */
-  id: string;
-  /** Session data as JSON text. */
-  data: string;
-  expireDate: Date;
-  userId: UserId | null;
-  userAgent: string | null;
-  clientPlatform: string | null;
-  clientPlatformVersion: string | null;
-  ip: string | null;
-  lastActivity: Date;
-  createdAt: Date;
-}
+export type { SessionRecord, SessionRecordChanges };
 
 /** Which rows `SessionStorage.list()` returns (the admin API's filters). */
 export interface SessionListFilter {
@@ -39,12 +26,6 @@ export interface SessionListQuery extends SessionListFilter {
   /** At most this many rows. */
   limit: number;
 }
-
-/**
- * Columns an update may write; `id` renames the row (a new key for the same session), and
- * `createdAt` is written by `login()`, which restarts the session's lifetime.
- */
-export type SessionRecordChanges = Partial<SessionRecord>;
 
 /**
  * Where sessions live. The default is the TypeORM table; an app may provide its own under

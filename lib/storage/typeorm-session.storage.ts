@@ -8,7 +8,7 @@ import type {
   SessionRecordChanges,
   SessionStorage,
 } from './session-storage.interface.js';
-import type { UserId } from '../options/user-sessions-module-options.interface.js';
+import type { UserId } from '../session/user-id.js';
 import { DEFAULT_CLEANUP_BATCH_SIZE } from '../user-sessions.constants.js';
 
 /** The part of a better-sqlite3 statement the fast path uses. */

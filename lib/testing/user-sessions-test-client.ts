@@ -4,7 +4,8 @@ import { SessionStoreService } from '../store/session-store.service.js';
 import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import { readCookies } from '../http/cookies.js';
 import type { SessionData, UserSession } from '../session/user-session.js';
-import type { ResolvedUserSessionsOptions, UserId } from '../options/user-sessions-module-options.interface.js';
+import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
+import type { UserId } from '../session/user-id.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options';
 

@@ -27,6 +27,7 @@ import { afterAll, beforeAll } from 'vitest';
 import {
   Session,
   CurrentSession,
+  RequestSessionService,
   CurrentUserId,
   SessionStoreService,
   UserSession,
@@ -206,6 +207,8 @@ export interface TestApp {
   app: INestApplication;
   url: string;
   store: SessionStoreService;
+  /** The per-request session service, for tests that hand it a request of their own. */
+  requests: RequestSessionService;
   queries: QueryCounter;
   close(): Promise<void>;
 }
@@ -260,6 +263,7 @@ export async function startTestApp(
     app,
     url,
     store: app.get(SessionStoreService),
+    requests: app.get(RequestSessionService),
     queries: logger,
     close: () => app.close(),
   };

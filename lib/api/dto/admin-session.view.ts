@@ -1,4 +1,4 @@
-import type { UserId } from '../../options/user-sessions-module-options.interface.js';
+import type { UserId } from '../../session/user-id.js';
 import { ApiProperty } from '../openapi.js';
 import { BaseSessionView } from './session.view.js';
 

@@ -1,0 +1,143 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
+import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
+import { LegacySessionMoveOver } from '../express-session/legacy-session-move-over.js';
+import { SessionStoreService } from '../store/session-store.service.js';
+import { GuardedSessionStorage } from '../storage/guarded-session.storage.js';
+import { ClientRecorder } from '../session/client.js';
+import { SessionLifetime } from '../session/session-lifetime.js';
+import { SessionMapper } from '../session/session-mapper.js';
+import { digestSessionKey, isWellFormedSessionKey } from '../session/session-key.js';
+import type { UserSession } from '../session/user-session.js';
+import { readClientHints, requestIp, type ClientRequestLike } from './client-info.js';
+import { readCookies } from './cookies.js';
+import { findHandle, keepHandle, RequestSessionHandle, type SessionLoader } from './request-session-handle.js';
+import { SessionCookieWriter } from './session-cookie.js';
+
+/**
+ * The parts of a request the session layer reads: Express's request, a FastifyRequest, or
+ * the Node.js request that Nest middleware gets on Fastify, on which @fastify/middie sets
+ * `ip` and `protocol` as Fastify's `trustProxy` option sees them.
+ */
+interface PlatformRequest extends ClientRequestLike {
+  protocol?: string;
+}
+
+/** What committing a request's session must write. */
+type PendingWrite = 'row' | 'activity' | null;
+
+/**
+ * The session of each HTTP request: its lazy handle (cookie, IP, user agent; no query), the
+ * load (one primary-key SELECT, shared by guard, decorators and handler), and the commit as the
+ * response leaves, with the one decision of what to write. Apps inject it for the session of a
+ * request in their own guards and middleware; signing in and out stays with `SessionStoreService`.
+ */
+@Injectable()
+export class RequestSessionService implements SessionLoader {
+  private readonly cookies: SessionCookieWriter;
+
+  constructor(
+    @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
+    private readonly store: SessionStoreService,
+    private readonly storage: GuardedSessionStorage,
+    private readonly lifetime: SessionLifetime,
+    private readonly mapper: SessionMapper,
+    private readonly client: ClientRecorder,
+    /** Only with the `legacyCookie` option. */
+    @Optional() @Inject(LegacySessionMoveOver) private readonly legacy: LegacySessionMoveOver | null = null,
+  ) {
+    this.cookies = new SessionCookieWriter(options, lifetime);
+  }
+
+  /**
+   * The request's session: loaded from the cookie on first use with one primary-key SELECT
+   * (memoised: the guard, the decorators and the handler share it), or a new, empty session
+   * (not stored until something modifies it).
+   *
+   * @example const session = await this.requestSessions.getSession(context.switchToHttp().getRequest());
+   */
+  getSession(request: object): Promise<UserSession> {
+    return this.forRequest(request).load();
+  }
+
+  /** @internal The session handle of a request, created on first use. Reads the cookie, IP and user agent; costs no query. */
+  forRequest(request: object): RequestSessionHandle {
+    let handle = findHandle(request);
+    if (!handle) {
+      const platformRequest = request as PlatformRequest;
+      const headers = platformRequest.headers;
+      handle = new RequestSessionHandle(
+        readCookies(headers?.cookie, this.options.cookieName).find(isWellFormedSessionKey) ?? null,
+        this.client.ip(requestIp(platformRequest)),
+        this.client.userAgent(headers?.['user-agent']),
+        this.client.keepsUserAgent ? readClientHints(headers) : null,
+        platformRequest,
+        this,
+      );
+      if (this.legacy) handle.legacyCookies = readCookies(headers?.cookie, this.legacy.options.name);
+      keepHandle(request, handle);
+    }
+    return handle;
+  }
+
+  /** @internal The session of a request's handle (see `RequestSessionHandle.load()`). */
+  async loadSession(handle: RequestSessionHandle): Promise<UserSession> {
+    const key = handle.cookieKey;
+    // SessionStoreService.load(), inlined: this is the read every authenticated request makes,
+    // and it saves a promise.
+    const record = key === null ? null : await this.storage.find(digestSessionKey(key));
+    if (record && this.lifetime.isActive(record)) return this.mapper.fromRecord(record, key, handle);
+    // Only a request that carries the old express-session cookie gets here with something to do.
+    const movedOver = this.legacy && handle.legacyCookies.length > 0 ? await this.legacy.moveOver(handle.legacyCookies, handle) : null;
+    if (movedOver) handle.legacyMovedOver = true;
+    return movedOver ?? this.mapper.newSession(handle);
+  }
+
+  /**
+   * Writes what the request changed and sets the cookie; the middleware calls it as the
+   * response is about to leave. What it costs the database (see `pendingWrite`): nothing, one
+   * UPDATE of the activity columns, or one UPDATE or INSERT of the row.
+   */
+  async commit(request: object, response: unknown): Promise<void> {
+    const handle = findHandle(request);
+    const session = handle?.session;
+    if (!handle || !session) return;
+    const write = this.pendingWrite(session);
+    if (write === 'row') await this.store.save(session);
+    else if (write === 'activity') await this.store.touch(session);
+    this.cookies.write(handle, response);
+  }
+
+  /**
+   * @internal The common case of the commit, without a write: after a 5xx (nothing is saved),
+   * or when the session has nothing to write, it sets the cookie and returns true; the response
+   * can go at once. False: `commit()` must write first.
+   */
+  commitWithoutWriting(request: object, response: unknown, statusCode: number): boolean {
+    const handle = findHandle(request);
+    const session = handle?.session;
+    if (!handle || !session) return true;
+    if (statusCode >= 500) {
+      // Nothing is saved after a failure; but a session that moved over from the old cookie
+      // has its new key in the database already, so the browser must get it.
+      if (handle.legacyMovedOver) this.cookies.write(handle, response);
+      return true;
+    }
+    if (this.pendingWrite(session) !== null) return false;
+    this.cookies.write(handle, response);
+    return true;
+  }
+
+  /**
+   * The one decision of what a request writes:
+   * - session unchanged, activity recorded within `activityInterval`: nothing;
+   * - IP, user agent or platform hints changed, or activity older than `activityInterval`:
+   *   the activity and client columns only, so data saved by a concurrent request is never
+   *   overwritten;
+   * - data, user or expiry changed, or a new session with data: the whole row.
+   */
+  private pendingWrite(session: UserSession): PendingWrite {
+    if (session.dataModified) return 'row';
+    return this.lifetime.activityIsDue(session) ? 'activity' : null;
+  }
+}

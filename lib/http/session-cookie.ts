@@ -1,0 +1,61 @@
+import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
+import type { SessionLifetime } from '../session/session-lifetime.js';
+import { appendHeader, serializeCookie, type SessionCookieAttributes } from './cookies.js';
+import type { RequestSessionHandle } from './request-session-handle.js';
+
+/** Writes the response headers a request's session needs: `Vary`, and `Set-Cookie` when it changed. */
+export class SessionCookieWriter {
+  constructor(
+    private readonly options: ResolvedUserSessionsOptions,
+    private readonly lifetime: SessionLifetime,
+  ) {}
+
+  /**
+   * Sets `Vary` and, when the key or expiry changed or the user signed out, `Set-Cookie`;
+   * clears the old express-session cookie once its session has moved over.
+   */
+  write(handle: RequestSessionHandle, response: unknown): void {
+    const session = handle.session;
+    if (!session) return;
+    appendHeader(response, 'Vary', 'Cookie');
+    if (handle.legacyMovedOver && this.options.legacyCookie) {
+      // Path=/ and no Domain: express-session's defaults. An old cookie set elsewhere stays in
+      // the browser, but it is dead: its session has a new key and its old row is destroyed.
+      appendHeader(response, 'Set-Cookie', serializeCookie(this.options.legacyCookie.name, '', {
+        ...this.attributes(handle),
+        path: '/',
+        domain: undefined,
+        maxAge: 0,
+      }));
+      handle.legacyMovedOver = false;
+    }
+    if (session.ended && !session.isStored) {
+      // Signed out (and nothing new was stored): the browser forgets the key.
+      if (handle.cookieKey !== null) {
+        appendHeader(response, 'Set-Cookie', serializeCookie(this.options.cookieName, '', { ...this.attributes(handle), maxAge: 0 }));
+      }
+      return;
+    }
+    if (session.cookieStale && session.key !== null) {
+      const attributes = this.attributes(handle);
+      if (!this.options.expireAtBrowserClose) {
+        attributes.maxAge = (this.lifetime.cookieExpiry(session) - Date.now()) / 1000;
+      }
+      appendHeader(response, 'Set-Cookie', serializeCookie(this.options.cookieName, session.key, attributes));
+      session.cookieStale = false;
+    }
+    // Why no cookie is cleared for a missing or expired row: a slow request still carrying
+    // the old key after a login elsewhere in the same browser would erase the new cookie.
+  }
+
+  private attributes(handle: RequestSessionHandle): SessionCookieAttributes {
+    return {
+      path: this.options.cookiePath,
+      domain: this.options.cookieDomain,
+      httpOnly: true,
+      secure: this.options.secure === 'auto' ? handle.secure : this.options.secure,
+      sameSite: this.options.sameSite,
+      maxAge: undefined,
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import type { SessionRecord } from '../session/session-record.js';
+import type { SessionData } from '../session/session-data.js';
+import type { UserId } from '../session/user-id.js';
+import type { SessionListFilter } from '../storage/session-storage.interface.js';
+
+/**
+ * A session as listed for its user: everything but the key and the data. `id` is the public,
+ * opaque id (the key's SHA-256 digest; it cannot be used as a cookie); `expireDate` moves with
+ * activity under `idleTimeout` (see `UserSession.expireDate`); `createdAt` is when the session
+ * was created or last signed in, from which `maxAge` counts.
+ */
+export interface ActiveSession extends Omit<SessionRecord, 'data'> {}
+
+/** Options of `clearExpired()`. */
+export interface ClearExpiredOptions {
+  /** Called after each batch with the number of rows deleted so far (to show progress). */
+  onProgress?: (deleted: number) => void;
+  /** Stops the cleanup between two batches; the rows deleted so far stay deleted. */
+  signal?: AbortSignal;
+}
+
+/** Filters and page of `list()`. */
+export interface SessionListOptions {
+  /**
+   * `'active'`: unexpired sessions; `'expired'`: expired ones the cleanup has not deleted yet;
+   * `'all'`: both.
+   * @default 'active'
+   */
+  status?: SessionListFilter['status'];
+  /** Only this user's sessions. */
+  userId?: UserId;
+  /** Only sessions whose IP starts with this text, e.g. `'203.0.113.'` or `'2001:db8:'`. */
+  ipPrefix?: string;
+  /**
+   * Sessions per page, 1 to 200.
+   * @default 50
+   */
+  limit?: number;
+  /** The `nextCursor` of the previous page; unset for the first page. */
+  cursor?: string | null;
+}
+
+/** A page of `list()`. */
+export interface SessionListPage {
+  /** Most recent activity first; sessions with the same activity in a fixed order. */
+  sessions: ActiveSession[];
+  /** Pass it as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Fields to start a session with, for `create()`. */
+export interface CreateSessionInput {
+  userId?: UserId | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  data?: SessionData;
+}
+
+/** A session as listed: its row without the data. */
+export function summaryOf({ data: _data, ...summary }: SessionRecord): ActiveSession {
+  return summary;
+}
