@@ -12,8 +12,15 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
-import type { ResolvedUserSessionsOptions, UserSessionsModuleAsyncOptions, UserSessionsModuleOptions, UserSessionsOptionsFactory, UserSessionsRuntimeOptions, UserSessionsStaticOptions } from './options/user-sessions-module-options.interface.js';
-import { resolveUserSessionsOptions } from './options/user-sessions.options.js';
+import type {
+  ResolvedUserSessionsOptions,
+  UserSessionsModuleAsyncOptions,
+  UserSessionsModuleOptions,
+  UserSessionsOptionsFactory,
+  UserSessionsRuntimeOptions,
+  UserSessionsStaticOptions,
+} from './options/user-sessions-module-options.interface.js';
+import { resolveUserSessionsOptions, STATIC_OPTION_KEYS } from './options/user-sessions.options.js';
 import { configureSessionEntity, Session } from './session/session.entity.js';
 import { createUserSessionsProviders } from './user-sessions.providers.js';
 import { SessionStoreService } from './store/session-store.service.js';
@@ -27,7 +34,6 @@ import { UserSessionsMiddleware } from './http/user-sessions.middleware.js';
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
 import { documentSessionCookie, documentUserIdType } from './api/user-sessions.openapi.js';
 
-const STATIC_OPTIONS: (keyof UserSessionsStaticOptions)[] = ['tableName', 'userIdType', 'userEntity', 'path', 'adminPath'];
 
 /**
  * Database-backed user sessions: the `Session` entity, `SessionStoreService`, the
@@ -92,7 +98,7 @@ export class UserSessionsModule implements NestModule {
    */
   static forRootAsync(options: UserSessionsModuleAsyncOptions): DynamicModule {
     const statics: UserSessionsStaticOptions = Object.fromEntries(
-      STATIC_OPTIONS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]),
+      STATIC_OPTION_KEYS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]),
     );
     const resolved = resolveUserSessionsOptions(statics, 'static');
     this.applyStaticOptions(resolved);
@@ -154,7 +160,7 @@ export class UserSessionsModule implements NestModule {
     statics: UserSessionsStaticOptions,
   ): Provider {
     const resolve = (runtime: UserSessionsRuntimeOptions) => {
-      const misplaced = STATIC_OPTIONS.filter((key) => key in (runtime ?? {}));
+      const misplaced = STATIC_OPTION_KEYS.filter((key) => key in (runtime ?? {}));
       if (misplaced.length > 0) {
         throw new InvalidUserSessionsOptionsError(
           misplaced.map((key) => `${key} shapes the table or routes, so give it beside useFactory/useClass, not from it`),

@@ -1,8 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { ExpressSessionImportError } from '../exceptions/express-session-import.error.js';
+import { EXPRESS_SESSION_TABLE_PATTERN } from '../options/user-sessions-options.schema.js';
 
-/** A table name, optionally behind a schema (PostgreSQL) or database (MySQL) name. */
-export const EXPRESS_SESSION_TABLE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
 
 /** The columns of connect-typeorm's `Session` entity (its `ISession`), by their default names. */
 const COLUMNS = ['id', 'expiredAt', 'json', 'destroyedAt'] as const;

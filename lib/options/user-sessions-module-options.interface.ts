@@ -1,12 +1,14 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { SessionStorage } from '../storage/session-storage.interface.js';
+import type { SessionCacheOptions } from '../storage/redis-cache.options.js';
 import type { GeoIpOptions } from '../details/location.js';
 import type { UserSession } from '../session/user-session.js';
-import type { UserSessionsEvent } from '../events/user-sessions.events.js';
+import type { UserSessionsEventListener } from '../events/user-sessions.events.js';
 
 import type { UserId, UserIdType } from '../session/user-id.js';
 
 export type { UserId, UserIdType };
+export type { SessionCacheOptions, SessionCacheRedis } from '../storage/redis-cache.options.js';
 
 /**
  * Options that shape the database table and the routes. They are read when the module is
@@ -233,7 +235,7 @@ export interface UserSessionsRuntimeOptions {
    * @default unset
    * @example onEvent: (event) => { if (event.type === 'user-sessions.signed-in') audit.log(event) }
    */
-  onEvent?: (event: UserSessionsEvent) => void | Promise<void>;
+  onEvent?: UserSessionsEventListener;
 
   /**
    * Require a recent password entry ("sudo mode", see `@RequireRecentLogin()`) for the sessions
@@ -262,44 +264,6 @@ export interface AdminCheckContext {
   session: UserSession;
   /** The platform's request object (Express or Fastify). */
   request: unknown;
-}
-
-/**
- * The part of an ioredis client (`Redis`, 5 or later) the cache uses; the app creates and owns
- * the client (connects, closes it), the module never imports ioredis.
- */
-export interface SessionCacheRedis {
-  /** ioredis's connection state: the cache sends commands only when it is `'ready'` (or `'wait'`). */
-  readonly status: string;
-  evalsha(sha: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
-  eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
-  del(...keys: string[]): Promise<number>;
-  on(event: 'close', listener: () => void): unknown;
-  off(event: 'close', listener: () => void): unknown;
-}
-
-/** The Redis read cache of session lookups (`cache`). */
-export interface SessionCacheOptions {
-  /** The app's ioredis client, e.g. `new Redis(process.env.REDIS_URL)`. */
-  redis: SessionCacheRedis;
-  /**
-   * How long, in milliseconds, a session stays cached at most; never past its expiry. Writes
-   * delete entries anyway: this only bounds what a write that bypasses the cache (another
-   * program, an instance without the cache) leaves stale.
-   * @default 60_000
-   */
-  ttl?: number;
-  /**
-   * What every key the cache writes starts with.
-   * @default 'user-sessions:'
-   */
-  keyPrefix?: string;
-  /**
-   * How long, in milliseconds, one Redis command may take before the lookup goes to the
-   * database instead.
-   * @default 200
-   */
-  timeout?: number;
 }
 
 /** The old express-session cookie accepted during a move-over (`legacyCookie`). */
@@ -348,7 +312,11 @@ export interface UserSessionsModuleAsyncOptions
 
 /** The options after defaults are applied and validation passed. */
 export interface ResolvedUserSessionsOptions
-  extends Required<Omit<UserSessionsModuleOptions, OptionalOption>> {
+  extends Required<Omit<UserSessionsModuleOptions, keyof UnsetByDefault>>,
+    UnsetByDefault {}
+
+/** The options whose default is "unset", as they are once resolved (nested ones with their defaults). */
+interface UnsetByDefault {
   userEntity?: () => Type<unknown>;
   cookieDomain?: string;
   storage?: SessionStorage;
@@ -357,19 +325,6 @@ export interface ResolvedUserSessionsOptions
   legacyCookie?: Required<LegacyCookieOptions>;
   cache?: Required<SessionCacheOptions>;
   isAdmin?: (context: AdminCheckContext) => boolean | Promise<boolean>;
-  onEvent?: (event: UserSessionsEvent) => void | Promise<void>;
+  onEvent?: UserSessionsEventListener;
   requireRecentLogin?: RequireRecentLoginOptions;
 }
-
-/** Options whose default is "unset". */
-type OptionalOption =
-  | 'userEntity'
-  | 'cookieDomain'
-  | 'storage'
-  | 'geoip'
-  | 'adminPath'
-  | 'legacyCookie'
-  | 'isAdmin'
-  | 'onEvent'
-  | 'requireRecentLogin'
-  | 'cache';

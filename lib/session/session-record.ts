@@ -34,3 +34,20 @@ export function clientOf(session: SessionClient): SessionClient {
     clientPlatformVersion: session.clientPlatformVersion,
   };
 }
+
+/** The columns of a row, checked against `SessionRecord`: for code that copies a row column by column. */
+export const SESSION_RECORD_COLUMNS = Object.keys({
+  id: true,
+  data: true,
+  expireDate: true,
+  userId: true,
+  userAgent: true,
+  clientPlatform: true,
+  clientPlatformVersion: true,
+  ip: true,
+  lastActivity: true,
+  createdAt: true,
+} satisfies Record<keyof SessionRecord, true>) as (keyof SessionRecord)[];
+
+/** The columns that hold a `Date`. */
+export const SESSION_RECORD_DATE_COLUMNS = ['expireDate', 'lastActivity', 'createdAt'] as const satisfies readonly (keyof SessionRecord)[];

@@ -7,9 +7,10 @@ import type {
   SessionRecordChanges,
   SessionStorage,
 } from './session-storage.interface.js';
-import type { SessionCacheOptions, SessionCacheRedis } from '../options/user-sessions-module-options.interface.js';
+import type { SessionCacheOptions, SessionCacheRedis } from './redis-cache.options.js';
 import type { UserId } from '../session/user-id.js';
 import { withTimeout } from './storage-timeout.js';
+import { cacheTtl, decodeSessionRecord, encodeSessionRecord } from './redis-cache-entry.js';
 
 /**
  * How long a lookup that missed holds its claim on filling the entry. Only liveness depends on
@@ -136,49 +137,6 @@ class RedisTimeoutError extends Error {
 /** `work`, or a RedisTimeoutError after `timeoutMs`; a late result or failure is ignored. */
 function within<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   return withTimeout(work, timeoutMs, () => new RedisTimeoutError(timeoutMs));
-}
-
-/** A record as cached: JSON with the dates as milliseconds. Never the session key (there is none in a record). */
-export function encodeSessionRecord(record: SessionRecord): string {
-  return JSON.stringify({
-    id: record.id,
-    data: record.data,
-    expireDate: record.expireDate.getTime(),
-    userId: record.userId,
-    userAgent: record.userAgent,
-    clientPlatform: record.clientPlatform,
-    clientPlatformVersion: record.clientPlatformVersion,
-    ip: record.ip,
-    lastActivity: record.lastActivity.getTime(),
-    createdAt: record.createdAt.getTime(),
-  });
-}
-
-/** The record `encodeSessionRecord()` wrote; throws on anything else. */
-export function decodeSessionRecord(json: string): SessionRecord {
-  const value = JSON.parse(json) as Record<string, unknown>;
-  const date = (name: string) => {
-    if (typeof value[name] !== 'number') throw new Error(`cached session has no ${name}`);
-    return new Date(value[name]);
-  };
-  if (typeof value.id !== 'string' || typeof value.data !== 'string') throw new Error('cached session has no id or data');
-  return {
-    id: value.id,
-    data: value.data,
-    expireDate: date('expireDate'),
-    userId: value.userId as UserId | null,
-    userAgent: value.userAgent as string | null,
-    clientPlatform: value.clientPlatform as string | null,
-    clientPlatformVersion: value.clientPlatformVersion as string | null,
-    ip: value.ip as string | null,
-    lastActivity: date('lastActivity'),
-    createdAt: date('createdAt'),
-  };
-}
-
-/** How long a record may stay cached: `ttl`, but never past its expiry; 0 when it has expired. */
-export function cacheTtl(record: SessionRecord, ttl: number, now = Date.now()): number {
-  return Math.max(0, Math.floor(Math.min(ttl, record.expireDate.getTime() - now)));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { cacheTtl, decodeSessionRecord, encodeSessionRecord } from './redis-cached-session.storage.js';
+import { cacheTtl, decodeSessionRecord, encodeSessionRecord } from './redis-cache-entry.js';
 import type { SessionRecord } from './session-storage.interface.js';
 
 // ioredis is an optional peer: an app without it must be able to load the library.
