@@ -50,9 +50,8 @@ export class UserSessionsModule implements NestModule {
 
   /**
    * Every request: the middleware reads the cookie (no query) and commits on the way out. It
-   * goes straight onto the HTTP adapter, before the routes: mounted with `forRoutes('{*path}')`,
-   * every request paid for matching and decoding a wildcard path and for Nest's middleware
-   * wrapper (about 3 % of an authenticated read's CPU time in `npm run bench`), to reach a
+   * goes straight onto the HTTP adapter, before the routes: `forRoutes('{*path}')` would make
+   * every request pay for matching a wildcard path and Nest's middleware wrapper, to reach a
    * middleware meant for every path anyway.
    */
   configure(consumer: MiddlewareConsumer): void {

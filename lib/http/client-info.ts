@@ -11,7 +11,7 @@ export interface ClientRequestLike {
  * The client's address as the platform reports it: `request.ip`, which follows Express's
  * `trust proxy` or Fastify's `trustProxy`. Both read only X-Forwarded-For, so without that
  * header every setting comes to the socket's address, which is then read directly: Express
- * works `ip` out anew on each read, at a cost the request path notices (`npm run bench`). An
+ * works `ip` out anew on each read, a cost the request path need not pay. An
  * `ip` set on the request itself (by @fastify/middie, or by the app) is taken as it is.
  */
 export function requestIp(request: ClientRequestLike): unknown {

@@ -89,11 +89,9 @@ export function findHandle(request: object): RequestSessionHandle | undefined {
 }
 
 /**
- * Keeps the handle on the request for the rest of the request. A property, not a WeakMap:
- * V8's young-generation collector keeps a WeakMap's young keys alive, so every request (and
- * all it references) outlived its collection and was moved to the old generation, a third more
- * bytes promoted per request and a slower collection (measured with `--trace-gc-nvp` under the
- * bench's load).
+ * Keeps the handle on the request for the rest of the request. A property, not a WeakMap: a
+ * WeakMap keeps young requests alive through V8's young-generation collection, which made
+ * collections slower under load (bench/README.md).
  */
 export function keepHandle(request: object, handle: RequestSessionHandle): void {
   (sessionCarrier(request) as HandleCarrier)[REQUEST_SESSION] = handle;

@@ -21,10 +21,9 @@ type End = ServerResponse['end'];
  * the commit comes earlier, in an `onSend` hook (`user-sessions-fastify.hook.ts`): Fastify
  * writes the headers before it ends the response.
  *
- * Why not an interceptor: Nest runs every request of an app with an interceptor through an
- * RxJS pipeline, which cost a fifth of the throughput of an authenticated read in
- * `npm run bench`; wrapping `end` (as express-session does) costs nothing when there is
- * nothing to write.
+ * Why a middleware, not an interceptor: an interceptor puts every request of the app through
+ * Nest's RxJS pipeline, while wrapping `end` (as express-session does) costs nothing when there
+ * is nothing to write (figures in bench/README.md).
  */
 @Injectable()
 export class UserSessionsMiddleware implements NestMiddleware {

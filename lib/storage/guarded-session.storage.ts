@@ -2,13 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { UserId } from '../session/user-id.js';
 import { SessionStoreUnavailableException } from '../exceptions/session-store-unavailable.exception.js';
 import { isStatementError } from './database-errors.js';
-import type {
-  DeleteExpiredOptions,
-  SessionListQuery,
-  SessionRecord,
-  SessionRecordChanges,
-  SessionStorage,
-} from './session-storage.interface.js';
+import type { DeleteExpiredOptions, SessionListQuery, SessionRecord, SessionRecordChanges, SessionStorage } from './session-storage.interface.js';
 import { withStorageTimeout } from './storage-timeout.js';
 
 /**

@@ -31,8 +31,6 @@ import {
  */
 @Injectable()
 export class SessionStoreService {
-  private readonly logger = new Logger('UserSessions');
-
   constructor(
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
     private readonly storage: GuardedSessionStorage,
@@ -336,7 +334,7 @@ export class SessionStoreService {
       const records = await this.storage.listActive(session.userId!, at);
       others = records.filter((record) => record.id !== session.id && this.lifetime.isActive(record, at));
     } catch (error) {
-      this.logger.warn(`A sign-in's other sessions could not be read for its event: ${(error as Error)?.message ?? error}`);
+      Logger.warn(`A sign-in's other sessions could not be read for its event: ${(error as Error)?.message ?? error}`, 'UserSessions');
     }
     this.events.signedIn(session, others, at);
   }
