@@ -1,6 +1,6 @@
 /**
  * What the bench found: medians of the rounds, the ratios per round and their medians, the
- * targets, as console text, Markdown (`bench/results/latest.md`, tables ready for the README)
+ * targets, as console text, Markdown (`bench/results/latest.md`, tables ready for bench/README.md)
  * and JSON (`bench/results/latest.json`, with every raw number).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

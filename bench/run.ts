@@ -229,7 +229,7 @@ async function main(): Promise<number> {
     console.log(`\n${databaseMarkdown(run, summary)}`);
   }
 
-  // A smoke run must not overwrite the numbers of the last real run (the README's source).
+  // A smoke run must not overwrite the numbers of the last real run (bench/README.md's source).
   // Nor a partial or profiled one.
   const name = settings.quick ? 'quick' : settings.variants || settings.cpuProfileDir ? 'partial' : 'latest';
   const files = writeResults(report, RESULTS_DIR, name);

@@ -34,7 +34,7 @@ const RECOVERY_MS = 5_000;
 
 /**
  * A database that is up but does not answer (a silent network) holds requests for as long as
- * TCP waits, unless something bounds it. On PostgreSQL the driver's timeouts do, as the README
+ * TCP waits, unless something bounds it. On PostgreSQL the driver's timeouts do, as docs/reliability.md
  * recommends them (shortened here): the connect and pool wait, the query on the client, the
  * statement on the server. mysql2 has no setting that does (its query timeout leaves the
  * connection busy, and the next query on it waits with no timer), so on MariaDB it is the

@@ -93,7 +93,7 @@ describeEachDatabase('UserSessionsMigrations', (kind) => {
     expect(String(failure)).toMatch(/"user_sessions", which already exists.*record CreateUserSessions1795651200000 as run/);
     expect(await dataSource.showMigrations()).toBe(true);
 
-    // What the README says to do instead.
+    // What docs/migrations.md says to do instead.
     await dataSource.query(
       "INSERT INTO migrations (timestamp, name) VALUES (1795651200000, 'CreateUserSessions1795651200000')",
     );

@@ -136,7 +136,7 @@ describe('OpenAPI document of the sessions APIs', () => {
   const t = useTestApp('sqlite', options);
   let document: OpenAPIObject;
   beforeAll(() => {
-    // The admin API is left out unless the app opts in, as the README shows.
+    // The admin API is left out unless the app opts in, as docs/openapi.md shows.
     includeAdminApiInOpenApi();
     try {
       document = SwaggerModule.createDocument(t.app, new DocumentBuilder().addCookieAuth('sid', { type: 'apiKey' }, 'sid').build());

@@ -12,7 +12,7 @@ import { startTestApp } from './support/test-app.js';
  * the clients hold: created − ended rows, no id twice, no orphan.
  *
  * `activityInterval: 0` makes every read of a stored session write its activity, so that each
- * append races an UPDATE of the same row. SQLite runs with `enableWAL: true`, as the README
+ * append races an UPDATE of the same row. SQLite runs with `enableWAL: true`, as docs/reliability.md
  * recommends for apps that write.
  */
 const SECONDS = Number(process.env.USER_SESSIONS_SOAK_SECONDS ?? 60);

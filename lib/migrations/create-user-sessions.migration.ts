@@ -30,7 +30,7 @@ export function createUserSessionsTableMigration(shape: UserSessionsTableShape):
       if (await queryRunner.hasTable(tableName)) {
         throw new UserSessionsMigrationError(
           `${this.name} creates the table "${tableName}", which already exists. If synchronize or a migration of ` +
-            `your own made it, record ${this.name} as run instead of running it (see the README, "Migrations").`,
+            `your own made it, record ${this.name} as run instead of running it (see docs/migrations.md).`,
         );
       }
       // Types in the entity's terms (Date, varchar…) that this database's driver turns into

@@ -145,7 +145,7 @@ export interface UserSessionsRuntimeOptions {
    * a write, a list) may take before the request is answered 503 instead. It bounds what no
    * driver setting bounds on its own: a database that accepts connections but does not answer
    * (a network that drops packets, a server hung on a lock). The call is not cancelled and may
-   * still finish; set the driver's timeouts too (see the README's Reliability section), which
+   * still finish; set the driver's timeouts too (see docs/reliability.md), which
    * do cancel. `clearExpired()` has no limit. 0 waits as long as the driver does.
    * @default 10_000
    */
