@@ -7,7 +7,7 @@ import type { FastifyReply } from 'fastify';
 /**
  * `sample-app/public/`: the pages' HTML, CSS and scripts, served as they are (no build step).
  * Resolved from this file, so it is found from the source (`sample-app/pages/*.ts`, as Vitest
- * runs it) and from the build (`dist/sample-app/pages/*.js`; `npm run build` copies the folder).
+ * runs it) and from the build (`dist/sample-app/pages/*.js`; `npm run build:sample-app` copies the folder).
  */
 export const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
 
