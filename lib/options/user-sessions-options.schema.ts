@@ -26,7 +26,8 @@ import {
   DEFAULT_TABLE_NAME,
 } from '../user-sessions.constants.js';
 import type { UserIdType } from '../session/user-id.js';
-import { SESSION_STORAGE_METHODS, type SessionStorage } from '../storage/session-storage.interface.js';
+import type { SessionStorage } from '../storage/session-storage.interface.js';
+import { SESSION_STORAGE_METHODS } from '../storage/session-storage-methods.js';
 import { SESSION_CACHE_REDIS_METHODS, type SessionCacheOptions, type SessionCacheRedis } from '../storage/redis-cache.options.js';
 import type { GeoIpOptions } from '../details/location.js';
 import type { UserSessionsEventListener } from '../events/user-sessions.events.js';

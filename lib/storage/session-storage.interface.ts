@@ -74,16 +74,3 @@ export interface DeleteExpiredOptions {
 
 /** Injection token of the `SessionStorage` in use. */
 export const SessionStorage = Symbol('USER_SESSIONS:SessionStorage');
-
-/** The methods of `SessionStorage`, to check an app's own storage at start-up. */
-export const SESSION_STORAGE_METHODS = Object.keys({
-  find: true,
-  insert: true,
-  update: true,
-  delete: true,
-  listActive: true,
-  deleteOthers: true,
-  deleteAllForUser: true,
-  list: true,
-  deleteExpired: true,
-} satisfies Record<keyof SessionStorage, true>);

@@ -13,14 +13,12 @@ import { normalizeUserId, type UserId } from '../session/user-id.js';
 import { UserSessionsEventsPublisher } from '../events/user-sessions-events.publisher.js';
 import { UserSessionsEvents, type EndSessionsOptions } from '../events/user-sessions.events.js';
 import { decodeSessionListCursor, encodeSessionListCursor } from './session-list-cursor.js';
-import {
-  summaryOf,
-  type ActiveSession,
-  type ClearExpiredOptions,
-  type CreateSessionInput,
-  type SessionListOptions,
-  type SessionListPage,
-} from './session-store.types.js';
+import type { ActiveSession, ClearExpiredOptions, CreateSessionInput, SessionListOptions, SessionListPage } from './session-store.types.js';
+
+/** A session as listed: its row without the data. */
+function summaryOf({ data: _data, ...summary }: SessionRecord): ActiveSession {
+  return summary;
+}
 
 /**
  * The database session store (the seed's `SessionStore`): sessions by key (create, load, save,

@@ -55,8 +55,3 @@ export interface CreateSessionInput {
   userAgent?: string | null;
   data?: SessionData;
 }
-
-/** A session as listed: its row without the data. */
-export function summaryOf({ data: _data, ...summary }: SessionRecord): ActiveSession {
-  return summary;
-}
