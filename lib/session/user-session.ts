@@ -191,7 +191,8 @@ export class UserSession {
 
   /**
    * Stores a JSON-serializable value under `name`; `undefined` removes it. Marks the session
-   * modified, so the request that did it writes the row and sends the cookie.
+   * modified, so the request that did it writes the row (and a session not stored yet gets its
+   * cookie), even when the value is the one already stored.
    */
   set(name: string, value: unknown): void {
     if (name === RESERVED_DATA_KEY) {
