@@ -18,6 +18,7 @@ import { SessionStoreService } from './store/session-store.service.js';
 import { UserSessionsCleanupService } from './store/user-sessions-cleanup.service.js';
 import { ExpressSessionTable } from './express-session/express-session-table.js';
 import { LegacySessionMoveOver } from './express-session/legacy-session-move-over.js';
+import { SessionTableCheckService } from './migrations/session-table-check.service.js';
 import { RequestSessionService } from './http/request-session.service.js';
 import { UserSessionsMiddleware } from './http/user-sessions.middleware.js';
 import { UserSessionsFastifyHook } from './http/user-sessions-fastify.hook.js';
@@ -83,6 +84,7 @@ export function createUserSessionsProviders(): Provider[] {
     UserSessionsEventsPublisher,
     SessionStoreService,
     UserSessionsCleanupService,
+    SessionTableCheckService,
     RequestSessionService,
     UserSessionsMiddleware,
     UserSessionsFastifyHook,

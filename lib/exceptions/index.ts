@@ -4,3 +4,4 @@ export * from './session-store-unavailable.exception.js';
 export * from './user-sessions-migration.error.js';
 export * from './express-session-import.error.js';
 export * from './reauthentication-required.exception.js';
+export * from './session-table-mismatch.error.js';

@@ -1,1 +1,2 @@
 export * from './user-sessions.migrations.js';
+export { userSessionsMigrationsFor } from './module-migrations.js';

@@ -152,6 +152,16 @@ export interface UserSessionsRuntimeOptions {
   storageTimeout?: number;
 
   /**
+   * What the module does at start-up when the session table is missing or does not match these
+   * options (columns and their types, the `user_id` foreign key with `userEntity`, the indexes
+   * the store relies on): `'error'` refuses to start, naming what differs and the migration
+   * that fixes it; `'warn'` logs the same and starts; `'off'` does not look (a schema managed
+   * elsewhere). One metadata read at start-up; nothing per request. Not with `storage`.
+   * @default 'error'
+   */
+  schemaCheck?: 'error' | 'warn' | 'off';
+
+  /**
    * Where sessions are kept. Unset uses the `Session` entity's table through TypeORM; set it
    * to put sessions in another store that implements `SessionStorage`.
    * @default a TypeORM storage on the `Session` repository

@@ -297,6 +297,9 @@ export class UserSessionsOptionsSchema
   @Max(MAX_TIMER_MS, { message: `storageTimeout must be at most ${MAX_TIMER_MS} milliseconds, got $value` })
   storageTimeout: number = DEFAULT_STORAGE_TIMEOUT;
 
+  @IsIn(['error', 'warn', 'off'], { message: "schemaCheck must be 'error', 'warn' or 'off', got \"$value\"" })
+  schemaCheck: 'error' | 'warn' | 'off' = 'error';
+
   @IsIn(['full', 'truncated', 'none'], { message: "ipAddresses must be 'full', 'truncated' or 'none', got \"$value\"" })
   ipAddresses: 'full' | 'truncated' | 'none' = 'full';
 

@@ -28,6 +28,7 @@ describe('resolveUserSessionsOptions', () => {
       cleanupBatchSize: 1000,
       cleanupInterval: 0,
       storageTimeout: 10_000,
+      schemaCheck: 'error',
       ipAddresses: 'full',
       storeUserAgent: true,
     });
@@ -87,6 +88,7 @@ describe('resolveUserSessionsOptions', () => {
     [{ storageTimeout: '5s' }, /storageTimeout is in milliseconds and must be a whole number/],
     [{ storageTimeout: 2 ** 31 }, /storageTimeout must be at most/],
     [{ ipAddresses: 'masked' }, /ipAddresses must be 'full', 'truncated' or 'none'/],
+    [{ schemaCheck: 'strict' }, /schemaCheck must be 'error', 'warn' or 'off'/],
     [{ storeUserAgent: 'no' }, /storeUserAgent must be true or false/],
     [{ adminPath: 'admin/:id', isAdmin: (): boolean => true }, /adminPath may only contain/],
     [{ adminPath: 'admin/sessions' }, /isAdmin must say who is an administrator/],

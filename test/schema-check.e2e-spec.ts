@@ -1,0 +1,126 @@
+import { Logger, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import {
+  Session,
+  SessionStoreService,
+  SessionTableMismatchError,
+  UserSessionsMigrations,
+  UserSessionsModule,
+  type UserSessionsModuleOptions,
+} from '../lib/index.js';
+
+/** Starts an app on `database` with synchronize off, as in production; resolves to its store, or rejects as init does. */
+async function startApp(database: TestDatabase, options: UserSessionsModuleOptions = {}) {
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: false } as Parameters<typeof TypeOrmModule.forRoot>[0]),
+      UserSessionsModule.forRoot(options),
+    ],
+  })
+  class AppModule {}
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  try {
+    await app.init();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return app;
+}
+
+/** Runs SQL on the database outside the app (to shape the table as a test needs). */
+async function withDataSource<T>(database: TestDatabase, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const dataSource = new DataSource({ ...database.options, entities: [Session], migrations: [...UserSessionsMigrations] } as DataSourceOptions);
+  await dataSource.initialize();
+  try {
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+// The default table shape (string user ids, no user entity); the other shape has its own file,
+// since the Session entity is shaped once per process.
+describeEachDatabase('start-up check of the session table', (kind) => {
+  let database: TestDatabase;
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterEach(async () => {
+    await database?.drop();
+  });
+
+  it('refuses to start without the table, naming the migrations to run and synchronize', async () => {
+    const started = startApp(database);
+    await expect(started).rejects.toThrow(SessionTableMismatchError);
+    await expect(started).rejects.toThrow(
+      /The session table "user_sessions" does not exist, so the first request that signs in would fail\. Create it: add \.\.\.UserSessionsMigrations to your DataSource's migrations and run them .*or set synchronize: true/,
+    );
+    await expect(started).rejects.toThrow(/schemaCheck: 'warn' or 'off'/);
+  });
+
+  it('starts on the table the shipped migrations made, and serves it', async () => {
+    await withDataSource(database, (dataSource) => dataSource.runMigrations());
+    const app = await startApp(database);
+    try {
+      const store = app.get(SessionStoreService);
+      const session = await store.create({ userId: 'alice' });
+      expect((await store.load(session.key!))?.userId).toBe('alice');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses a table that lacks a column or an index, naming each', async () => {
+    await withDataSource(database, async (dataSource) => {
+      await dataSource.runMigrations();
+      const runner = dataSource.createQueryRunner();
+      try {
+        const table = (await runner.getTable('user_sessions'))!;
+        await runner.dropIndex(table, table.indices.find((index) => index.columnNames[0] === 'expire_date')!);
+        await runner.dropColumn('user_sessions', 'client_platform_version');
+      } finally {
+        await runner.release();
+      }
+    });
+    const started = startApp(database);
+    await expect(started).rejects.toThrow(/does not match the module's options: column "client_platform_version" is missing; there is no index on "expire_date"\. Alter the table with a migration \(TypeORM's migration:generate proposes one\); on a new database, \.\.\.UserSessionsMigrations creates it in this shape/);
+  });
+
+  it("'warn' logs the same and starts; 'off' does not look", async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const warned = await startApp(database, { schemaCheck: 'warn' });
+      await warned.close();
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/The session table "user_sessions" does not exist/));
+      warn.mockClear();
+      const unchecked = await startApp(database, { schemaCheck: 'off' });
+      await unchecked.close();
+      expect(warn).not.toHaveBeenCalledWith(expect.stringMatching(/session table/));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('does not look when the app keeps sessions in its own storage', async () => {
+    const nothing = async () => null;
+    const storage = {
+      find: nothing,
+      insert: async () => undefined,
+      update: async () => false,
+      delete: async () => false,
+      listActive: async () => [],
+      deleteOthers: async () => 0,
+      deleteAllForUser: async () => 0,
+      list: async () => [],
+      deleteExpired: async () => 0,
+    };
+    const app = await startApp(database, { storage });
+    await app.close();
+  });
+});
