@@ -1,15 +1,12 @@
-import { Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn, type DataSourceOptions, type MigrationInterface } from 'typeorm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { startAppOn } from './support/start-app.js';
 import {
   createUserSessionsMigrations,
   Session,
   SessionStoreService,
   UserSessionsMigrations,
-  UserSessionsModule,
   userSessionsMigrationsFor,
   type UserSessionsModuleOptions,
 } from '../lib/index.js';
@@ -57,23 +54,8 @@ async function migrate(database: TestDatabase, migrations: (new () => MigrationI
   }
 }
 
-async function startApp(database: TestDatabase) {
-  @Module({
-    imports: [
-      TypeOrmModule.forRoot({ ...database.options, entities: [User, Session], synchronize: false } as Parameters<typeof TypeOrmModule.forRoot>[0]),
-      UserSessionsModule.forRoot(sessionOptions),
-    ],
-  })
-  class AppModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  try {
-    await app.init();
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    throw error;
-  }
-  return app;
+function startApp(database: TestDatabase) {
+  return startAppOn(database, { entities: [User, Session], synchronize: false }, sessionOptions);
 }
 
 // The first hour's trap: forRoot({ userIdType: 'number', userEntity }) with the default

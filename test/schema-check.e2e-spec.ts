@@ -1,36 +1,19 @@
-import { Logger, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Logger } from '@nestjs/common';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { startAppOn } from './support/start-app.js';
 import {
   Session,
   SessionStoreService,
   SessionTableMismatchError,
   UserSessionsMigrations,
-  UserSessionsModule,
   type UserSessionsModuleOptions,
 } from '../lib/index.js';
 
-/** Starts an app on `database` with synchronize off, as in production; resolves to its store, or rejects as init does. */
-async function startApp(database: TestDatabase, options: UserSessionsModuleOptions = {}) {
-  @Module({
-    imports: [
-      TypeOrmModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: false } as Parameters<typeof TypeOrmModule.forRoot>[0]),
-      UserSessionsModule.forRoot(options),
-    ],
-  })
-  class AppModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  try {
-    await app.init();
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    throw error;
-  }
-  return app;
+/** Starts an app on `database` with synchronize off, as in production. */
+function startApp(database: TestDatabase, options: UserSessionsModuleOptions = {}) {
+  return startAppOn(database, { autoLoadEntities: true, synchronize: false }, options);
 }
 
 /** Runs SQL on the database outside the app (to shape the table as a test needs). */
@@ -93,7 +76,7 @@ describeEachDatabase('start-up check of the session table', (kind) => {
   });
 
   it("'warn' logs the same and starts; 'off' does not look", async () => {
-    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const warn = vi.spyOn(Logger, 'warn').mockImplementation(() => undefined);
     try {
       const warned = await startApp(database, { schemaCheck: 'warn' });
       await warned.close();

@@ -14,8 +14,6 @@ import { checkSessionTable } from './session-table-check.js';
  */
 @Injectable()
 export class SessionTableCheckService implements OnModuleInit {
-  private readonly logger = new Logger('UserSessions');
-
   constructor(
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
     private readonly moduleRef: ModuleRef,
@@ -33,7 +31,7 @@ export class SessionTableCheckService implements OnModuleInit {
         ? `${table} does not exist, so the first request that signs in would fail. ${result.fix}`
         : `${table} does not match the module's options: ${result.differences.join('; ')}. ${result.fix}`;
     const switchOff = " (schemaCheck: 'warn' or 'off' turns this check into a warning or off, for a schema managed elsewhere.)";
-    if (this.options.schemaCheck === 'warn') this.logger.warn(message);
+    if (this.options.schemaCheck === 'warn') Logger.warn(message, 'UserSessions');
     else throw new SessionTableMismatchError(message + switchOff);
   }
 }
