@@ -36,6 +36,9 @@ export const MAX_USER_AGENT_LENGTH = 200;
 /** Session data must fit a MySQL/MariaDB TEXT column. */
 export const MAX_DATA_BYTES = 65_535;
 
+/** Token of the app's TypeORM `DataSource` as the module found it (null with the `storage` option and no TypeORM). */
+export const USER_SESSIONS_DATA_SOURCE = 'USER_SESSIONS:DATA_SOURCE';
+
 /** Token of the `GeoIpLocator` the module opened at start-up. */
 export const GEOIP_LOCATOR = 'USER_SESSIONS:GEOIP_LOCATOR';
 

@@ -7,9 +7,16 @@ import {
 import { RequestSessionService } from './http/request-session.service.js';
 import type { UserSession } from './session/user-session.js';
 
+/** What a request carries for code written for Passport. */
+interface RequestWithUser {
+  user?: unknown;
+}
+
 /**
- * Lets a request through only when its session has a signed-in user; 401 otherwise.
- * Its check is the request's one primary-key SELECT, which the handler then reuses.
+ * Lets a request through only when its session has a signed-in user; 401 otherwise. Like
+ * Passport's `AuthGuard`, it sets `request.user` (`{ id }` unless `user()` is overridden),
+ * so code written for Passport keeps reading it. Its check is the request's one primary-key
+ * SELECT, which the handler then reuses.
  *
  * @example @UseGuards(UserSessionsGuard)
  */
@@ -19,10 +26,15 @@ export class UserSessionsGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     // switchToHttp().getRequest() is this argument, after three closures assigned onto the context.
-    const request = context.getArgByIndex<object>(0);
+    const request = context.getArgByIndex<RequestWithUser>(0);
     const session = await this.requestSessions.getSession(request);
     if (!this.isAllowed(session, context)) {
       throw new UnauthorizedException('Sign in to continue.');
+    }
+    // A user set before (by Passport, or another guard) is left as it is.
+    if (request.user === undefined) {
+      const user = this.user(session, context);
+      request.user = user instanceof Promise ? await user : user;
     }
     return true;
   }
@@ -30,5 +42,16 @@ export class UserSessionsGuard implements CanActivate {
   /** Override to add conditions (a role stored in the session, say). */
   protected isAllowed(session: UserSession, _context: ExecutionContext): boolean {
     return session.isAuthenticated;
+  }
+
+  /**
+   * What `request.user` becomes: `{ id }` of the signed-in user. Override to load the app's
+   * own user; it runs on every request the guard lets through, so cache it or keep it cheap.
+   *
+   * @example
+   * protected override user(session: UserSession) { return this.users.findById(session.userId!) }
+   */
+  protected user(session: UserSession, _context: ExecutionContext): unknown {
+    return { id: session.userId };
   }
 }

@@ -116,10 +116,14 @@ export class UserSessionsModule implements NestModule {
     optionsProviders: Provider[],
     imports: DynamicModule['imports'] = [],
   ): DynamicModule {
+    // Registers Session for TypeORM's autoLoadEntities. Its module is not imported: the session
+    // table's repository comes from the DataSource (user-sessions.providers.ts), so that an app
+    // without TypeOrmModule gets one error saying so, not an unresolved dependency.
+    TypeOrmModule.forFeature([Session]);
     return {
       module: UserSessionsModule,
       global: true,
-      imports: [...imports, TypeOrmModule.forFeature([Session])],
+      imports,
       // Without adminPath the admin API has no route at all, not merely a guard that refuses.
       controllers: statics.adminPath === undefined
         ? [UserSessionsController]

@@ -1,7 +1,8 @@
 import { Logger, type Provider } from '@nestjs/common';
-import { getDataSourceToken, getRepositoryToken } from '@nestjs/typeorm';
-import type { DataSource, Repository } from 'typeorm';
-import { GEOIP_LOCATOR, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { GEOIP_LOCATOR, USER_SESSIONS_DATA_SOURCE, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
+import { MissingDataSourceError } from './exceptions/missing-data-source.error.js';
 import type { ResolvedUserSessionsOptions } from './options/user-sessions-module-options.interface.js';
 import { Session } from './session/session.entity.js';
 import { ClientRecorder } from './session/client.js';
@@ -44,14 +45,24 @@ export function createUserSessionsProviders(): Provider[] {
       useFactory: (options: ResolvedUserSessionsOptions) => new ClientRecorder(options),
       inject: [USER_SESSIONS_MODULE_OPTIONS],
     },
+    {
+      // Found here, not injected where needed: without TypeOrmModule the app gets one error that says so.
+      provide: USER_SESSIONS_DATA_SOURCE,
+      useFactory: (options: ResolvedUserSessionsOptions, dataSource: DataSource | undefined) => {
+        if (dataSource) return dataSource;
+        if (options.storage) return null;
+        throw new MissingDataSourceError();
+      },
+      inject: [USER_SESSIONS_MODULE_OPTIONS, { token: getDataSourceToken(), optional: true }],
+    },
     // storage/: the app's storage or the TypeORM table, the Redis cache in front, the outage guard around.
     {
       provide: SessionStorage,
-      useFactory: (options: ResolvedUserSessionsOptions, repository: Repository<Session>) => {
-        const storage = options.storage ?? new TypeOrmSessionStorage(repository, options.cleanupBatchSize);
+      useFactory: (options: ResolvedUserSessionsOptions, dataSource: DataSource | null) => {
+        const storage = options.storage ?? new TypeOrmSessionStorage(dataSource!.getRepository(Session), options.cleanupBatchSize);
         return options.cache ? new RedisCachedSessionStorage(storage, options.cache, new Logger('UserSessions')) : storage;
       },
-      inject: [USER_SESSIONS_MODULE_OPTIONS, getRepositoryToken(Session)],
+      inject: [USER_SESSIONS_MODULE_OPTIONS, USER_SESSIONS_DATA_SOURCE],
     },
     {
       provide: GuardedSessionStorage,
@@ -70,15 +81,15 @@ export function createUserSessionsProviders(): Provider[] {
       provide: LegacySessionMoveOver,
       useFactory: (
         options: ResolvedUserSessionsOptions,
-        dataSource: DataSource,
+        dataSource: DataSource | null,
         storage: GuardedSessionStorage,
         lifetime: SessionLifetime,
         mapper: SessionMapper,
       ) =>
         options.legacyCookie
-          ? new LegacySessionMoveOver(options.legacyCookie, storage, lifetime, mapper, new ExpressSessionTable(dataSource, options.legacyCookie.table))
+          ? new LegacySessionMoveOver(options.legacyCookie, storage, lifetime, mapper, new ExpressSessionTable(dataSource!, options.legacyCookie.table))
           : null,
-      inject: [USER_SESSIONS_MODULE_OPTIONS, getDataSourceToken(), GuardedSessionStorage, SessionLifetime, SessionMapper],
+      inject: [USER_SESSIONS_MODULE_OPTIONS, USER_SESSIONS_DATA_SOURCE, GuardedSessionStorage, SessionLifetime, SessionMapper],
     },
     SessionDetailsService,
     UserSessionsEventsPublisher,

@@ -5,3 +5,4 @@ export * from './user-sessions-migration.error.js';
 export * from './express-session-import.error.js';
 export * from './reauthentication-required.exception.js';
 export * from './session-table-mismatch.error.js';
+export * from './missing-data-source.error.js';

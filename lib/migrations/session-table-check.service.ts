@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
+import { USER_SESSIONS_DATA_SOURCE, USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
 import { SessionTableMismatchError } from '../exceptions/session-table-mismatch.error.js';
 import { checkSessionTable } from './session-table-check.js';
@@ -16,14 +14,13 @@ import { checkSessionTable } from './session-table-check.js';
 export class SessionTableCheckService implements OnModuleInit {
   constructor(
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
-    private readonly moduleRef: ModuleRef,
+    @Inject(USER_SESSIONS_DATA_SOURCE) private readonly dataSource: DataSource | null,
   ) {}
 
   async onModuleInit(): Promise<void> {
     // An app's own storage keeps sessions elsewhere: there is no table of ours to check.
-    if (this.options.schemaCheck === 'off' || this.options.storage) return;
-    const dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(), { strict: false });
-    const result = await checkSessionTable(dataSource, this.options);
+    if (this.options.schemaCheck === 'off' || this.options.storage || !this.dataSource) return;
+    const result = await checkSessionTable(this.dataSource, this.options);
     if (result.status === 'ok') return;
     const table = `The session table "${this.options.tableName}"`;
     const message =

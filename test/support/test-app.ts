@@ -10,6 +10,7 @@ import {
   Module,
   Param,
   Post,
+  Req,
   StreamableFile,
   UseGuards,
   type INestApplication,
@@ -147,6 +148,13 @@ class DemoController {
   @UseGuards(UserSessionsGuard)
   me(@CurrentUserId() userId: string | number) {
     return { userId };
+  }
+
+  /** What the guard left on the request for code written for Passport. */
+  @Get('me/user')
+  @UseGuards(UserSessionsGuard)
+  meUser(@Req() request: { user?: unknown }) {
+    return { user: request.user };
   }
 
   /** GET /me that answers 5 ms after its session was loaded: a wide window for a race. */

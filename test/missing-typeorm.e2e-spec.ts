@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { expect, it } from 'vitest';
+import { MissingDataSourceError, SessionStoreService, UserSessionsModule, type SessionStorage } from '../lib/index.js';
+
+async function start(imports: Parameters<typeof Module>[0]['imports']) {
+  @Module({ imports })
+  class AppModule {}
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  return app;
+}
+
+it('without TypeOrmModule the app refuses to start with one error that names the fix', async () => {
+  const started = start([UserSessionsModule.forRoot()]);
+  await expect(started).rejects.toThrow(MissingDataSourceError);
+  await expect(started).rejects.toThrow(/no TypeORM DataSource: import TypeOrmModule\.forRoot\(.*autoLoadEntities: true.*\) in the application module/);
+});
+
+it('with its own storage, the module needs no TypeORM at all', async () => {
+  const rows = new Map<string, Parameters<SessionStorage['insert']>[0]>();
+  const storage: SessionStorage = {
+    find: async (id) => rows.get(id) ?? null,
+    insert: async (record) => void rows.set(record.id, record),
+    update: async () => false,
+    delete: async (id) => rows.delete(id),
+    listActive: async () => [],
+    deleteOthers: async () => 0,
+    deleteAllForUser: async () => 0,
+    list: async () => [],
+    deleteExpired: async () => 0,
+  };
+  const app = await start([UserSessionsModule.forRoot({ storage })]);
+  try {
+    const store = app.get(SessionStoreService);
+    const session = await store.create({ userId: 'alice' });
+    expect((await store.load(session.key!))?.userId).toBe('alice');
+  } finally {
+    await app.close();
+  }
+});
