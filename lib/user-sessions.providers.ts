@@ -3,6 +3,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { GEOIP_LOCATOR, USER_SESSIONS_DATA_SOURCE, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
 import { MissingDataSourceError } from './exceptions/missing-data-source.error.js';
+import { SessionEntityNotRegisteredError } from './exceptions/session-entity-not-registered.error.js';
 import type { ResolvedUserSessionsOptions } from './options/user-sessions-module-options.interface.js';
 import { Session } from './session/session.entity.js';
 import { ClientRecorder } from './session/client.js';
@@ -49,9 +50,15 @@ export function createUserSessionsProviders(): Provider[] {
       // Found here, not injected where needed: without TypeOrmModule the app gets one error that says so.
       provide: USER_SESSIONS_DATA_SOURCE,
       useFactory: (options: ResolvedUserSessionsOptions, dataSource: DataSource | undefined) => {
-        if (dataSource) return dataSource;
-        if (options.storage) return null;
-        throw new MissingDataSourceError();
+        if (!dataSource) {
+          if (options.storage) return null;
+          throw new MissingDataSourceError();
+        }
+        // Before initialize() (TypeORM's manualInitialization) the entities are not known yet.
+        if (dataSource.isInitialized && !options.storage && !dataSource.hasMetadata(Session)) {
+          throw new SessionEntityNotRegisteredError();
+        }
+        return dataSource;
       },
       inject: [USER_SESSIONS_MODULE_OPTIONS, { token: getDataSourceToken(), optional: true }],
     },

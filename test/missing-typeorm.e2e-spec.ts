@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { expect, it } from 'vitest';
-import { MissingDataSourceError, SessionStoreService, UserSessionsModule, type SessionStorage } from '../lib/index.js';
+import { MissingDataSourceError, SessionEntityNotRegisteredError, SessionStoreService, UserSessionsModule, type SessionStorage } from '../lib/index.js';
 
 async function start(imports: Parameters<typeof Module>[0]['imports']) {
   @Module({ imports })
@@ -39,4 +39,14 @@ it('with its own storage, the module needs no TypeORM at all', async () => {
   } finally {
     await app.close();
   }
+});
+
+it('an explicit entity list without Session refuses to start with one error that names the fix', async () => {
+  const { TypeOrmModule } = await import('@nestjs/typeorm');
+  const started = start([
+    TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: [], synchronize: true }),
+    UserSessionsModule.forRoot(),
+  ]);
+  await expect(started).rejects.toThrow(SessionEntityNotRegisteredError);
+  await expect(started).rejects.toThrow(/add it to the entities list \(entities: \[User, Session\].*or set autoLoadEntities: true/);
 });

@@ -6,3 +6,4 @@ export * from './express-session-import.error.js';
 export * from './reauthentication-required.exception.js';
 export * from './session-table-mismatch.error.js';
 export * from './missing-data-source.error.js';
+export * from './session-entity-not-registered.error.js';

@@ -19,7 +19,8 @@ export class SessionTableCheckService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     // An app's own storage keeps sessions elsewhere: there is no table of ours to check.
-    if (this.options.schemaCheck === 'off' || this.options.storage || !this.dataSource) return;
+    // Without TypeORM (own storage) or before the app initialises it (manualInitialization): nothing to read yet.
+    if (this.options.schemaCheck === 'off' || this.options.storage || !this.dataSource?.isInitialized) return;
     const result = await checkSessionTable(this.dataSource, this.options);
     if (result.status === 'ok') return;
     const table = `The session table "${this.options.tableName}"`;
