@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { expect, it } from 'vitest';
-import { MissingDataSourceError, SessionEntityNotRegisteredError, SessionStoreService, UserSessionsModule, type SessionStorage } from '../lib/index.js';
+import { MissingDataSourceError, SessionEntityNotRegisteredError, UserSessionsModule } from '../lib/index.js';
+import { memorySessionStorage } from './support/memory-storage.js';
+import { expectStoreServesThenClose } from './support/start-app.js';
 
 async function start(imports: Parameters<typeof Module>[0]['imports']) {
   @Module({ imports })
@@ -19,26 +21,7 @@ it('without TypeOrmModule the app refuses to start with one error that names the
 });
 
 it('with its own storage, the module needs no TypeORM at all', async () => {
-  const rows = new Map<string, Parameters<SessionStorage['insert']>[0]>();
-  const storage: SessionStorage = {
-    find: async (id) => rows.get(id) ?? null,
-    insert: async (record) => void rows.set(record.id, record),
-    update: async () => false,
-    delete: async (id) => rows.delete(id),
-    listActive: async () => [],
-    deleteOthers: async () => 0,
-    deleteAllForUser: async () => 0,
-    list: async () => [],
-    deleteExpired: async () => 0,
-  };
-  const app = await start([UserSessionsModule.forRoot({ storage })]);
-  try {
-    const store = app.get(SessionStoreService);
-    const session = await store.create({ userId: 'alice' });
-    expect((await store.load(session.key!))?.userId).toBe('alice');
-  } finally {
-    await app.close();
-  }
+  await expectStoreServesThenClose(await start([UserSessionsModule.forRoot({ storage: memorySessionStorage() })]));
 });
 
 it('an explicit entity list without Session refuses to start with one error that names the fix', async () => {

@@ -2,10 +2,10 @@ import { Logger } from '@nestjs/common';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
-import { startAppOn } from './support/start-app.js';
+import { memorySessionStorage } from './support/memory-storage.js';
+import { expectStoreServesThenClose, startAppOn } from './support/start-app.js';
 import {
   Session,
-  SessionStoreService,
   SessionTableMismatchError,
   UserSessionsMigrations,
   type UserSessionsModuleOptions,
@@ -49,14 +49,7 @@ describeEachDatabase('start-up check of the session table', (kind) => {
 
   it('starts on the table the shipped migrations made, and serves it', async () => {
     await withDataSource(database, (dataSource) => dataSource.runMigrations());
-    const app = await startApp(database);
-    try {
-      const store = app.get(SessionStoreService);
-      const session = await store.create({ userId: 'alice' });
-      expect((await store.load(session.key!))?.userId).toBe('alice');
-    } finally {
-      await app.close();
-    }
+    await expectStoreServesThenClose(await startApp(database));
   });
 
   it('refuses a table that lacks a column or an index, naming each', async () => {
@@ -91,19 +84,7 @@ describeEachDatabase('start-up check of the session table', (kind) => {
   });
 
   it('does not look when the app keeps sessions in its own storage', async () => {
-    const nothing = async () => null;
-    const storage = {
-      find: nothing,
-      insert: async () => undefined,
-      update: async () => false,
-      delete: async () => false,
-      listActive: async () => [],
-      deleteOthers: async () => 0,
-      deleteAllForUser: async () => 0,
-      list: async () => [],
-      deleteExpired: async () => 0,
-    };
-    const app = await startApp(database, { storage });
+    const app = await startApp(database, { storage: memorySessionStorage() });
     await app.close();
   });
 });

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
 import { GuardedSessionStorage } from '../storage/guarded-session.storage.js';
-import type { SessionRecord } from '../session/session-record.js';
+import { clientOf, type SessionRecord } from '../session/session-record.js';
 import { RESERVED_DATA_KEY } from '../session/session-data.js';
 import { UserSession } from '../session/user-session.js';
 import { SessionLifetime } from '../session/session-lifetime.js';
@@ -110,15 +110,7 @@ export class SessionStoreService {
   async touch(session: UserSession): Promise<void> {
     const now = new Date();
     const expireDate = this.lifetime.activityExpiry(session, now);
-    const { ip, userAgent, clientPlatform, clientPlatformVersion } = session;
-    const written = await this.storage.update(session.id!, {
-      ip,
-      userAgent,
-      clientPlatform,
-      clientPlatformVersion,
-      lastActivity: now,
-      ...(expireDate && { expireDate }),
-    });
+    const written = await this.storage.update(session.id!, { ...clientOf(session), lastActivity: now, ...(expireDate && { expireDate }) });
     if (written) session.markTouched(now, expireDate);
   }
 

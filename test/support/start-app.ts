@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import type { INestApplication } from '@nestjs/common';
-import { UserSessionsModule, type UserSessionsModuleOptions } from '../../lib/index.js';
+import { expect } from 'vitest';
+import { SessionStoreService, UserSessionsModule, type UserSessionsModuleOptions } from '../../lib/index.js';
 import type { TestDatabase } from './databases.js';
 
 /**
@@ -27,4 +28,15 @@ export async function startAppOn(
     throw error;
   }
   return app;
+}
+
+/** Checks that the app's store keeps a session (alice's) and finds it by its key, then closes the app. */
+export async function expectStoreServesThenClose(app: INestApplication): Promise<void> {
+  try {
+    const store = app.get(SessionStoreService);
+    const session = await store.create({ userId: 'alice' });
+    expect((await store.load(session.key!))?.userId).toBe('alice');
+  } finally {
+    await app.close();
+  }
 }
