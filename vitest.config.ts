@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
@@ -20,6 +21,13 @@ export default defineConfig({
       },
     }),
   ],
+  resolve: {
+    // The examples import the package by its name: in this repository, its sources.
+    alias: [
+      { find: /^nestjs-user-sessions\/testing$/, replacement: fileURLToPath(new URL('lib/testing/index.ts', import.meta.url)) },
+      { find: /^nestjs-user-sessions$/, replacement: fileURLToPath(new URL('lib/index.ts', import.meta.url)) },
+    ],
+  },
   test: {
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import {
   Controller,
+  Inject,
   Module,
   Optional,
   RequestMethod,
@@ -31,6 +32,7 @@ import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
 import { UserSessionsController } from './api/user-sessions.controller.js';
 import { UserSessionsAdminController } from './api/user-sessions-admin.controller.js';
 import { UserSessionsMiddleware } from './http/user-sessions.middleware.js';
+import { ExpressSessionApiService } from './http/express-session-api.service.js';
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
 import { documentSessionCookie, documentUserIdType } from './api/user-sessions.openapi.js';
 
@@ -45,6 +47,7 @@ import { documentSessionCookie, documentUserIdType } from './api/user-sessions.o
 export class UserSessionsModule implements NestModule {
   constructor(
     private readonly middleware: UserSessionsMiddleware,
+    @Inject(ExpressSessionApiService) private readonly expressSessionApi: ExpressSessionApiService | null,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
 
@@ -60,14 +63,17 @@ export class UserSessionsModule implements NestModule {
       consumer.apply(UserSessionsMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
       return;
     }
-    adapter.use((request: object, response: ServerResponse, next: (error?: unknown) => void) => {
+    const middleware = (request: object, response: ServerResponse, next: (error?: unknown) => void) => {
       try {
         this.middleware.use(request, response, next);
       } catch (error) {
         // As Nest's own middleware wrapper would: to the app's error handling.
         next(error);
       }
-    });
+    };
+    // With expressSessionApi, ahead of the app's own middleware (Passport's reads req.session).
+    if (this.expressSessionApi) this.expressSessionApi.install(adapter, middleware);
+    else adapter.use(middleware);
   }
 
   /**

@@ -23,6 +23,7 @@ import { LegacySessionMoveOver } from './express-session/legacy-session-move-ove
 import { SessionTableCheckService } from './migrations/session-table-check.service.js';
 import { RequestSessionService } from './http/request-session.service.js';
 import { UserSessionsMiddleware } from './http/user-sessions.middleware.js';
+import { ExpressSessionApiService } from './http/express-session-api.service.js';
 import { UserSessionsFastifyHook } from './http/user-sessions-fastify.hook.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
 import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
@@ -97,6 +98,13 @@ export function createUserSessionsProviders(): Provider[] {
           ? new LegacySessionMoveOver(options.legacyCookie, storage, lifetime, mapper, new ExpressSessionTable(dataSource!, options.legacyCookie.table))
           : null,
       inject: [USER_SESSIONS_MODULE_OPTIONS, USER_SESSIONS_DATA_SOURCE, GuardedSessionStorage, SessionLifetime, SessionMapper],
+    },
+    {
+      // Only with expressSessionApi: otherwise null, and requests get no req.session.
+      provide: ExpressSessionApiService,
+      useFactory: (options: ResolvedUserSessionsOptions, requests: RequestSessionService, store: SessionStoreService, lifetime: SessionLifetime) =>
+        options.expressSessionApi ? new ExpressSessionApiService(options, requests, store, lifetime) : null,
+      inject: [USER_SESSIONS_MODULE_OPTIONS, RequestSessionService, SessionStoreService, SessionLifetime],
     },
     SessionDetailsService,
     UserSessionsEventsPublisher,

@@ -8,6 +8,14 @@ export interface SessionLoader {
   loadSession(handle: RequestSessionHandle): Promise<UserSession>;
 }
 
+/** What the commit asks of the request's express-session-compatible `req.session` (the `expressSessionApi` option). */
+export interface SessionObjectSync {
+  /** Whether its data or Passport's user differ from the session's: the response must wait for `sync()`. */
+  hasChanges(): boolean;
+  /** Brings them into the session (signing Passport's user in or out). */
+  sync(): Promise<void>;
+}
+
 const NO_COOKIES: readonly string[] = Object.freeze([]);
 
 /**
@@ -22,6 +30,8 @@ export class RequestSessionHandle implements SeenClient {
   legacyCookies: readonly string[] = NO_COOKIES;
   /** The session moved over from the old cookie in this request: that cookie is to be cleared. */
   legacyMovedOver = false;
+  /** The request's `req.session`, with the `expressSessionApi` option. */
+  sessionObject: SessionObjectSync | undefined;
   #loading: Promise<UserSession> | undefined;
 
   constructor(

@@ -94,14 +94,30 @@ export class RequestSessionService implements SessionLoader {
   }
 
   /**
+   * @internal The handle's session read again from the database (`req.session.reload()`), with
+   * the request's client; null when it has ended or expired meanwhile.
+   */
+  async reloadSession(handle: RequestSessionHandle): Promise<UserSession | null> {
+    const key = handle.session?.key ?? null;
+    const record = key === null ? null : await this.storage.find(digestSessionKey(key));
+    return record && this.lifetime.isActive(record) ? this.mapper.fromRecord(record, key, handle) : null;
+  }
+
+  /** @internal A new, empty session for the handle's request, not stored until something modifies it. */
+  newSession(handle: RequestSessionHandle): UserSession {
+    return this.mapper.newSession(handle);
+  }
+
+  /**
    * Writes what the request changed and sets the cookie; the middleware calls it as the
    * response is about to leave. What it costs the database (see `pendingWrite`): nothing, one
    * UPDATE of the activity columns, or one UPDATE or INSERT of the row.
    */
   async commit(request: object, response: unknown): Promise<void> {
     const handle = findHandle(request);
-    const session = handle?.session;
-    if (!handle || !session) return;
+    if (!handle?.session) return;
+    await handle.sessionObject?.sync();
+    const session = handle.session;
     const write = this.pendingWrite(session);
     if (write === 'row') await this.store.save(session);
     else if (write === 'activity') await this.store.touch(session);
@@ -123,7 +139,7 @@ export class RequestSessionService implements SessionLoader {
       if (handle.legacyMovedOver) this.cookies.write(handle, response);
       return true;
     }
-    if (this.pendingWrite(session) !== null) return false;
+    if (this.pendingWrite(session) !== null || handle.sessionObject?.hasChanges()) return false;
     this.cookies.write(handle, response);
     return true;
   }

@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { RequestSessionService } from './request-session.service.js';
 import { SessionStoreUnavailableException } from '../exceptions/session-store-unavailable.exception.js';
+import { STORE_UNAVAILABLE } from './error-response.js';
 
 /** How `commitBeforeSending` lets a response go, or answers in its place. */
 export interface OutgoingResponse {
@@ -34,7 +35,7 @@ export function commitBeforeSending(
     () => outgoing.send(),
     (error: unknown) => {
       if (error instanceof SessionStoreUnavailableException) {
-        outgoing.refuse(503, { statusCode: 503, message: 'The session store is unavailable; please retry shortly.' });
+        outgoing.refuse(503, STORE_UNAVAILABLE);
         return;
       }
       logger.error(`Session commit failed: ${(error as Error)?.stack ?? error}`);

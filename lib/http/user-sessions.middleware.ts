@@ -7,6 +7,7 @@ import type { ResolvedUserSessionsOptions } from '../options/user-sessions-modul
 import { appendHeader } from './cookies.js';
 import { commitBeforeSending } from './session-commit.js';
 import { isCrossOriginRefused, type OriginRequest } from './same-origin.js';
+import { answerWithError } from './error-response.js';
 
 type End = ServerResponse['end'];
 
@@ -40,7 +41,7 @@ export class UserSessionsMiddleware implements NestMiddleware {
 
   use(request: object, response: ServerResponse, next: () => void): void {
     if (isCrossOriginRefused(request as OriginRequest, this.options)) {
-      answer(response, response.end, 403, { statusCode: 403, message: 'Cross-origin request refused.', error: 'Forbidden' });
+      answerWithError(response, response.end, 403, { statusCode: 403, message: 'Cross-origin request refused.', error: 'Forbidden' });
       return;
     }
     const handle = this.requests.forRequest(request);
@@ -67,26 +68,11 @@ export class UserSessionsMiddleware implements NestMiddleware {
         send: () => end.apply(response, args as Parameters<End>),
         refuse: (status, error) => {
           if (response.headersSent) response.destroy();
-          else answer(response, end, status, error);
+          else answerWithError(response, end, status, error);
         },
       });
       return response;
     } as End;
     next();
   }
-}
-
-/**
- * Answers with a JSON error in Nest's shape, in place of whatever the app had set: a refused
- * cross-origin request (403), or a session that could not be written (503 while the database
- * is unreachable: retry, rather than "done" with a cookie that means nothing; 500 for data the
- * column cannot hold).
- */
-function answer(response: ServerResponse, end: End, status: number, error: object): void {
-  const body = JSON.stringify(error);
-  for (const name of response.getHeaderNames()) response.removeHeader(name);
-  response.statusCode = status;
-  response.setHeader('Content-Type', 'application/json; charset=utf-8');
-  response.setHeader('Content-Length', Buffer.byteLength(body));
-  (end as (chunk: string) => ServerResponse).call(response, body);
 }

@@ -220,6 +220,19 @@ export interface UserSessionsRuntimeOptions {
   storeUserAgent?: boolean;
 
   /**
+   * Give every request an express-session-compatible `req.session` (`regenerate`, `save`,
+   * `destroy`, `reload`, `touch`, `id`, `cookie`, the data as properties), so that an app
+   * written for express-session and Passport (`req.login()`, `req.logout()`,
+   * `req.isAuthenticated()`, `passport.session()`) works unchanged. Passport's `passport.user`
+   * is the session's user. The session is then loaded before the app's own middleware, on every
+   * request that carries a cookie (one primary-key SELECT), as express-session does, rather
+   * than when a guard first asks. `passport.session()` is Express middleware: on Fastify,
+   * `req.login()` in a guard works, and `UserSessionsGuard` sets `req.user`.
+   * @default false
+   */
+  expressSessionApi?: boolean;
+
+  /**
    * Accept the signed cookie of `express-session` (`connect.sid`) while moving over: a
    * session imported with `npx nestjs-user-sessions import-express-sessions` is found by
    * that cookie once, gets a new key and our own cookie, and the old cookie is cleared.

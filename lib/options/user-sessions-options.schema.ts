@@ -281,6 +281,9 @@ export class UserSessionsOptionsSchema
   @IsBoolean({ message: 'requestClientHints must be true or false' })
   requestClientHints: boolean = true;
 
+  @IsBoolean({ message: 'expressSessionApi must be true or false' })
+  expressSessionApi: boolean = false;
+
   @IsInt({ message: 'cleanupBatchSize must be a whole number of rows, got $value' })
   @Min(1, { message: 'cleanupBatchSize must be at least 1, got $value' })
   @Max(100_000, { message: 'cleanupBatchSize must be at most 100000 rows per statement, got $value' })
