@@ -4,7 +4,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { UserSessionsModule } from '../lib/index.js';
 import { AuthModule } from './auth/auth.module.js';
-import { JsonDepthValidationPipe } from './json-depth.pipe.js';
+import { validationPipe } from './json-depth.pipe.js';
 import { PagesModule } from './pages/pages.module.js';
 import { UsersModule } from './users/users.module.js';
 import { User } from './users/user.entity.js';
@@ -40,6 +40,8 @@ export class AppModule {
             // "End all other sessions" asks for the password again unless it was entered in
             // the last 5 minutes (POST /auth/reauthenticate).
             requireRecentLogin: { endOtherSessions: 5 * 60_000 },
+            // req.session for Passport: the sign-in is @nestjs/passport's local strategy and req.logIn().
+            expressSessionApi: true,
           }),
         }),
         // The store's events (sign-ins, sessions ended) reach @OnEvent listeners: SignInListener.
@@ -49,7 +51,7 @@ export class AppModule {
         // The sign-in page at / and the "Active sessions" page at /account/sessions.
         PagesModule,
       ],
-      providers: [{ provide: APP_PIPE, useValue: new JsonDepthValidationPipe({ whitelist: true }) }],
+      providers: [{ provide: APP_PIPE, useValue: validationPipe() }],
     };
   }
 }

@@ -31,3 +31,8 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   }
   return false;
 }
+
+/** The app's pipe (`APP_PIPE`), and the sign-in guard's check of the body, which runs before pipes. */
+export function validationPipe(): JsonDepthValidationPipe {
+  return new JsonDepthValidationPipe({ whitelist: true });
+}

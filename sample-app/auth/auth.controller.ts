@@ -6,12 +6,14 @@ import {
   HttpCode,
   HttpStatus,
   Post,
+  Req,
   UnauthorizedException,
   UseGuards,
 } from '@nestjs/common';
 import { CurrentSession, CurrentUserId, SessionStoreService, UserSession, UserSessionsGuard } from '../../lib/index.js';
 import { UsersService } from '../users/users.service.js';
 import type { User } from '../users/user.entity.js';
+import { LocalAuthGuard } from './local-auth.guard.js';
 import { LoginDto } from './login.dto.js';
 import { ReauthenticateDto } from './reauthenticate.dto.js';
 
@@ -28,16 +30,12 @@ export class AuthController {
     private readonly sessions: SessionStoreService,
   ) {}
 
+  /** Passport signs in (`LocalAuthGuard`); the body parameter is for the OpenAPI document. */
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  async login(@Body() credentials: LoginDto, @CurrentSession() session: UserSession): Promise<UserProfile> {
-    const user = await this.users.findByCredentials(credentials.username, credentials.password);
-    if (!user) {
-      // One message for an unknown user and a wrong password: it must not reveal which usernames exist.
-      throw new UnauthorizedException('Invalid username or password.');
-    }
-    await this.sessions.login(session, user.id);
-    return toProfile(user);
+  @UseGuards(LocalAuthGuard)
+  login(@Body() _credentials: LoginDto, @Req() request: { user: UserProfile }): UserProfile {
+    return request.user;
   }
 
   @Post('logout')

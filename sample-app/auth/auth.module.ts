@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
+import { LocalStrategy } from './local.strategy.js';
+import { SessionSerializer } from './session.serializer.js';
 import { SignInListener } from './sign-in.listener.js';
 
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, PassportModule.register({ session: true })],
   controllers: [AuthController],
-  providers: [SignInListener],
+  providers: [LocalStrategy, SessionSerializer, SignInListener],
 })
 export class AuthModule {}
