@@ -6,7 +6,8 @@ import expressSession from 'express-session';
 import { TypeormStore } from 'connect-typeorm';
 import request from 'supertest';
 import { DataSource, type Repository } from 'typeorm';
-import { Logger } from '@nestjs/common';
+import { Controller, Get, Logger, Module, Req } from '@nestjs/common';
+import passport from 'passport';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { describeEachDatabaseAndPlatform } from './support/platforms.js';
@@ -236,4 +237,50 @@ describeEachDatabaseAndPlatform('moving over from express-session + connect-type
       await misconfigured.close();
     }
   });
+
+  it('with expressSessionApi, an old Passport sign-in is signed in on its first request: one import, one command', async () => {
+    const gina = legacyCookieOf(await request(oldUrl).post('/login/gina').expect(200));
+    await importExpressSessions(dataSource, { table: 'session', userPath: 'passport.user' });
+    expect((await sessions.findOneByOrFail({ id: digestLegacySessionId(sidOf(gina)) })).userId).toBe('gina');
+    const passportApp = await startTestApp(
+      database,
+      { legacyCookie: { secret: LEGACY_SECRETS }, expressSessionApi: true },
+      {
+        platform,
+        // main.ts as it was under express-session, less its session line.
+        configure: (app) => {
+          if (platform === 'fastify') return;
+          passport.deserializeUser((id: string, done: (error: null, user: object) => void) => done(null, { id, from: 'passport' }));
+          app.use(passport.initialize());
+          app.use(passport.session());
+        },
+      },
+      undefined,
+      [PassportSessionModule],
+    );
+    try {
+      const response = await request(passportApp.url).get('/passport-session').set('Cookie', gina).expect(200);
+      expect(response.body).toEqual({
+        session: { passport: { user: 'gina' }, cart: [1, 2] },
+        user: platform === 'fastify' ? null : { id: 'gina', from: 'passport' },
+      });
+      const key = sessionCookie(response.headers['set-cookie'])!;
+      await request(passportApp.url).get('/me').set('Cookie', `sessionid=${key}`).expect(200, { userId: 'gina' });
+      expect((await passportApp.store.listActive('gina')).map((session) => session.id)).toEqual([digestSessionKey(key)]);
+    } finally {
+      await passportApp.close();
+    }
+  });
 });
+
+/** What Passport and express-session code read on a request: req.session and req.user. */
+@Controller('passport-session')
+class PassportSessionController {
+  @Get()
+  read(@Req() request: { session: object; user?: unknown }) {
+    return { session: { ...request.session }, user: request.user ?? null };
+  }
+}
+
+@Module({ controllers: [PassportSessionController] })
+class PassportSessionModule {}

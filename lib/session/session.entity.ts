@@ -103,8 +103,10 @@ export function configureSessionEntity(options: SessionEntityOptions = {}): void
         wanted.userEntity !== undefined &&
         applied.userEntity() === wanted.userEntity());
     if (applied.tableName !== wanted.tableName || applied.userIdType !== wanted.userIdType || !sameEntity) {
+      const entity = (options: { userEntity?: () => { name: string } }) => (options.userEntity ? `userEntity ${options.userEntity().name}` : 'no userEntity');
       throw new SessionEntityConfigurationError(
-        `The Session entity is already configured as table "${applied.tableName}" with userIdType "${applied.userIdType}"; ` +
+        `The Session entity is already configured as table "${applied.tableName}" with userIdType "${applied.userIdType}" and ${entity(applied)}, ` +
+          `not as table "${wanted.tableName}" with userIdType "${wanted.userIdType}" and ${entity(wanted)}; ` +
           'register UserSessionsModule once, with one set of tableName / userIdType / userEntity options.',
       );
     }
