@@ -7,7 +7,7 @@ export * from './storage/typeorm-session.storage.js';
 export * from './store/session-store.service.js';
 export type * from './store/session-store.types.js';
 export { RequestSessionService } from './http/request-session.service.js';
-export { ExpressSessionApi, ExpressSessionCookie } from './http/express-session-api.js';
+export { ExpressSessionApi, ExpressSessionCookie, type ExpressSessionCallback, type ExpressSessionCookieAttributes } from './http/express-session-api.js';
 export * from './details/session-details.service.js';
 export * from './details/device.js';
 export * from './details/location.js';

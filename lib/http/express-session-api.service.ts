@@ -35,7 +35,7 @@ interface FastifyReplyLike {
 }
 
 /**
- * The `expressSessionApi` option: every request carries an express-session-compatible
+ * @internal The `expressSessionApi` option: every request carries an express-session-compatible
  * `req.session` (`ExpressSessionApi`) over its session, loaded before the app's own
  * middleware runs, so that code written for express-session and Passport works unchanged.
  * The data is the session's data; Passport's `passport.user` is the session's user: setting

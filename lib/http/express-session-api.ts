@@ -1,5 +1,5 @@
 import type { UserSession } from '../session/user-session.js';
-import type { RequestSessionHandle, SessionObjectSync } from './request-session-handle.js';
+import type { RequestSessionHandle } from './request-session-handle.js';
 
 /** What `req.session`'s methods ask of the module: `ExpressSessionApiService`. */
 export interface ExpressSessionBackend {
@@ -12,7 +12,8 @@ export interface ExpressSessionBackend {
   cookie(object: ExpressSessionApi): ExpressSessionCookie;
 }
 
-type Callback = (error?: unknown) => void;
+/** express-session's callback: called with the error, or with nothing once done. */
+export type ExpressSessionCallback = (error?: unknown) => void;
 
 /** @internal The key of `ExpressSessionApi`'s own state. */
 export const STATE = Symbol('ExpressSessionApi state');
@@ -49,6 +50,7 @@ export class ExpressSessionCookie implements ExpressSessionCookieAttributes {
   readonly secure: boolean;
   readonly sameSite: 'lax' | 'strict' | 'none';
 
+  /** @internal Built by `ExpressSessionApiService` for `req.session.cookie`. */
   constructor(
     private readonly session: UserSession,
     attributes: ExpressSessionCookieAttributes,
@@ -93,7 +95,7 @@ export class ExpressSessionCookie implements ExpressSessionCookieAttributes {
  * is compared with what was loaded, and Passport's `passport.user` signs the session's user
  * in or out (see `ExpressSessionApiService`).
  */
-export class ExpressSessionApi implements SessionObjectSync {
+export class ExpressSessionApi {
   /** @internal What the module keeps here; a symbol, so that no data name can clash with it. */
   declare readonly [STATE]: ExpressSessionState;
 
@@ -126,22 +128,22 @@ export class ExpressSessionApi implements SessionObjectSync {
    * Ends this session and puts a new, empty one on the request (Passport calls it at sign-in
    * and sign-out, against session fixation).
    */
-  regenerate(callback?: Callback): this {
+  regenerate(callback?: ExpressSessionCallback): this {
     return this.#settle(this[STATE].backend.regenerate(this), callback);
   }
 
   /** Writes the session now (it is written anyway as the response leaves). */
-  save(callback?: Callback): this {
+  save(callback?: ExpressSessionCallback): this {
     return this.#settle(this[STATE].backend.save(this), callback);
   }
 
   /** Ends the session: its row is deleted, `req.session` is unset and the cookie cleared. */
-  destroy(callback?: Callback): this {
+  destroy(callback?: ExpressSessionCallback): this {
     return this.#settle(this[STATE].backend.destroy(this), callback);
   }
 
   /** Reads the session again from the database; an error when it has ended meanwhile. */
-  reload(callback?: Callback): this {
+  reload(callback?: ExpressSessionCallback): this {
     return this.#settle(this[STATE].backend.reload(this), callback);
   }
 
@@ -167,7 +169,7 @@ export class ExpressSessionApi implements SessionObjectSync {
     return this[STATE].backend.sync(this);
   }
 
-  #settle(work: Promise<void>, callback: Callback | undefined): this {
+  #settle(work: Promise<void>, callback: ExpressSessionCallback | undefined): this {
     // Without a callback a failure is not lost: the response's commit meets it again.
     work.then(() => callback?.(), (error: unknown) => callback?.(error));
     return this;

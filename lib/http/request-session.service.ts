@@ -116,7 +116,7 @@ export class RequestSessionService implements SessionLoader {
   async commit(request: object, response: unknown): Promise<void> {
     const handle = findHandle(request);
     if (!handle?.session) return;
-    await handle.sessionObject?.sync();
+    if (handle.sessionObject) await handle.sessionObject.sync();
     const session = handle.session;
     const write = this.pendingWrite(session);
     if (write === 'row') await this.store.save(session);
