@@ -13,7 +13,8 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, expect, it, vi } from 'vitest';
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { createTestApplication, describeEachDatabaseAndPlatform } from './support/platforms.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECTION = '## Install it into your app';
@@ -85,10 +86,10 @@ export class UsersModule {}
   'src/auth/login.dto.ts': readFileSync(join(ROOT, 'test', 'docs-snippets', 'app', 'src', 'auth', 'login.dto.ts'), 'utf8'),
 };
 
-describeEachDatabase("README's first snippet, pasted into a fresh app", (kind) => {
+describeEachDatabaseAndPlatform("README's first snippet, pasted into a fresh app", (kind, platform) => {
   // In the repository (.data/ is git-ignored) so that the app's imports find node_modules and
-  // Vitest compiles it; one directory per database, so each run has its own module URLs.
-  const app = join(ROOT, '.data', `readme-first-snippet-${randomBytes(4).toString('hex')}-${kind}`);
+  // Vitest compiles it; one directory per database and platform, so each run has its own module URLs.
+  const app = join(ROOT, '.data', `readme-first-snippet-${randomBytes(4).toString('hex')}-${kind}-${platform}`);
   const savedUrl = process.env.DATABASE_URL;
   let database: TestDatabase | undefined;
   let nest: INestApplication | undefined;
@@ -130,8 +131,9 @@ describeEachDatabase("README's first snippet, pasted into a fresh app", (kind) =
     const { SessionStoreService } = await import('nestjs-user-sessions');
 
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    nest = moduleRef.createNestApplication({ logger: ['error'] });
+    nest = await createTestApplication(moduleRef, { platform });
     await nest.init();
+    if (platform === 'fastify') await nest.getHttpAdapter().getInstance().ready();
 
     const dataSource = nest.get(DataSource);
     const tables: unknown[] = await dataSource.query(
