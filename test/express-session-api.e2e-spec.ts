@@ -1,9 +1,10 @@
 import request from 'supertest';
-import { Body, Controller, Get, HttpCode, Injectable, Module, Post, Req, UseGuards, type ExecutionContext } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Injectable, Module, Post, Req, UseGuards, type ExecutionContext, type INestApplication } from '@nestjs/common';
 import { AuthGuard, PassportModule, PassportSerializer, PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-local';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { Test } from '@nestjs/testing';
+import type { AbstractHttpAdapter } from '@nestjs/core';
 import { UserSessionsModule, type ExpressSessionApi } from '../lib/index.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { createTestApplication, describeEachDatabaseAndPlatform, describeEachPlatform } from './support/platforms.js';
@@ -73,6 +74,12 @@ class CompatController {
     return { data: { ...request.session } };
   }
 
+  /** Whether the app's own request hook ran too. */
+  @Get('hooked')
+  hooked(@Req() request: SessionRequest & { hooked?: boolean }) {
+    return { hooked: request.hooked === true, session: request.session instanceof Object };
+  }
+
   @Post('remember')
   @HttpCode(204)
   remember(@Req() request: SessionRequest) {
@@ -129,7 +136,13 @@ describeEachDatabaseAndPlatform('expressSessionApi: req.session', (kind, platfor
   let t: TestApp;
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    t = await startTestApp(database, { expressSessionApi: true }, { platform }, undefined, [CompatModule]);
+    // The app sets a request hook of its own, which Nest's adapter keeps one of: both run.
+    const configure = (app: INestApplication) =>
+      (app.getHttpAdapter() as AbstractHttpAdapter).setOnRequestHook((request: { hooked?: boolean }, _response: unknown, next: () => void) => {
+        request.hooked = true;
+        next();
+      });
+    t = await startTestApp(database, { expressSessionApi: true }, { platform, configure }, undefined, [CompatModule]);
   });
   afterAll(async () => {
     await t?.close();
@@ -220,6 +233,10 @@ describeEachDatabaseAndPlatform('expressSessionApi: req.session', (kind, platfor
     const key = sessionCookie(response.headers['set-cookie']);
     expect((await request(t.url).get('/me').set('Cookie', `sessionid=${key}`).expect(200)).body).toEqual({ userId: 'gina' });
     expect(await t.store.listActive('gina')).toHaveLength(1);
+  });
+
+  it("runs after the app's own request hook, which it keeps", async () => {
+    expect((await request(t.url).get('/compat/hooked').expect(200)).body).toEqual({ hooked: true, session: true });
   });
 
   it('still refuses a cross-origin state change', async () => {

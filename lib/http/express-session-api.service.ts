@@ -13,11 +13,15 @@ import { answerWithError, STORE_UNAVAILABLE } from './error-response.js';
 /** Where Passport keeps its sign-in in express-session's data (its default `key`). */
 const PASSPORT_KEY = 'passport';
 
+type RequestHook = (request: object, response: object, done: (error?: unknown) => void) => unknown;
+
 /** The HTTP adapter's parts the service uses: Nest's `AbstractHttpAdapter`. */
 interface HttpAdapterLike {
   getType(): string;
   use(handler: Middleware): unknown;
-  setOnRequestHook(hook: (request: object, response: object, done: (error?: unknown) => void) => void): void;
+  setOnRequestHook(hook: RequestHook): void;
+  /** Not public API: the hook set before, which `setOnRequestHook()` would replace. */
+  onRequestHook?: RequestHook;
   getInstance<T>(): T;
 }
 
@@ -69,7 +73,7 @@ export class ExpressSessionApiService implements ExpressSessionBackend {
       }
       fastify.decorateRequest('session', null);
       adapter.use(middleware);
-      adapter.setOnRequestHook((request, reply, done) => {
+      addRequestHook(adapter, (request, reply, done) => {
         this.attach(request).then(() => done(), (error: unknown) => {
           if (!(error instanceof SessionStoreUnavailableException)) return done(error);
           const body = JSON.stringify(STORE_UNAVAILABLE);
@@ -78,7 +82,7 @@ export class ExpressSessionApiService implements ExpressSessionBackend {
       });
       return;
     }
-    adapter.setOnRequestHook((request, response, done) => {
+    addRequestHook(adapter, (request, response, done) => {
       middleware(request, response as ServerResponse, (error) => {
         if (error) return done(error);
         this.attach(request).then(() => done(), (failure: unknown) => {
@@ -202,6 +206,19 @@ export class ExpressSessionApiService implements ExpressSessionBackend {
     for (const [name, value] of Object.entries(JSON.parse(json) as Record<string, unknown>)) session.set(name, value);
     state.savedJson = json;
   }
+}
+
+/** Sets Nest's request hook (the adapter keeps one), after a hook the app set before, which it keeps. */
+function addRequestHook(adapter: HttpAdapterLike, hook: RequestHook): void {
+  const previous = adapter.onRequestHook;
+  if (!previous) {
+    adapter.setOnRequestHook(hook);
+    return;
+  }
+  adapter.setOnRequestHook((request, response, done) => {
+    const result = previous.call(adapter, request, response, (error?: unknown) => (error ? done(error) : hook(request, response, done)));
+    if (result instanceof Promise) result.catch(done);
+  });
 }
 
 /**

@@ -25,6 +25,7 @@ describe('resolveUserSessionsOptions', () => {
       checkOrigin: true,
       trustedOrigins: [],
       requestClientHints: true,
+      expressSessionApi: false,
       cleanupBatchSize: 1000,
       cleanupInterval: 0,
       storageTimeout: 10_000,
