@@ -45,8 +45,7 @@ export class UserSessionsReauthGuard implements CanActivate {
 
   /** Whether the password was entered within `maxAge` milliseconds. Override to add conditions. */
   protected isRecent(session: UserSession, maxAge: number): boolean {
-    const at = session.authenticatedAt;
-    return at !== null && Date.now() - at.getTime() <= maxAge;
+    return isRecentLogin(session, maxAge);
   }
 
   private maxAge(context: ExecutionContext): number | undefined {
@@ -56,4 +55,10 @@ export class UserSessionsReauthGuard implements CanActivate {
     ]);
     return typeof requirement === 'object' ? this.options.requireRecentLogin?.[requirement.option] : requirement;
   }
+}
+
+/** Whether the session's user entered their password within `maxAge` milliseconds. */
+export function isRecentLogin(session: UserSession, maxAge: number): boolean {
+  const at = session.authenticatedAt;
+  return at !== null && Date.now() - at.getTime() <= maxAge;
 }

@@ -101,9 +101,14 @@ describeEachDatabase('re-authentication (sudo mode) in the sample app', (kind) =
     const refused = await request(url).delete('/account/sessions').set(as(laptop)).expect(403);
     expect(refused.body).toEqual(REAUTHENTICATE);
     await request(url).get('/auth/me').set(as(tablet)).expect(200);
-    // Only that route: listing, and ending one other session (endSession unset), need no password.
+    // Listing needs no password; ending one other session follows endOtherSessions' rule (endSession unset),
+    // or a stolen cookie would sign the user out everywhere one session at a time.
     await request(url).get('/account/sessions').set(as(laptop)).expect(200);
-    await request(url).delete(`/account/sessions/${digestSessionKey(tablet)}`).set(as(laptop)).expect(204);
+    await request(url).delete(`/account/sessions/${digestSessionKey(tablet)}`).set(as(laptop)).expect(403, REAUTHENTICATE);
+    await request(url).get('/auth/me').set(as(tablet)).expect(200);
+    // Signing out the current session never needs it, however old the password.
+    await request(url).delete(`/account/sessions/${digestSessionKey(laptop)}`).set(as(laptop)).expect(204);
+    await request(url).get('/auth/me').set(as(laptop)).expect(401);
     // Signed out, it is the 401 of any signed-in route.
     await request(url).delete('/account/sessions').expect(401);
   });

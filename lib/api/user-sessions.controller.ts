@@ -3,6 +3,7 @@ import {
   Delete,
   Get,
   HttpCode,
+  Inject,
   HttpStatus,
   NotFoundException,
   Param,
@@ -10,18 +11,19 @@ import {
   UseGuards,
   ValidationPipe,
 } from '@nestjs/common';
-import { DEFAULT_PATH, RECENT_LOGIN_METADATA } from '../user-sessions.constants.js';
+import { DEFAULT_PATH, RECENT_LOGIN_METADATA, USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import { SessionStoreService } from '../store/session-store.service.js';
 import { SessionDetailsService } from '../details/session-details.service.js';
 import { UserSessionsGuard } from '../user-sessions.guard.js';
-import { UserSessionsReauthGuard, type RecentLoginRequirement } from '../user-sessions-reauth.guard.js';
+import { isRecentLogin, UserSessionsReauthGuard, type RecentLoginRequirement } from '../user-sessions-reauth.guard.js';
+import { ReauthenticationRequiredException } from '../exceptions/reauthentication-required.exception.js';
 import { CurrentSession } from '../user-sessions.decorators.js';
 import type { UserSession } from '../session/user-session.js';
 import { SessionIdParams } from './dto/session-id.params.js';
 import { EndOtherSessionsResult, SessionView } from './dto/session.view.js';
 import { ApiErrorResponse, CROSS_ORIGIN_OR_REAUTHENTICATE, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
 import { ApiOperation, ApiResponse, ApiTags } from './openapi.js';
-import type { RequireRecentLoginOptions } from '../options/user-sessions-module-options.interface.js';
+import type { RequireRecentLoginOptions, ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
 
 /**
  * The `requireRecentLogin` option that holds a route's time limit ("sudo mode"): read by the
@@ -42,6 +44,7 @@ const RecentLoginOption = (option: keyof RequireRecentLoginOptions) =>
 @ApiErrorResponse(503, STORE_UNAVAILABLE)
 export class UserSessionsController {
   constructor(
+    @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
     private readonly store: SessionStoreService,
     private readonly details: SessionDetailsService,
   ) {}
@@ -74,7 +77,6 @@ export class UserSessionsController {
   @ApiErrorResponse(400, 'The id is not a session id (64 lower-case hex digits).')
   @ApiErrorResponse(403, CROSS_ORIGIN_OR_REAUTHENTICATE)
   @ApiErrorResponse(404, "No such session of yours: unknown, already ended, or another user's.")
-  @RecentLoginOption('endSession')
   async end(
     @Param(new ValidationPipe({ forbidUnknownValues: true })) params: SessionIdParams,
     @CurrentSession() session: UserSession,
@@ -83,6 +85,9 @@ export class UserSessionsController {
       await this.store.logout(session);
       return;
     }
+    // Here rather than in the guard: signing out the current session never needs a recent password.
+    const maxAge = this.options.requireRecentLogin?.endSession;
+    if (maxAge !== undefined && !isRecentLogin(session, maxAge)) throw new ReauthenticationRequiredException();
     if (!(await this.store.deleteForUser(session.userId!, params.id, { actor: session }))) {
       throw new NotFoundException('No such session.');
     }

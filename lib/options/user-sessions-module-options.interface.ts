@@ -264,7 +264,9 @@ export interface UserSessionsRuntimeOptions {
    * Require a recent password entry ("sudo mode", see `@RequireRecentLogin()`) for the sessions
    * API's routes that end sessions: the most milliseconds since the user signed in or
    * re-authenticated (`SessionStoreService.reauthenticate()`). Older, the route answers 403
-   * with `reauthenticate: true`. An unset route needs none.
+   * with `reauthenticate: true`. `endSession` follows `endOtherSessions` unless given a shorter
+   * limit (ending the others one by one must not sidestep the rule); `endSession` alone is an
+   * error for the same reason.
    * @default unset: no route needs it
    * @example requireRecentLogin: { endOtherSessions: 5 * 60_000 }
    */
@@ -275,7 +277,7 @@ export interface UserSessionsRuntimeOptions {
 export interface RequireRecentLoginOptions {
   /** `DELETE /<path>`: "End all other sessions". */
   endOtherSessions?: number;
-  /** `DELETE /<path>/:id`: ending one other session (signing out the current one never needs it). */
+  /** `DELETE /<path>/:id`: ending one other session (signing out the current one never needs it). Defaults to `endOtherSessions`. */
   endSession?: number;
 }
 

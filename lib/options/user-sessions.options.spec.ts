@@ -46,11 +46,16 @@ describe('resolveUserSessionsOptions', () => {
     expect(resolveUserSessionsOptions({ adminPath: '/admin/sessions/' }, 'static').adminPath).toBe('admin/sessions');
   });
 
-  it('keeps onEvent and requireRecentLogin as given', () => {
+  it('keeps onEvent; ending one other session follows the rule of ending them all unless given its own', () => {
     const onEvent = () => undefined;
     const options = resolveUserSessionsOptions({ onEvent, requireRecentLogin: { endOtherSessions: 300_000 } });
     expect(options.onEvent).toBe(onEvent);
-    expect(options.requireRecentLogin).toEqual({ endOtherSessions: 300_000 });
+    expect(options.requireRecentLogin).toEqual({ endOtherSessions: 300_000, endSession: 300_000 });
+    expect(resolveUserSessionsOptions({ requireRecentLogin: { endOtherSessions: 300_000, endSession: 60_000 } }).requireRecentLogin).toEqual({
+      endOtherSessions: 300_000,
+      endSession: 60_000,
+    });
+    expect(resolveUserSessionsOptions({}).requireRecentLogin).toBeUndefined();
   });
 
   it('normalises the path and trusted origins', () => {
@@ -150,6 +155,8 @@ describe('resolveUserSessionsOptions', () => {
     [{ requireRecentLogin: { endAll: 300_000 } }, /unknown option "requireRecentLogin.endAll"; the requireRecentLogin options are: endOtherSessions, endSession/],
     [{ requireRecentLogin: { endOtherSessions: '5m' } }, /requireRecentLogin.endOtherSessions is in milliseconds and must be a whole number/],
     [{ requireRecentLogin: { endSession: 500 } }, /requireRecentLogin.endSession must be at least 1000 milliseconds/],
+    [{ requireRecentLogin: { endSession: 60_000 } }, /requireRecentLogin.endSession without endOtherSessions would let "End all other sessions"/],
+    [{ requireRecentLogin: { endOtherSessions: 60_000, endSession: 300_000 } }, /endSession \(300000\) must not be longer than endOtherSessions \(60000\)/],
   ])('refuses %o', (options, message) => {
     expect(() => resolveUserSessionsOptions(options as never)).toThrow(InvalidUserSessionsOptionsError);
     expect(() => resolveUserSessionsOptions(options as never)).toThrow(message);

@@ -28,6 +28,7 @@ export function resolveUserSessionsOptions(
   }
   return {
     ...resolved,
+    requireRecentLogin: withEndSessionRule(resolved.requireRecentLogin),
     path: resolved.path.replace(/^\/+|\/+$/g, ''),
     adminPath: resolved.adminPath?.replace(/^\/+|\/+$/g, ''),
     trustedOrigins: resolved.trustedOrigins.map((origin) => origin.toLowerCase()),
@@ -85,6 +86,17 @@ function crossFieldProblems(options: ResolvedUserSessionsOptions, scope: 'all' |
       problems.push(`idleTimeout (${options.idleTimeout}) must be shorter than maxAge (${options.maxAge}), or it never applies; 0 turns it off`);
     }
   }
+  const recent = options.requireRecentLogin;
+  if (recent?.endSession !== undefined && recent.endOtherSessions === undefined) {
+    problems.push(
+      'requireRecentLogin.endSession without endOtherSessions would let "End all other sessions" do what ending one session may not; set endOtherSessions too',
+    );
+  }
+  if (recent?.endSession !== undefined && recent.endOtherSessions !== undefined && recent.endSession > recent.endOtherSessions) {
+    problems.push(
+      `requireRecentLogin.endSession (${recent.endSession}) must not be longer than endOtherSessions (${recent.endOtherSessions}): ending the other sessions one by one would sidestep the shorter limit`,
+    );
+  }
   const { cache } = options;
   if (cache && typeof cache === 'object' && options.storageTimeout > 0 && cache.timeout >= options.storageTimeout) {
     problems.push(
@@ -92,4 +104,13 @@ function crossFieldProblems(options: ResolvedUserSessionsOptions, scope: 'all' |
     );
   }
   return problems;
+}
+
+/**
+ * Ending one other session is held to the rule of ending all of them: otherwise a stolen cookie
+ * signs the user out everywhere, one session at a time.
+ */
+function withEndSessionRule(recent: ResolvedUserSessionsOptions['requireRecentLogin']): ResolvedUserSessionsOptions['requireRecentLogin'] {
+  if (recent?.endOtherSessions === undefined || recent.endSession !== undefined) return recent;
+  return { ...recent, endSession: recent.endOtherSessions };
 }

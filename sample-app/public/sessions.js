@@ -139,7 +139,17 @@
   async function endSession(button) {
     const row = button.closest('tr');
     button.disabled = true;
-    const response = await api('DELETE', `${API}/${encodeURIComponent(row.dataset.id)}`);
+    const path = `${API}/${encodeURIComponent(row.dataset.id)}`;
+    let response = await api('DELETE', path);
+    // Like "End all other sessions", it asks for the password when the last one is old.
+    if (await needsPassword(response)) {
+      if (!(await askForPassword())) {
+        button.disabled = false;
+        button.focus();
+        return;
+      }
+      response = await api('DELETE', path);
+    }
     // 404: it ended on its own meanwhile (expired, or ended from another page); gone either way.
     if (response.status !== 204 && response.status !== 404) {
       button.disabled = false;
