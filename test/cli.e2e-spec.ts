@@ -191,7 +191,8 @@ describeEachDatabase('nestjs-user-sessions command line', (kind) => {
         .values({ id, expiredAt, json: JSON.stringify(json), destroyedAt })
         .execute();
     }
-    const argv = ['import-express-sessions', '--table', 'session', '--user-path', 'passport.user', '--batch-size', '1'];
+    // --max-age: the module's maxAge of 10 minutes cuts the old rows' hour short.
+    const argv = ['import-express-sessions', '--table', 'session', '--user-path', 'passport.user', '--batch-size', '1', '--max-age', '600000'];
 
     const first = await cli(argv, { DATABASE_URL: url }, true);
     expect(first.stderr).toBe('');
@@ -200,6 +201,7 @@ describeEachDatabase('nestjs-user-sessions command line', (kind) => {
     expect(first.stdout).toMatch(/\r\x1b\[KRead 3 sessions from "session": 2 imported, 0 already imported, 1 skipped, in \d+\.\d s\.\n$/);
     const imported = await sessions.find();
     expect(imported.map((session) => session.userId).sort()).toEqual(['alice', null].sort());
+    for (const session of imported) expect(session.expireDate.getTime()).toBeLessThanOrEqual(Date.now() + 600_000);
 
     const second = await cli(argv, { DATABASE_URL: url });
     expect(second.stderr).toBe('');
@@ -283,6 +285,8 @@ describe('nestjs-user-sessions command line: failures', () => {
     [['clear-expired', '--user-id-type', 'int'], '--user-id-type must be string, number or uuid, got "int".'],
     [['clear-expired', '--data-source', 'ds.mjs', '--table-name', 'sessions'], '--table-name and --user-id-type go with DATABASE_URL; with --data-source, the file configures the entity itself (configureSessionEntity({ tableName, userIdType })).'],
     [['import-express-sessions', '--user-path='], '--user-path needs a dot path such as passport.user.'],
+    [['import-express-sessions', '--max-age', '14d'], '--max-age must be the module\'s maxAge in milliseconds (at least 1000), got "14d".'],
+    [['import-express-sessions', '--max-age', '999'], '--max-age must be the module\'s maxAge in milliseconds (at least 1000), got "999".'],
   ])('%j is a usage error: exit 2, nothing done', async (argv, message) => {
     // DATABASE_URL points nowhere reachable: a usage error must stop before connecting.
     expect(await cli(argv, { DATABASE_URL: 'postgres://app@127.0.0.1:1/app' })).toEqual({

@@ -51,6 +51,16 @@ export function databaseFlags(values: ParsedValues): DatabaseFlags {
 /** The largest batch, as for the cleanupBatchSize option: one statement must stay short. */
 export const MAX_BATCH_SIZE = 100_000;
 
+/** `--max-age <ms>`: the module's maxAge in milliseconds, at least 1000; undefined when absent. */
+export function maxAgeFlag(value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = typeof value === 'string' && /^\d{4,16}$/.test(value) ? Number(value) : NaN;
+  if (!(ms >= 1000 && Number.isSafeInteger(ms))) {
+    throw new CliError(`--max-age must be the module's maxAge in milliseconds (at least 1000), got "${value}".`, EXIT_USAGE);
+  }
+  return ms;
+}
+
 /** `--batch-size`, checked; undefined when not given. */
 export function batchSizeFlag(value: string | boolean | undefined, max = MAX_BATCH_SIZE): number | undefined {
   if (value === undefined) return undefined;

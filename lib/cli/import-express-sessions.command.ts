@@ -4,7 +4,7 @@ import {
   type ImportExpressSessionsResult,
 } from '../express-session/express-session-import.js';
 import { withDatabase } from './cli-database.js';
-import { batchSizeFlag, DATABASE_OPTIONS, DATABASE_OPTIONS_HELP, databaseFlags } from './cli-flags.js';
+import { batchSizeFlag, maxAgeFlag, DATABASE_OPTIONS, DATABASE_OPTIONS_HELP, databaseFlags } from './cli-flags.js';
 import { formatCount, formatElapsed, formatSessions, ProgressLine, type CliIo } from './cli-io.js';
 import { CliError, EXIT_OK, EXIT_USAGE } from './cli.error.js';
 import type { CliCommand } from './cli-command.js';
@@ -25,6 +25,7 @@ export const importExpressSessionsCommand: CliCommand = {
     table: { type: 'string' },
     'user-path': { type: 'string' },
     'batch-size': { type: 'string' },
+    'max-age': { type: 'string' },
   },
   help: `Usage: nestjs-user-sessions import-express-sessions [options]
 
@@ -39,6 +40,8 @@ Options:
                           Sessions whose user id does not fit the user id type, or whose
                           user no longer exists, are skipped (and counted).
   --batch-size <n>        Rows read and written per statement, 1 to ${MAX_IMPORT_BATCH_SIZE} (default 500).
+  --max-age <ms>          The module's maxAge: no session is imported with a later expiry than
+                          this many milliseconds from now (default 1209600000, 14 days).
 
 ${DATABASE_OPTIONS_HELP}`,
 
@@ -49,6 +52,7 @@ ${DATABASE_OPTIONS_HELP}`,
     if (table === '') throw new CliError('--table needs the name of the connect-typeorm table.', EXIT_USAGE);
     if (userPath === '') throw new CliError('--user-path needs a dot path such as passport.user.', EXIT_USAGE);
     const batchSize = batchSizeFlag(values['batch-size'], MAX_IMPORT_BATCH_SIZE);
+    const maxAge = maxAgeFlag(values['max-age']);
     const progress = new ProgressLine(io);
     const started = performance.now();
     try {
@@ -57,6 +61,7 @@ ${DATABASE_OPTIONS_HELP}`,
           table,
           userPath,
           batchSize,
+          maxAge,
           onProgress: (soFar) => progress.update(`Importing: ${formatCount(soFar.read)} read, ${tally(soFar)}…`),
         }),
       );

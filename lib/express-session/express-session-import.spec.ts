@@ -84,6 +84,25 @@ describe('importExpressSessions (SQLite in memory)', () => {
     expect((await sessions().findOneByOrFail({ id: digestLegacySessionId('one') })).userId).toBeNull();
   });
 
+  it("trusts no old row with the library's records or with an expiry beyond maxAge", async () => {
+    // An old row claiming a password entered in the year 275760 and an expiry in 2223.
+    await addLegacy('forged', { passport: { user: 'mallory' }, __userSessions: { authenticatedAt: 8.64e15 } }, 200 * 365 * 24 * HOUR);
+    const before = Date.now();
+    expect(await importExpressSessions(dataSource, { userPath: 'passport.user', maxAge: HOUR })).toMatchObject({ imported: 1 });
+    const row = await sessions().findOneByOrFail({ id: digestLegacySessionId('forged') });
+    expect(JSON.parse(row.data)).toEqual({ passport: { user: 'mallory' } });
+    expect(row.expireDate.getTime()).toBeGreaterThanOrEqual(before + HOUR - 1000);
+    expect(row.expireDate.getTime()).toBeLessThanOrEqual(Date.now() + HOUR);
+  });
+
+  it('caps at the default maxAge (14 days) unless told', async () => {
+    await addLegacy('long', {}, 365 * 24 * HOUR);
+    await importExpressSessions(dataSource);
+    const row = await sessions().findOneByOrFail({ id: digestLegacySessionId('long') });
+    expect(row.expireDate.getTime()).toBeLessThanOrEqual(Date.now() + 14 * 24 * HOUR);
+    await expect(importExpressSessions(dataSource, { maxAge: 10 })).rejects.toThrow(/maxAge is the module's maxAge in milliseconds, at least 1000/);
+  });
+
   it('skips what it cannot carry over, and counts it', async () => {
     await addLegacy('object-user', { passport: { user: { id: 7, name: 'dave' } } });
     await addLegacy('empty-user', { passport: { user: '' } });

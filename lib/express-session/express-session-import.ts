@@ -5,7 +5,8 @@ import type { SessionRecord } from '../storage/session-storage.interface.js';
 import { ExpressSessionTable, type ExpressSessionRow } from './express-session-table.js';
 import { digestLegacySessionId } from '../session/session-key.js';
 import { normalizeUserId } from '../session/user-id.js';
-import { MAX_DATA_BYTES } from '../user-sessions.constants.js';
+import { DEFAULT_MAX_AGE, MAX_DATA_BYTES } from '../user-sessions.constants.js';
+import { RESERVED_DATA_KEY } from '../session/session-data.js';
 import type { UserId, UserIdType } from '../session/user-id.js';
 import { ExpressSessionImportError } from '../exceptions/express-session-import.error.js';
 
@@ -29,6 +30,11 @@ export interface ImportExpressSessionsOptions {
   userPath?: string;
   /** Rows read and written per statement (1 to 2000). @default 500 */
   batchSize?: number;
+  /**
+   * The module's `maxAge`, in milliseconds: no imported session outlives the import by more,
+   * whatever expiry the old row claims. @default 14 days (the module's default)
+   */
+  maxAge?: number;
   /** Called after each batch with the running totals. */
   onProgress?: (progress: ImportExpressSessionsResult) => void;
 }
@@ -56,8 +62,10 @@ export interface ImportExpressSessionsResult {
  * entity must be registered in `dataSource`, with the app's `tableName` / `userIdType` /
  * `userEntity` (see `configureSessionEntity()`).
  *
- * Each session keeps its data (but express-session's `cookie` key), its expiry (`expiredAt`)
- * and the user found at `userPath`; it is stored under `digestLegacySessionId()` of its old
+ * Each session keeps its data (but express-session's `cookie` key, and the library's own
+ * records, which an old row cannot vouch for: a signed-in session imported needs the password
+ * again for "sudo mode"), its expiry (`expiredAt`, at most `maxAge` from the import) and the
+ * user found at `userPath`; it is stored under `digestLegacySessionId()` of its old
  * id, where the `legacyCookie` option finds it. Its IP, user agent and platform are unknown
  * (null) until its first request, and its `createdAt` and `lastActivity` are the time of the
  * import, since connect-typeorm keeps neither. So with the `idleTimeout` option its idle time
@@ -78,9 +86,12 @@ export async function importExpressSessions(
   dataSource: DataSource,
   options: ImportExpressSessionsOptions = {},
 ): Promise<ImportExpressSessionsResult> {
-  const { table = 'session', userPath, batchSize = 500, onProgress } = options;
+  const { table = 'session', userPath, batchSize = 500, maxAge = DEFAULT_MAX_AGE, onProgress } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_IMPORT_BATCH_SIZE) {
     throw new ExpressSessionImportError(`batchSize must be a whole number from 1 to ${MAX_IMPORT_BATCH_SIZE}, got ${batchSize}.`);
+  }
+  if (!Number.isSafeInteger(maxAge) || maxAge < 1000) {
+    throw new ExpressSessionImportError(`maxAge is the module's maxAge in milliseconds, at least 1000, got ${maxAge}.`);
   }
   const path = parseUserPath(userPath);
   if (!dataSource.isInitialized) {
@@ -108,7 +119,7 @@ export async function importExpressSessions(
     after = rows[rows.length - 1].sid;
     result.read += rows.length;
     let records = rows
-      .map((row) => toSessionRecord(row, path, userIdType, now))
+      .map((row) => toSessionRecord(row, path, userIdType, now, maxAge))
       .filter((record): record is SessionRecord => record !== null);
     if (userRelation) records = await withExistingUsers(dataSource, userRelation, records);
     const inserted = records.length === 0 ? 0 : await insertMissing(dataSource, records);
@@ -162,7 +173,7 @@ async function assertSessionTableExists(dataSource: DataSource, metadata: Entity
 }
 
 /** The row to insert for an old session, or null when it cannot be imported (see `skipped`). */
-function toSessionRecord(row: ExpressSessionRow, path: string[] | null, userIdType: UserIdType, now: Date): SessionRecord | null {
+function toSessionRecord(row: ExpressSessionRow, path: string[] | null, userIdType: UserIdType, now: Date, maxAge: number): SessionRecord | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(row.json);
@@ -170,8 +181,9 @@ function toSessionRecord(row: ExpressSessionRow, path: string[] | null, userIdTy
     return null;
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
-  // express-session's own cookie settings: our cookie has its own.
-  const { cookie: _cookie, ...data } = parsed as Record<string, unknown>;
+  // express-session's own cookie settings: our cookie has its own. The library's own records
+  // (when the password was entered) are never taken from a row it did not write.
+  const { cookie: _cookie, [RESERVED_DATA_KEY]: _reserved, ...data } = parsed as Record<string, unknown>;
 
   let userId: UserId | null = null;
   const found = path === null ? undefined : valueAt(data, path);
@@ -183,7 +195,7 @@ function toSessionRecord(row: ExpressSessionRow, path: string[] | null, userIdTy
     }
   }
   const text = JSON.stringify(data);
-  const expireDate = new Date(row.expiredAt);
+  const expireDate = new Date(Math.min(row.expiredAt, now.getTime() + maxAge));
   if (Buffer.byteLength(text) > MAX_DATA_BYTES || Number.isNaN(expireDate.getTime())) return null;
   return {
     id: digestLegacySessionId(row.sid),
