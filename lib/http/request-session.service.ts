@@ -131,8 +131,12 @@ export class RequestSessionService implements SessionLoader {
    */
   commitWithoutWriting(request: object, response: unknown, statusCode: number): boolean {
     const handle = findHandle(request);
-    const session = handle?.session;
-    if (!handle || !session) return true;
+    if (!handle) return true;
+    const session = handle.session;
+    if (!session) {
+      this.cookies.write(handle, response);
+      return true;
+    }
     if (statusCode >= 500) {
       // Nothing is saved after a failure; but a session that moved over from the old cookie
       // has its new key in the database already, so the browser must get it.

@@ -3,7 +3,7 @@ import type { SessionLifetime } from '../session/session-lifetime.js';
 import { appendHeader, serializeCookie, type SessionCookieAttributes } from './cookies.js';
 import type { RequestSessionHandle } from './request-session-handle.js';
 
-/** Writes the response headers a request's session needs: `Vary`, and `Set-Cookie` when it changed. */
+/** Writes the response headers of a request's session: `Vary`, and `Set-Cookie` when it changed. */
 export class SessionCookieWriter {
   constructor(
     private readonly options: ResolvedUserSessionsOptions,
@@ -11,13 +11,15 @@ export class SessionCookieWriter {
   ) {}
 
   /**
-   * Sets `Vary` and, when the key or expiry changed or the user signed out, `Set-Cookie`;
+   * Sets `Vary: Cookie` on every response, whether or not it read the session (a cache must key
+   * on the cookie, and the hidden admin API's 404 must look like any other), and `Set-Cookie`
+   * when the key or expiry changed or the user signed out;
    * clears the old express-session cookie once its session has moved over.
    */
   write(handle: RequestSessionHandle, response: unknown): void {
+    appendHeader(response, 'Vary', 'Cookie');
     const session = handle.session;
     if (!session) return;
-    appendHeader(response, 'Vary', 'Cookie');
     if (handle.legacyMovedOver && this.options.legacyCookie) {
       // Path=/ and no Domain: express-session's defaults. An old cookie set elsewhere stays in
       // the browser, but it is dead: its session has a new key and its old row is destroyed.
