@@ -10,6 +10,7 @@ import {
   NotFoundException,
   Param,
   Query,
+  Req,
   UseGuards,
   ValidationPipe,
 } from '@nestjs/common';
@@ -23,7 +24,7 @@ import { UserSessionsAdminGuard } from './user-sessions-admin.guard.js';
 import { CurrentSession } from '../user-sessions.decorators.js';
 import type { UserSession } from '../session/user-session.js';
 import { describeUserIdType, parseUserId } from '../session/user-id.js';
-import { AdminSessionsQuery } from './dto/admin-sessions.query.js';
+import { AdminSessionsQuery, unknownAdminQueryParameters } from './dto/admin-sessions.query.js';
 import { SessionIdParams } from './dto/session-id.params.js';
 import { UserIdParams } from './dto/user-id.params.js';
 import { AdminSessionsPage, EndUserSessionsResult, type AdminSessionView } from './dto/admin-session.view.js';
@@ -66,7 +67,9 @@ export class UserSessionsAdminController {
   @ApiResponse({ status: 200, type: AdminSessionsPage, description: 'A page of sessions.' })
   @ApiErrorResponse(400, 'A query parameter is invalid or unknown (each one is listed).')
   @ApiErrorResponse(404, NOT_ADMIN)
-  async list(@Query(strictPipe()) query: AdminSessionsQuery): Promise<AdminSessionsPage> {
+  async list(@Query(strictPipe()) query: AdminSessionsQuery, @Req() request: { query?: unknown }): Promise<AdminSessionsPage> {
+    const unknown = unknownAdminQueryParameters(request.query);
+    if (unknown.length > 0) throw new BadRequestException(unknown.map((name) => `property ${name} should not exist`));
     const page = await this.store.list({
       status: query.status,
       userId: query.userId === undefined ? undefined : this.userId(query.userId),

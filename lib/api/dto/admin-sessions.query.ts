@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { getMetadataStorage, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../user-sessions.constants.js';
 import { ApiPropertyOptional } from '../openapi.js';
 import { decodeSessionListCursor } from '../../store/session-list-cursor.js';
@@ -58,4 +58,16 @@ export class AdminSessionsQuery {
     },
   })
   cursor?: string;
+}
+
+/**
+ * The names in a raw query string that are no parameter of `AdminSessionsQuery`, read before any
+ * pipe: an app's own global `ValidationPipe({ whitelist: true })` would strip them before the
+ * route's strict pipe could refuse them, and a mistyped filter (`userid`) would list every
+ * user's sessions.
+ */
+export function unknownAdminQueryParameters(query: unknown): string[] {
+  if (query === null || typeof query !== 'object') return [];
+  const known = new Set(getMetadataStorage().getTargetValidationMetadatas(AdminSessionsQuery, '', true, false).map((rule) => rule.propertyName));
+  return Object.keys(query).filter((name) => !known.has(name));
 }
