@@ -22,6 +22,12 @@ describe('isCrossOriginRefused', () => {
     expect(isCrossOriginRefused(post({ origin: 'https://shop.example.evil.test', host: 'shop.example' }), options)).toBe(true);
   });
 
+  it('compares schemes too, through their default ports: HTTPS pages against a plain HTTP request fail closed', () => {
+    expect(isCrossOriginRefused(post({ origin: 'https://shop.example' }, { host: 'shop.example', protocol: 'http' }), options)).toBe(true);
+    expect(isCrossOriginRefused(post({ origin: 'http://shop.example' }, { host: 'shop.example', protocol: 'https' }), options)).toBe(true);
+    expect(isCrossOriginRefused(post({ origin: 'http://shop.example' }, { host: 'shop.example', protocol: 'http' }), options)).toBe(false);
+  });
+
   it('refuses null, junk and non-web schemes; trusts the configured origins', () => {
     for (const origin of ['null', 'not a url', 'file:///etc/passwd', 'chrome-extension://abc']) {
       expect(isCrossOriginRefused(post({ origin, host: 'shop.example' }), options)).toBe(true);

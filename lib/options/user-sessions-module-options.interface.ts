@@ -121,7 +121,8 @@ export interface UserSessionsRuntimeOptions {
 
   /**
    * Refuse (403) POST, PUT, PATCH and DELETE requests whose `Origin` (or, without it,
-   * `Referer`) names another host than the request's own and is not in `trustedOrigins`.
+   * `Referer`) names another origin (host, port and scheme) than the request's own and is not
+   * in `trustedOrigins`. Behind a proxy that ends TLS, trust the proxy, or HTTPS origins fail.
    * Applies to every route of the app: a session cookie makes every route a CSRF target.
    * @default true
    */
