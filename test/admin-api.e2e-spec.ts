@@ -67,6 +67,7 @@ describeEachDatabaseAndPlatform('admin API', (kind, platform) => {
   async function list(admin: UserSession, query = ''): Promise<{ sessions: AdminSessionView[]; nextCursor: string | null }> {
     const response = await request(t.url).get(`/admin/sessions${query}`).set(as(admin)).expect(200);
     expectNoKey(response);
+    expect(response.headers['cache-control']).toBe('no-store');
     return response.body;
   }
   const ids = (page: { sessions: AdminSessionView[] }) => page.sessions.map((session) => session.id);

@@ -52,6 +52,14 @@ describeEachDatabaseAndPlatform('sessions API', (kind, platform) => {
     for (const key of [first, second, expired, bobs]) {
       expect(response.text).not.toContain(key);
     }
+    // Devices, IPs and places: no cache keeps them.
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+
+  it('a Cookie header over 8 KiB (a site with many cookies) keeps the user signed in', async () => {
+    const key = await login('alice');
+    const others = Array.from({ length: 60 }, (_, index) => `c${index}=${'p'.repeat(200)}`).join('; ');
+    await request(t.url).get('/me').set('Cookie', `${others}; sessionid=${key}`).expect(200, { userId: 'alice' });
   });
 
   it('the id in the list cannot be used as a cookie', async () => {
@@ -99,6 +107,7 @@ describeEachDatabaseAndPlatform('sessions API', (kind, platform) => {
     const bob = await login('bob');
     const response = await request(t.url).delete('/account/sessions').set(as(current)).expect(200);
     expect(response.body).toEqual({ deleted: 2 });
+    expect(response.headers['cache-control']).toBe('no-store');
     await request(t.url).get('/me').set(as(current)).expect(200);
     await request(t.url).get('/me').set(as(bob)).expect(200);
     expect(await sessions.count()).toBe(2);

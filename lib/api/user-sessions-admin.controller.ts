@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   HttpCode,
   HttpStatus,
   Inject,
@@ -28,6 +29,7 @@ import { AdminSessionsQuery, unknownAdminQueryParameters } from './dto/admin-ses
 import { SessionIdParams } from './dto/session-id.params.js';
 import { UserIdParams } from './dto/user-id.params.js';
 import { AdminSessionsPage, EndUserSessionsResult, type AdminSessionView } from './dto/admin-session.view.js';
+import { NO_STORE } from './cache-control.js';
 import { ApiErrorResponse, CROSS_ORIGIN_REFUSED, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
 import { ApiExcludeController, ApiOperation, ApiResponse, ApiTags } from './openapi.js';
 
@@ -60,6 +62,7 @@ export class UserSessionsAdminController {
 
   /** A page of sessions, most recent activity first; `nextCursor` fetches the next. */
   @Get()
+  @Header('Cache-Control', NO_STORE)
   @ApiOperation({
     summary: "List every user's sessions",
     description: 'A page of sessions, most recent activity first, filtered; `nextCursor` fetches the next page.',
@@ -83,6 +86,7 @@ export class UserSessionsAdminController {
 
   /** Ends every session of a user, expired or not. */
   @Delete('users/:userId')
+  @Header('Cache-Control', NO_STORE)
   @ApiOperation({ summary: 'End every session of a user', description: 'Expired ones included. Ending your own signs you out.' })
   @ApiResponse({ status: 200, type: EndUserSessionsResult, description: 'How many sessions ended.' })
   @ApiErrorResponse(400, 'userId does not fit the `userIdType` option.')
@@ -103,6 +107,7 @@ export class UserSessionsAdminController {
 
   /** Ends any session; 404 for an id that is not there (never was, or already ended). */
   @Delete(':id')
+  @Header('Cache-Control', NO_STORE)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End any session', description: 'Ending your own session signs you out.' })
   @ApiResponse({ status: 204, description: 'Ended.' })

@@ -2,6 +2,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   HttpCode,
   Inject,
   HttpStatus,
@@ -21,6 +22,7 @@ import { CurrentSession } from '../user-sessions.decorators.js';
 import type { UserSession } from '../session/user-session.js';
 import { SessionIdParams } from './dto/session-id.params.js';
 import { EndOtherSessionsResult, SessionView } from './dto/session.view.js';
+import { NO_STORE } from './cache-control.js';
 import { ApiErrorResponse, CROSS_ORIGIN_OR_REAUTHENTICATE, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
 import { ApiOperation, ApiResponse, ApiTags } from './openapi.js';
 import type { RequireRecentLoginOptions, ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
@@ -51,6 +53,7 @@ export class UserSessionsController {
 
   /** The caller's unexpired sessions, most recent activity first. */
   @Get()
+  @Header('Cache-Control', NO_STORE)
   @ApiOperation({ summary: 'List your sessions', description: 'Your unexpired sessions, most recent activity first.' })
   @ApiResponse({ status: 200, type: [SessionView], description: 'Your sessions; `current` marks this one.' })
   async list(@CurrentSession() session: UserSession): Promise<SessionView[]> {
@@ -71,6 +74,7 @@ export class UserSessionsController {
    * and an unknown id get the same 404, so ids cannot be probed.
    */
   @Delete(':id')
+  @Header('Cache-Control', NO_STORE)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End one of your sessions', description: 'Ending the current session signs out.' })
   @ApiResponse({ status: 204, description: 'Ended.' })
@@ -95,6 +99,7 @@ export class UserSessionsController {
 
   /** Ends every session of the caller but the current one. */
   @Delete()
+  @Header('Cache-Control', NO_STORE)
   @ApiOperation({ summary: 'End all your other sessions', description: 'Signs out every device but this one.' })
   @ApiResponse({ status: 200, type: EndOtherSessionsResult, description: 'How many sessions ended.' })
   @ApiErrorResponse(403, CROSS_ORIGIN_OR_REAUTHENTICATE)

@@ -39,8 +39,16 @@ describe('readCookies', () => {
     expect(readCookies('=x; a=1', '')).toEqual([]);
   });
 
-  it('ignores a Cookie header longer than any browser sends', () => {
-    expect(readCookies(`sessionid=x; pad=${'p'.repeat(9000)}`, 'sessionid')).toEqual([]);
+  it('finds the cookie in a long header, as browsers send for sites with many cookies', () => {
+    const others = Array.from({ length: 60 }, (_, index) => `c${index}=${'p'.repeat(200)}`).join('; ');
+    expect(readCookies(`${others}; sessionid=x`, 'sessionid')).toEqual(['x']);
+    expect(readCookies(`sessionid=x; pad=${'p'.repeat(9000)}`, 'sessionid')).toEqual(['x']);
+  });
+
+  it('reads a header full of near-misses in one pass', () => {
+    const text = `${'sessionid;'.repeat(50_000)}sessionid=x`;
+    expect(readCookies(text, 'sessionid')).toEqual(['x']);
+    expect(readCookies('sessionidsessionid'.repeat(50_000), 'sessionid')).toEqual([]);
   });
 });
 

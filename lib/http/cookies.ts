@@ -10,7 +10,6 @@ export interface SessionCookieAttributes {
 }
 
 const SAME_SITE = { lax: 'Lax', strict: 'Strict', none: 'None' } as const;
-const MAX_COOKIE_HEADER = 8192;
 
 /**
  * The values of every cookie called `name` in a Cookie header, in order. A header may
@@ -18,7 +17,9 @@ const MAX_COOKIE_HEADER = 8192;
  */
 export function readCookies(header: string | string[] | undefined, name: string): string[] {
   const text = Array.isArray(header) ? header.join('; ') : header;
-  if (!text || !name || text.length > MAX_COOKIE_HEADER) return [];
+  // No length limit: browsers send more than 8 KiB for sites with many cookies, and the scan
+  // is linear (each pair is searched once); Node's header limit (16 KiB) bounds it anyway.
+  if (!text || !name) return [];
   const values: string[] = [];
   // Only the pairs whose name part contains `name` are cut out and compared (an app's other
   // cookies cost a search, not a string each): this runs on every request.
