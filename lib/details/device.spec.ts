@@ -139,6 +139,10 @@ describe('Client Hints', () => {
   it('never replace what the user agent tells better, and fill in what it lacks', () => {
     const win7 = 'Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0 Safari/537.36';
     expect(platform(win7, { platform: 'Windows', platformVersion: '0.1.0' })).toBe('Windows 7');
+    // Chromium with a Windows 8.1 user agent (overridden) still sends hints; they may not make it Windows 10.
+    const win81 = 'Mozilla/5.0 (Windows NT 6.3; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    expect(device(win81, { platform: 'Windows', platformVersion: '6.3' })).toBe('Chrome on Windows 8.1');
+    expect(device(win81, { platform: 'Windows', platformVersion: '15.0.0' })).toBe('Chrome on Windows 8.1');
     const android = 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
     expect(platform(android, { platform: 'Android', platformVersion: '14.0.0' })).toBe('Android');
     expect(platform('Not a legit OS Chrome/54.0.32', { platform: 'Chrome OS' })).toBe('Chrome OS');

@@ -48,8 +48,8 @@ interface ParsedUserAgent {
   browser: string | null;
   /** The platform from the user agent alone. */
   platform: string | null;
-  /** The user agent says Windows (any version), so hints may name the version. */
-  windows: boolean;
+  /** The user agent says `Windows NT 10.0`, frozen for 10 and 11: only there may hints name the version. */
+  frozenWindows: boolean;
 }
 
 const cache = new LruCache<string, ParsedUserAgent>(CACHE_SIZE);
@@ -74,9 +74,10 @@ export function platform(userAgent: string | null | undefined, hints?: ClientHin
   const fromHints = platformFromHints(hints);
   if (fromHints === null) return parsed.platform;
   if (parsed.platform === null) return fromHints;
-  // Hints tell the Windows version that `Windows NT 10.0` hides; otherwise the user agent,
-  // which names the device (iPhone, iPad), says more.
-  if (parsed.windows && fromHints.startsWith('Windows ')) return fromHints;
+  // Hints tell the Windows version that `Windows NT 10.0` hides, and only that: a user agent
+  // that names its version (8.1) is not contradicted. Otherwise the user agent, which names
+  // the device (iPhone, iPad), says more.
+  if (parsed.frozenWindows && fromHints.startsWith('Windows ')) return fromHints;
   return parsed.platform;
 }
 
@@ -93,7 +94,7 @@ export function device(userAgent: string | null | undefined, hints?: ClientHints
 
 function parse(userAgent: string | null | undefined): ParsedUserAgent {
   if (typeof userAgent !== 'string' || userAgent.trim() === '') {
-    return { browser: null, platform: null, windows: false };
+    return { browser: null, platform: null, frozenWindows: false };
   }
   const key = userAgent.slice(0, MAX_PARSED_LENGTH);
   let parsed = cache.get(key);
@@ -110,7 +111,7 @@ function parseUncached(userAgent: string): ParsedUserAgent {
   return {
     browser: browserName(result.browser.name ?? null, userAgent) ?? (os === null ? toolName(userAgent) : null),
     platform: platformName(os, result.os.version ?? null, result.device.model ?? null),
-    windows: os === 'Windows',
+    frozenWindows: os === 'Windows' && result.os.version === '10',
   };
 }
 
