@@ -31,7 +31,7 @@ const FIELDS: Record<UserSessionsEventType, string[]> = {
   [UserSessionsEvents.signedIn]: [
     'at', 'browser', 'device', 'ip', 'location', 'newDevice', 'newIp', 'platform', 'sessionId', 'type', 'userAgent', 'userId',
   ],
-  [UserSessionsEvents.ended]: ['actor', 'at', 'count', 'endedBy', 'keptSessionId', 'scope', 'sessionId', 'type', 'userId'],
+  [UserSessionsEvents.ended]: ['actor', 'at', 'count', 'endedBy', 'keptSessionId', 'reason', 'scope', 'sessionId', 'type', 'userId'],
 };
 
 /** The app's EventEmitter2 and what its listeners heard, with the keys a test handed out. */
@@ -191,6 +191,7 @@ describeEachDatabase('events', (kind) => {
         userId: 'alice',
         count: 1,
         actor: { userId: 'alice', sessionId: digestSessionKey(k) },
+        reason: null,
         at: expect.any(Date),
       })),
     );
@@ -249,6 +250,25 @@ describeEachDatabase('events', (kind) => {
     ]);
   });
 
+  it('signOutEverywhere(): all of the user\'s sessions but the one that made the change, or all, with the reason', async () => {
+    listen(UserSessionsEvents.ended);
+    const kept = await signIn('frank', '192.0.2.1', WINDOWS_CHROME);
+    const stolen = await signIn('frank', '192.0.2.66', IPHONE_SAFARI);
+    const other = await signIn('grace', '192.0.2.2', WINDOWS_CHROME);
+    expect(await t.store.signOutEverywhere('frank', 'password-changed', { keep: kept })).toBe(1);
+    expect(await t.store.exists(kept.key!)).toBe(true);
+    expect(await t.store.exists(stolen.key!)).toBe(false);
+    await expect(t.store.signOutEverywhere('frank', 'password-changed', { keep: other })).rejects.toThrow(/not one of user "frank"'s/);
+    expect(await t.store.signOutEverywhere('frank', 'account-locked')).toBe(1);
+    expect(await t.store.exists(kept.key!)).toBe(false);
+    expect(await t.store.exists(other.key!)).toBe(true);
+
+    expect(ended()).toEqual([
+      expect.objectContaining({ endedBy: 'other-session', scope: 'others', keptSessionId: kept.id, userId: 'frank', count: 1, reason: 'password-changed', actor: { userId: 'frank', sessionId: kept.id } }),
+      expect.objectContaining({ endedBy: 'admin', scope: 'user', userId: 'frank', count: 1, reason: 'account-locked', actor: null }),
+    ]);
+  });
+
   it("ended by 'expiry': one event per cleanup run, with the count, however many batches it took", async () => {
     listen(UserSessionsEvents.ended);
     for (let i = 0; i < 5; i++) await signIn(`user${i}`, '192.0.2.1', WINDOWS_CHROME);
@@ -260,7 +280,7 @@ describeEachDatabase('events', (kind) => {
     expect(progress).toEqual([2, 4, 5]);
     expect(await t.store.clearExpired()).toBe(0);
     expect(ended()).toEqual([
-      { type: 'user-sessions.ended', endedBy: 'expiry', scope: 'expired', sessionId: null, keptSessionId: null, userId: null, count: 5, actor: null, at: expect.any(Date) },
+      { type: 'user-sessions.ended', endedBy: 'expiry', scope: 'expired', sessionId: null, keptSessionId: null, userId: null, count: 5, actor: null, reason: null, at: expect.any(Date) },
     ]);
   });
 

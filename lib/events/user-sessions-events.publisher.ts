@@ -106,6 +106,7 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
       userId: ended.userId ?? null,
       count: ended.count,
       actor,
+      reason: options.reason ?? null,
       at: new Date(),
     });
   }

@@ -83,6 +83,12 @@ export type SessionEndedScope =
   /** Expired sessions of any user. */
   | 'expired';
 
+/**
+ * Why `SessionStoreService.signOutEverywhere()` ended a user's sessions: a change to what
+ * proves who they are, or to what they may do.
+ */
+export type SecurityEventReason = 'password-changed' | 'email-changed' | 'two-factor-changed' | 'role-changed' | 'account-locked';
+
 /** The person (session) that ended sessions, where known. */
 export interface SessionActor {
   userId: UserId | null;
@@ -109,6 +115,8 @@ export interface SessionEndedEvent {
   count: number;
   /** Who ended them: the user's or administrator's session, when the caller said so. */
   actor: SessionActor | null;
+  /** The security event that ended them (`signOutEverywhere()`); null for any other end. */
+  reason: SecurityEventReason | null;
   at: Date;
 }
 
@@ -124,6 +132,8 @@ export interface EndSessionsOptions {
    * event's `actor`. Only its id and user are read.
    */
   actor?: { id: string | null; userId: UserId | null } | null;
+  /** The security event behind it, for the event's `reason` (`signOutEverywhere()` sets it). */
+  reason?: SecurityEventReason;
 }
 
 /** A function that hears every event (the `onEvent` option); a returned promise is not awaited. */

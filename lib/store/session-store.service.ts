@@ -11,7 +11,7 @@ import { ClientRecorder } from '../session/client.js';
 import { digestSessionKey, generateSessionKey, isWellFormedSessionKey } from '../session/session-key.js';
 import { normalizeUserId, type UserId } from '../session/user-id.js';
 import { UserSessionsEventsPublisher } from '../events/user-sessions-events.publisher.js';
-import { UserSessionsEvents, type EndSessionsOptions } from '../events/user-sessions.events.js';
+import { UserSessionsEvents, type EndSessionsOptions, type SecurityEventReason } from '../events/user-sessions.events.js';
 import { decodeSessionListCursor, encodeSessionListCursor } from './session-list-cursor.js';
 import type { ActiveSession, ClearExpiredOptions, CreateSessionInput, SessionListOptions, SessionListPage } from './session-store.types.js';
 
@@ -250,6 +250,25 @@ export class SessionStoreService {
     const count = await this.storage.deleteAllForUser(user);
     if (count > 0) this.events.ended('user', options, 'admin', { userId: user, count });
     return count;
+  }
+
+  /**
+   * Signs the user out everywhere after a security event: a password, email or two-factor
+   * change, a role taken away, a locked account. Ends all their sessions, or all but `keep`
+   * (the session that made the change, which stays signed in); one DELETE. Its `ended` event
+   * carries `reason`, with `endedBy: 'other-session'` when a kept session of theirs did it, else
+   * `'admin'`. Returns how many ended.
+   *
+   * @example await sessions.signOutEverywhere(user.id, 'password-changed', { keep: session })
+   */
+  async signOutEverywhere(userId: UserId, reason: SecurityEventReason, options: { keep?: UserSession | null } = {}): Promise<number> {
+    const keep = options.keep ?? null;
+    if (keep === null) return this.deleteAllForUser(userId, { reason });
+    const user = this.normalizeUserId(userId);
+    if (keep.userId !== user) {
+      throw new RangeError(`signOutEverywhere(): the session to keep is not one of user ${JSON.stringify(user)}'s`);
+    }
+    return this.deleteOthers(user, keep, { reason });
   }
 
   /**
