@@ -17,6 +17,7 @@ import { GeoIpLocator } from './details/location.js';
 import { SessionDetailsService } from './details/session-details.service.js';
 import { UserSessionsEventsPublisher } from './events/user-sessions-events.publisher.js';
 import { SessionStoreService } from './store/session-store.service.js';
+import { SessionLimit } from './store/session-limit.js';
 import { UserSessionsCleanupService } from './store/user-sessions-cleanup.service.js';
 import { ExpressSessionTable } from './express-session/express-session-table.js';
 import { LegacySessionMoveOver } from './express-session/legacy-session-move-over.js';
@@ -108,6 +109,17 @@ export function createUserSessionsProviders(): Provider[] {
     },
     SessionDetailsService,
     UserSessionsEventsPublisher,
+    {
+      provide: SessionLimit,
+      useFactory: (
+        options: ResolvedUserSessionsOptions,
+        storage: GuardedSessionStorage,
+        lifetime: SessionLifetime,
+        details: SessionDetailsService,
+        events: UserSessionsEventsPublisher,
+      ) => new SessionLimit(options, storage, lifetime, details, events),
+      inject: [USER_SESSIONS_MODULE_OPTIONS, GuardedSessionStorage, SessionLifetime, SessionDetailsService, UserSessionsEventsPublisher],
+    },
     SessionStoreService,
     UserSessionsCleanupService,
     SessionTableCheckService,

@@ -68,9 +68,10 @@ export interface UserSignedInEvent extends SessionDetails {
  *   sessions": `deleteForUser()`, `deleteOthers()`);
  * - `'admin'`: an administrator, or the app on someone's behalf (the admin API; the default of
  *   `delete(id)` and `deleteAllForUser()`);
- * - `'expiry'`: the cleanup of expired sessions (`clearExpired()`).
+ * - `'expiry'`: the cleanup of expired sessions (`clearExpired()`);
+ * - `'session-limit'`: a sign-in beyond `maxSessionsPerUser` ended the least recently active one.
  */
-export type SessionEndedBy = 'self' | 'other-session' | 'admin' | 'expiry';
+export type SessionEndedBy = 'self' | 'other-session' | 'admin' | 'expiry' | 'session-limit';
 
 /** Which sessions an end removed. */
 export type SessionEndedScope =

@@ -7,3 +7,4 @@ export * from './reauthentication-required.exception.js';
 export * from './session-table-mismatch.error.js';
 export * from './missing-data-source.error.js';
 export * from './session-entity-not-registered.error.js';
+export * from './session-limit-reached.exception.js';

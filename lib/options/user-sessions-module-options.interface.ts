@@ -221,6 +221,22 @@ export interface UserSessionsRuntimeOptions {
   storeUserAgent?: boolean;
 
   /**
+   * The most unexpired sessions a user may have at once; a sign-in beyond it follows
+   * `sessionLimitStrategy`. Costs each sign-in one indexed SELECT of the user's sessions.
+   * @default unset: no limit
+   */
+  maxSessionsPerUser?: number;
+
+  /**
+   * What a sign-in beyond `maxSessionsPerUser` does: `'end-least-recent'` signs in and ends the
+   * user's least recently active session (its `ended` event says `endedBy: 'session-limit'`);
+   * `'refuse'` throws `SessionLimitReachedException` (409, listing the sessions) so that the
+   * user can choose one, then sign in again with `login(session, userId, { endSession: id })`.
+   * @default 'end-least-recent'
+   */
+  sessionLimitStrategy?: 'end-least-recent' | 'refuse';
+
+  /**
    * Give every request an express-session-compatible `req.session` (`regenerate`, `save`,
    * `destroy`, `reload`, `touch`, `id`, `cookie`, the data as properties), so that an app
    * written for express-session and Passport (`req.login()`, `req.logout()`,
@@ -350,6 +366,7 @@ interface UnsetByDefault {
   adminPath?: string;
   legacyCookie?: Required<LegacyCookieOptions>;
   cache?: Required<SessionCacheOptions>;
+  maxSessionsPerUser?: number;
   isAdmin?: (context: AdminCheckContext) => boolean | Promise<boolean>;
   onEvent?: UserSessionsEventListener;
   requireRecentLogin?: RequireRecentLoginOptions;

@@ -284,6 +284,15 @@ export class UserSessionsOptionsSchema
   @IsBoolean({ message: 'expressSessionApi must be true or false' })
   expressSessionApi: boolean = false;
 
+  @IsOptional()
+  @IsInt({ message: 'maxSessionsPerUser must be a whole number of sessions, got $value' })
+  @Min(1, { message: 'maxSessionsPerUser must be at least 1, got $value' })
+  @Max(1000, { message: 'maxSessionsPerUser must be at most 1000, got $value' })
+  maxSessionsPerUser: number | undefined = undefined;
+
+  @IsIn(['end-least-recent', 'refuse'], { message: "sessionLimitStrategy must be 'end-least-recent' or 'refuse', got \"$value\"" })
+  sessionLimitStrategy: 'end-least-recent' | 'refuse' = 'end-least-recent';
+
   @IsInt({ message: 'cleanupBatchSize must be a whole number of rows, got $value' })
   @Min(1, { message: 'cleanupBatchSize must be at least 1, got $value' })
   @Max(100_000, { message: 'cleanupBatchSize must be at most 100000 rows per statement, got $value' })

@@ -26,6 +26,7 @@ describe('resolveUserSessionsOptions', () => {
       trustedOrigins: [],
       requestClientHints: true,
       expressSessionApi: false,
+      sessionLimitStrategy: 'end-least-recent',
       cleanupBatchSize: 1000,
       cleanupInterval: 0,
       storageTimeout: 10_000,
@@ -155,6 +156,9 @@ describe('resolveUserSessionsOptions', () => {
     [{ requireRecentLogin: { endAll: 300_000 } }, /unknown option "requireRecentLogin.endAll"; the requireRecentLogin options are: endOtherSessions, endSession/],
     [{ requireRecentLogin: { endOtherSessions: '5m' } }, /requireRecentLogin.endOtherSessions is in milliseconds and must be a whole number/],
     [{ requireRecentLogin: { endSession: 500 } }, /requireRecentLogin.endSession must be at least 1000 milliseconds/],
+    [{ maxSessionsPerUser: 0 }, /maxSessionsPerUser must be at least 1, got 0/],
+    [{ maxSessionsPerUser: 2.5 }, /maxSessionsPerUser must be a whole number of sessions/],
+    [{ maxSessionsPerUser: 3, sessionLimitStrategy: 'oldest' }, /sessionLimitStrategy must be 'end-least-recent' or 'refuse', got "oldest"/],
     [{ requireRecentLogin: { endSession: 60_000 } }, /requireRecentLogin.endSession without endOtherSessions would let "End all other sessions"/],
     [{ requireRecentLogin: { endOtherSessions: 60_000, endSession: 300_000 } }, /endSession \(300000\) must not be longer than endOtherSessions \(60000\)/],
   ])('refuses %o', (options, message) => {

@@ -13,7 +13,8 @@ import { normalizeUserId, type UserId } from '../session/user-id.js';
 import { UserSessionsEventsPublisher } from '../events/user-sessions-events.publisher.js';
 import { UserSessionsEvents, type EndSessionsOptions, type SecurityEventReason } from '../events/user-sessions.events.js';
 import { decodeSessionListCursor, encodeSessionListCursor } from './session-list-cursor.js';
-import type { ActiveSession, ClearExpiredOptions, CreateSessionInput, SessionListOptions, SessionListPage } from './session-store.types.js';
+import { SessionLimit } from './session-limit.js';
+import type { ActiveSession, ClearExpiredOptions, CreateSessionInput, LoginOptions, SessionListOptions, SessionListPage } from './session-store.types.js';
 
 /** A session as listed: its row without the data. */
 function summaryOf({ data: _data, ...summary }: SessionRecord): ActiveSession {
@@ -36,6 +37,7 @@ export class SessionStoreService {
     private readonly mapper: SessionMapper,
     private readonly client: ClientRecorder,
     private readonly events: UserSessionsEventsPublisher,
+    private readonly limit: SessionLimit,
   ) {}
 
   // ---------------------------------------------------------------- sessions by key
@@ -151,8 +153,10 @@ export class SessionStoreService {
    * Signing in as another user than the session's starts with empty data. Login restarts the
    * session's lifetime: `createdAt` becomes now, and `maxAge` counts from it.
    */
-  async login(session: UserSession, userId: UserId): Promise<void> {
+  async login(session: UserSession, userId: UserId, options: LoginOptions = {}): Promise<void> {
     const user = this.normalizeUserId(userId);
+    if (options.endSession !== undefined) await this.deleteForUser(user, options.endSession, { actor: null });
+    await this.limit.checkBefore(session, user);
     if (session.userId !== null && session.userId !== user) session.replaceData({});
     const now = new Date();
     // Signing in is entering the password: "sudo mode" counts from here (see reauthenticate()).
@@ -171,6 +175,7 @@ export class SessionStoreService {
     if (!renamed) await this.storage.insert(record);
     session.markStored(now);
     if (!renamed) this.events.created(session, now);
+    await this.limit.enforceAfter(session, user);
     if (this.events.isListening(UserSessionsEvents.signedIn)) await this.publishSignedIn(session, now);
   }
 

@@ -55,3 +55,12 @@ export interface CreateSessionInput {
   userAgent?: string | null;
   data?: SessionData;
 }
+
+/** Options of `SessionStoreService.login()`. */
+export interface LoginOptions {
+  /**
+   * One of the user's sessions to end first (its public id): the one the user chose when a
+   * sign-in was refused with `SessionLimitReachedException`. Another user's id ends nothing.
+   */
+  endSession?: string;
+}

@@ -118,7 +118,9 @@ class DemoController {
 
   @Post('login')
   async login(@Body() body: unknown, @CurrentSession() session: UserSession) {
-    await this.store.login(session, loginUserId(body));
+    // endSession: the session a user chose to end when the sign-in was refused for the session limit.
+    const endSession = (body as { endSession?: unknown } | undefined)?.endSession;
+    await this.store.login(session, loginUserId(body), typeof endSession === 'string' ? { endSession } : {});
     return { userId: session.userId };
   }
 
