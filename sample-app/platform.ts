@@ -36,6 +36,8 @@ export async function createSampleApp(
     return NestFactory.create(module, new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: fastifyTrustProxy(trustProxy) }), options);
   }
   const app = await NestFactory.create<NestExpressApplication>(module, options);
+  // Which framework answers is nobody's business.
+  app.disable('x-powered-by');
   if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   return app;
 }

@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { requiredServices } from './support/services.js';
 import { Session } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
+import { setupOpenApi } from '../sample-app/openapi.js';
 
 /**
  * The sample app's pages in a real Chromium (Debian's `chromium` package; playwright-core
@@ -48,6 +49,7 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
       AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }),
       { logger: ['error'] },
     );
+    setupOpenApi(app);
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
     browser = await chromium.launch({
@@ -112,6 +114,13 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await page.title()).toBe('Sign in · User sessions demo');
   }
+
+  it('Swagger UI at /docs renders under its Content-Security-Policy', async () => {
+    const page = await device(WINDOWS_CHROME, DESKTOP);
+    await page.goto('/docs');
+    await expect.poll(() => page.locator('.swagger-ui .info .title').textContent(), { timeout: STEP_TIMEOUT }).toContain('nestjs-user-sessions sample app');
+    expect(await page.locator('.swagger-ui .opblock').count()).toBeGreaterThan(0);
+  });
 
   it('a wrong password shows an error and stays on the sign-in page', async () => {
     const page = await device(WINDOWS_CHROME, DESKTOP);

@@ -30,6 +30,8 @@ describe('sample app OpenAPI document on SQLite', () => {
     const page = await request(url).get('/docs').expect(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.text).toContain('swagger-ui');
+    // Its own scripts and styles only, never framed.
+    expect(page.headers['content-security-policy']).toMatch(/^default-src 'self';.*frame-ancestors 'none'/);
     await request(url).get('/docs/swagger-ui-init.js').expect(200).expect('Content-Type', /javascript/);
 
     const { body } = await request(url).get('/docs-json').expect(200);

@@ -38,6 +38,8 @@ describeEachPlatform('sample app pages on SQLite', (platform) => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
+    // Nor does it name the framework that served it.
+    expect(response.headers['x-powered-by']).toBeUndefined();
   }
 
   /** The page loads only its own files, and has nothing inline that the CSP would block. */
