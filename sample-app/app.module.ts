@@ -6,9 +6,22 @@ import { UserSessionsModule } from '../lib/index.js';
 import { AuthModule } from './auth/auth.module.js';
 import { validationPipe } from './json-depth.pipe.js';
 import { PagesModule } from './pages/pages.module.js';
+import { OWASP_SCRYPT_COST, type ScryptCost } from './users/password-hash.js';
+import { ScryptCostModule } from './users/scrypt-cost.module.js';
 import { UsersModule } from './users/users.module.js';
 import { User } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
+
+/** How the sample app is made besides its database. */
+export interface SampleAppOptions {
+  /** A GeoLite2 City/Country database, or a directory of them (`GEOIP_PATH`). Default: none, no places. */
+  geoipPath?: string;
+  /**
+   * The scrypt cost of new password hashes. Default: OWASP's, N=2^17, r=8, p=1. Only tests
+   * set less, to sign in in milliseconds; `main.ts` never does.
+   */
+  scryptCost?: ScryptCost;
+}
 
 /**
  * The sample app over the database that `database` describes (`main.ts` passes
@@ -16,11 +29,12 @@ import { UsersService } from './users/users.service.js';
  */
 @Module({})
 export class AppModule {
-  static forRoot(database: TypeOrmModuleOptions, options: { geoipPath?: string } = {}): DynamicModule {
+  static forRoot(database: TypeOrmModuleOptions, options: SampleAppOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         TypeOrmModule.forRoot(database),
+        ScryptCostModule.forRoot(options.scryptCost ?? OWASP_SCRYPT_COST),
         // With userEntity, user_sessions.user_id is a foreign key to users.id with
         // ON DELETE CASCADE: deleting a user ends their sessions.
         UserSessionsModule.forRootAsync({

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseMatrix, type DatabaseKind, type TestDatabase } from './support/databases.js';
 import { showRequest as show, type RawRequest, type RawResponse } from './support/raw-http.js';
 import * as hostile from './support/hostile-input.js';
+import { FAST_SIGN_INS } from './support/sample-app.js';
 import { Session } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
 import { createSampleApp, type Platform } from '../sample-app/platform.js';
@@ -67,7 +68,7 @@ function sampleAppSuite(kind: DatabaseKind, label: string, platform: Platform): 
     process.on('unhandledRejection', recordUnhandled);
     process.on('uncaughtException', recordUnhandled);
     database = await createTestDatabase(kind);
-    app = await createSampleApp(AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }), platform, 'loopback', {
+    app = await createSampleApp(AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }, FAST_SIGN_INS), platform, 'loopback', {
       logger: ['error'],
       abortOnError: false,
     });
