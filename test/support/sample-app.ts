@@ -1,4 +1,5 @@
 import type { SampleAppOptions } from '../../sample-app/app.module.js';
+import { SIGN_IN_LIMITS } from '../../sample-app/auth/sign-in-limits.js';
 
 /**
  * scrypt at N=2^10: a few milliseconds a hash, where OWASP's N=2^17 (the sample app's
@@ -8,5 +9,13 @@ import type { SampleAppOptions } from '../../sample-app/app.module.js';
  */
 export const TEST_SCRYPT_COST = { N: 2 ** 10, r: 8, p: 1 };
 
-/** `AppModule.forRoot()` options for the suites that sign in often and check something else than the sign-in's defences. */
-export const FAST_SIGN_INS = { scryptCost: TEST_SCRYPT_COST } satisfies SampleAppOptions;
+/**
+ * `AppModule.forRoot()` options for the suites that sign in often and check something else
+ * than the sign-in's defences: cheap hashes, and the sign-in limits ×100, as these suites sign
+ * alice in a dozen times a minute from one address. test/sign-in-throttling.e2e-spec.ts checks
+ * the real limits.
+ */
+export const FAST_SIGN_INS = {
+  scryptCost: TEST_SCRYPT_COST,
+  signInLimits: SIGN_IN_LIMITS.map((throttler) => ({ ...throttler, limit: Number(throttler.limit) * 100 })),
+} satisfies SampleAppOptions;
