@@ -22,7 +22,11 @@ import { PUBLIC_DIR } from '../sample-app/pages/public-files.js';
 
 /** What each route answers, from its code and documentation. */
 const ROUTES = {
-  /** Signed in; junk body; wrong username or password (one answer); foreign origin; over 100 kB; unreadable charset or encoding. */
+  /**
+   * Signed in; junk body; wrong username or password (one answer); foreign origin; over 100 kB;
+   * unreadable charset or encoding. Not the 429 of too many attempts: this suite runs with
+   * FAST_SIGN_INS's limits (×100), which its few dozen well-formed attempts never reach.
+   */
   'POST /auth/login': [200, 400, 401, 403, 413, 415],
   'GET /auth/me': [200, 401],
   /** The page (HTML, to anyone) or the list (JSON, signed in); 401 for the list signed out. */
