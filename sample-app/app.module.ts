@@ -1,14 +1,34 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ThrottlerModule, type ThrottlerOptions } from '@nestjs/throttler';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { UserSessionsModule } from '../lib/index.js';
 import { AuthModule } from './auth/auth.module.js';
+import { SIGN_IN_LIMITS } from './auth/sign-in-limits.js';
 import { validationPipe } from './json-depth.pipe.js';
 import { PagesModule } from './pages/pages.module.js';
+import { OWASP_SCRYPT_COST, type ScryptCost } from './users/password-hash.js';
+import { ScryptCostModule } from './users/scrypt-cost.module.js';
 import { UsersModule } from './users/users.module.js';
 import { User } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
+
+/** How the sample app is made besides its database. */
+export interface SampleAppOptions {
+  /** A GeoLite2 City/Country database, or a directory of them (`GEOIP_PATH`). Default: none, no places. */
+  geoipPath?: string;
+  /**
+   * The scrypt cost of new password hashes. Default: OWASP's, N=2^17, r=8, p=1. Only tests
+   * set less, to sign in in milliseconds; `main.ts` never does.
+   */
+  scryptCost?: ScryptCost;
+  /**
+   * The limits on password attempts. Default: `SIGN_IN_LIMITS`. Only tests set others, for
+   * suites that sign in more often than a person would; `main.ts` never does.
+   */
+  signInLimits?: ThrottlerOptions[];
+}
 
 /**
  * The sample app over the database that `database` describes (`main.ts` passes
@@ -16,11 +36,16 @@ import { UsersService } from './users/users.service.js';
  */
 @Module({})
 export class AppModule {
-  static forRoot(database: TypeOrmModuleOptions, options: { geoipPath?: string } = {}): DynamicModule {
+  static forRoot(database: TypeOrmModuleOptions, options: SampleAppOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         TypeOrmModule.forRoot(database),
+        ScryptCostModule.forRoot(options.scryptCost ?? OWASP_SCRYPT_COST),
+        // Password attempts, counted in this process's memory (several instances would need a
+        // shared storage, Redis say). No X-RateLimit headers: they would tell anyone how often
+        // an account was tried; a 429 says when to come back (SignInThrottlerGuard).
+        ThrottlerModule.forRoot({ throttlers: options.signInLimits ?? SIGN_IN_LIMITS, setHeaders: false }),
         // With userEntity, user_sessions.user_id is a foreign key to users.id with
         // ON DELETE CASCADE: deleting a user ends their sessions.
         UserSessionsModule.forRootAsync({

@@ -6,6 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { FAST_SIGN_INS } from './support/sample-app.js';
 import { requiredServices } from './support/services.js';
 import { Session } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
@@ -46,7 +47,7 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }),
+      AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }, FAST_SIGN_INS),
       { logger: ['error'] },
     );
     setupOpenApi(app);

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { useLondonGeoipDirectory } from './support/geoip-fixture.js';
+import { FAST_SIGN_INS } from './support/sample-app.js';
 import { digestSessionKey } from '../lib/session/session-key.js';
 import { CurrentUserId, RequireRecentLogin, Session, SessionStoreService } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
@@ -39,7 +40,7 @@ describeEachDatabase('re-authentication (sudo mode) in the sample app', (kind) =
   beforeAll(async () => {
     database = await createTestDatabase(kind);
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }, { geoipPath: geoipDir })],
+      imports: [AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }, { geoipPath: geoipDir, ...FAST_SIGN_INS })],
       controllers: [AccountController],
     }).compile();
     app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../sample-app/app.module.js';
 import { setupOpenApi } from '../sample-app/openapi.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { FAST_SIGN_INS } from './support/sample-app.js';
 
 // The document is the same on every database: SQLite is enough.
 describe('sample app OpenAPI document on SQLite', () => {
@@ -14,7 +15,7 @@ describe('sample app OpenAPI document on SQLite', () => {
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true })],
+      imports: [AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }, FAST_SIGN_INS)],
     }).compile();
     app = moduleRef.createNestApplication({ logger: ['error'] });
     setupOpenApi(app);

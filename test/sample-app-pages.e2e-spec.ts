@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { describeEachPlatform } from './support/platforms.js';
+import { FAST_SIGN_INS } from './support/sample-app.js';
 import type { SessionView } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
 import { createSampleApp } from '../sample-app/platform.js';
@@ -19,7 +20,7 @@ describeEachPlatform('sample app pages on SQLite', (platform) => {
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
-    app = await createSampleApp(AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }), platform, undefined, {
+    app = await createSampleApp(AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }, FAST_SIGN_INS), platform, undefined, {
       logger: ['error'],
       abortOnError: false,
     });

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { describeEachDatabaseAndPlatform } from './support/platforms.js';
+import { FAST_SIGN_INS } from './support/sample-app.js';
 import { AppModule } from '../sample-app/app.module.js';
 import { createSampleApp } from '../sample-app/platform.js';
 import { User } from '../sample-app/users/user.entity.js';
@@ -17,7 +18,7 @@ describeEachDatabaseAndPlatform('sample app with UserSessionsTestClient', (kind,
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    app = await createSampleApp(AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }), platform, undefined, {
+    app = await createSampleApp(AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }, FAST_SIGN_INS), platform, undefined, {
       logger: ['error'],
       abortOnError: false,
     });

@@ -16,6 +16,9 @@ import type { User } from '../users/user.entity.js';
 import { LocalAuthGuard } from './local-auth.guard.js';
 import { LoginDto } from './login.dto.js';
 import { ReauthenticateDto } from './reauthenticate.dto.js';
+import { ThrottleAccount, usernameKey } from './sign-in-limits.js';
+import { SignInThrottlerGuard } from './sign-in-throttler.guard.js';
+import { ValidBodyGuard } from './valid-body.guard.js';
 
 /** What the API shows of a user. */
 export interface UserProfile {
@@ -30,10 +33,14 @@ export class AuthController {
     private readonly sessions: SessionStoreService,
   ) {}
 
-  /** Passport signs in (`LocalAuthGuard`); the body parameter is for the OpenAPI document. */
+  /**
+   * Passport signs in (`LocalAuthGuard`); the body parameter is for the OpenAPI document. In
+   * this order: junk is a 400, too many attempts a 429, and only then is the password checked.
+   */
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  @UseGuards(LocalAuthGuard)
+  @UseGuards(ValidBodyGuard(LoginDto), SignInThrottlerGuard, LocalAuthGuard)
+  @ThrottleAccount((request) => usernameKey((request.body as LoginDto).username))
   login(@Body() _credentials: LoginDto, @Req() request: { user: UserProfile }): UserProfile {
     return request.user;
   }
@@ -47,11 +54,12 @@ export class AuthController {
   /**
    * "Sudo mode": the signed-in user enters their password again, for the routes that require a
    * recent one ("End all other sessions"). A wrong password is a 403, not a 401: the user is
-   * still signed in.
+   * still signed in. Throttled as sign-ins are, the account being the signed-in user's.
    */
   @Post('reauthenticate')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @UseGuards(UserSessionsGuard)
+  @UseGuards(UserSessionsGuard, ValidBodyGuard(ReauthenticateDto), SignInThrottlerGuard)
+  @ThrottleAccount((request) => (request.user as { id: number }).id)
   async reauthenticate(@Body() body: ReauthenticateDto, @CurrentSession() session: UserSession): Promise<void> {
     if (!(await this.users.checkPassword(session.userId as number, body.password))) {
       throw new ForbiddenException('Invalid password.');

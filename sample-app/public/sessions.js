@@ -212,7 +212,10 @@
       }
       reauthError.textContent = response.status === 403
         ? 'Wrong password. Try again.'
-        : response.status === 400 ? 'Enter your password.' : `The password could not be checked (HTTP ${response.status}).`;
+        : response.status === 400 ? 'Enter your password.'
+        // Too many attempts: the server says how long to wait.
+        : response.status === 429 ? (await response.json()).message
+        : `The password could not be checked (HTTP ${response.status}).`;
       reauthError.hidden = false;
       reauthPassword.select();
     } finally {

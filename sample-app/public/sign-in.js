@@ -40,6 +40,9 @@
         form.password.focus();
       } else if (response.status === 400) {
         showError('Enter your username and password.');
+      } else if (response.status === 429) {
+        // Too many attempts: the server says how long to wait.
+        showError((await response.json()).message);
       } else {
         showError(`Signing in failed (HTTP ${response.status}). Try again.`);
       }

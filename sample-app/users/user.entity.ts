@@ -14,7 +14,7 @@ export class User {
   @Column({ type: 'varchar', length: 16, default: 'user' })
   role: UserRole;
 
-  /** `scrypt$<salt hex>$<hash hex>`, see `password-hash.ts`. */
+  /** `scrypt$N=131072,r=8,p=1$<salt base64>$<key base64>`, or the first format `scrypt$<salt hex>$<hash hex>`: see `password-hash.ts`. */
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
   passwordHash: string;
 }

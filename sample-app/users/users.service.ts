@@ -1,8 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { User } from './user.entity.js';
-import { DECOY_PASSWORD_HASH, hashPassword, verifyPassword } from './password-hash.js';
+import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword, type ScryptCost } from './password-hash.js';
+import { SCRYPT_COST } from './scrypt-cost.module.js';
 
 /** The accounts the demo starts with: alice administers sessions, bob does not. */
 export const DEMO_USERS = [
@@ -13,8 +14,15 @@ export const DEMO_USERS = [
 @Injectable()
 export class UsersService implements OnApplicationBootstrap {
   private readonly logger = new Logger(UsersService.name);
+  /** Checked for unknown users, so that timing does not tell which exist: at the cost real hashes get. */
+  private readonly decoyHash: string;
 
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @Inject(SCRYPT_COST) private readonly scryptCost: ScryptCost,
+  ) {
+    this.decoyHash = decoyPasswordHash(scryptCost);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.seedDemoUsers();
@@ -28,7 +36,7 @@ export class UsersService implements OnApplicationBootstrap {
     for (const { username, password, role } of DEMO_USERS) {
       const user = await this.users.findOneBy({ username });
       if (user === null) {
-        await this.users.insert({ username, role, passwordHash: await hashPassword(password) });
+        await this.users.insert({ username, role, passwordHash: await hashPassword(password, this.scryptCost) });
         this.logger.log(`Created demo user "${username}"`);
       } else if (user.role !== role) {
         await this.users.update({ id: user.id }, { role });
@@ -39,16 +47,27 @@ export class UsersService implements OnApplicationBootstrap {
   /** The user whose username and password these are, or null. */
   async findByCredentials(username: string, password: string): Promise<User | null> {
     const user = await this.users.findOneBy({ username });
-    // Unknown users are checked against a decoy so that timing does not tell which exist.
-    const matches = await verifyPassword(password, user?.passwordHash ?? DECOY_PASSWORD_HASH);
-    return user !== null && matches ? user : null;
+    return (await this.passwordMatches(user, password)) ? user : null;
   }
 
   /** Whether `password` is the password of user `id` (a deleted user has none). */
   async checkPassword(id: number, password: string): Promise<boolean> {
     const user = await this.users.findOneBy({ id });
-    const matches = await verifyPassword(password, user?.passwordHash ?? DECOY_PASSWORD_HASH);
-    return user !== null && matches;
+    return this.passwordMatches(user, password);
+  }
+
+  /**
+   * Whether `password` is the user's; when it is, and their hash was made at a lower cost than
+   * today's, the hash is made again at today's cost: the only time the password is at hand.
+   */
+  private async passwordMatches(user: User | null, password: string): Promise<boolean> {
+    const matches = await verifyPassword(password, user?.passwordHash ?? this.decoyHash);
+    if (user === null || !matches) return false;
+    if (needsRehash(user.passwordHash, this.scryptCost)) {
+      user.passwordHash = await hashPassword(password, this.scryptCost);
+      await this.users.update({ id: user.id }, { passwordHash: user.passwordHash });
+    }
+    return true;
   }
 
   findById(id: number): Promise<User | null> {
