@@ -44,6 +44,7 @@ describe('sample app OpenAPI document on SQLite', () => {
       '/auth/login',
       '/auth/logout',
       '/auth/me',
+      '/auth/password',
       '/auth/reauthenticate',
     ]);
     expect(body.paths['/account/sessions'].get.security).toEqual([{ sessionid: [] }]);

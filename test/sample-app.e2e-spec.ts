@@ -187,6 +187,32 @@ describeEachDatabaseAndPlatform('sample app', (kind, platform) => {
     expect(await sessions().count()).toBe(0);
   });
 
+  it('a password change signs the user out everywhere else; this session stays, with a new key', async () => {
+    const laptopLogin = await request(url).post('/auth/login').send(BOB).expect(200);
+    const laptop = sessionCookie(laptopLogin);
+    const phone = await signedIn(BOB);
+    const alice = await signedIn(ALICE);
+    const change = { currentPassword: BOB.password, newPassword: 'a new bob password' };
+    try {
+      await request(url).post('/auth/password').set('Cookie', laptop).send({ ...change, currentPassword: 'wrong' }).expect(403);
+      await request(url).post('/auth/password').set('Cookie', laptop).send({ ...change, newPassword: 'short' }).expect(400);
+      await phone.get('/auth/me').expect(200);
+
+      const changed = await request(url).post('/auth/password').set('Cookie', laptop).send(change).expect(204);
+      const renewed = sessionCookie(changed);
+      expect(renewed).not.toBe(laptop);
+      await request(url).get('/auth/me').set('Cookie', renewed).expect(200);
+      await request(url).get('/auth/me').set('Cookie', laptop).expect(401);
+      await phone.get('/auth/me').expect(401);
+      await alice.get('/auth/me').expect(200);
+      await request(url).post('/auth/login').send(BOB).expect(401);
+      await request(url).post('/auth/login').send({ username: 'bob', password: change.newPassword }).expect(200);
+    } finally {
+      // The next test's seeding brings bob back with his demo password.
+      await users().delete({ id: await userId('bob') });
+    }
+  });
+
   it('deleting a user deletes their sessions (ON DELETE CASCADE)', async () => {
     const alice = await signedIn(ALICE);
     await signedIn(ALICE);

@@ -13,6 +13,7 @@ import {
 import { CurrentSession, CurrentUserId, SessionStoreService, UserSession, UserSessionsGuard } from '../../lib/index.js';
 import { UsersService } from '../users/users.service.js';
 import type { User } from '../users/user.entity.js';
+import { ChangePasswordDto } from './change-password.dto.js';
 import { LocalAuthGuard } from './local-auth.guard.js';
 import { LoginDto } from './login.dto.js';
 import { ReauthenticateDto } from './reauthenticate.dto.js';
@@ -68,6 +69,25 @@ export class AuthController {
       // Ended elsewhere (on another device) while the password was being checked.
       throw new UnauthorizedException('Sign in to continue.');
     }
+  }
+
+  /**
+   * A new password, given the current one (403 when wrong, throttled as re-authentication).
+   * Every other session of the user ends (whoever holds a copy of an old cookie is signed out),
+   * and this one gets a new key and counts as a fresh password entry.
+   */
+  @Post('password')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @UseGuards(UserSessionsGuard, ValidBodyGuard(ChangePasswordDto), SignInThrottlerGuard)
+  @ThrottleAccount((request) => (request.user as { id: number }).id)
+  async changePassword(@Body() body: ChangePasswordDto, @CurrentSession() session: UserSession): Promise<void> {
+    const userId = session.userId as number;
+    if (!(await this.users.checkPassword(userId, body.currentPassword))) {
+      throw new ForbiddenException('Invalid password.');
+    }
+    await this.users.setPassword(userId, body.newPassword);
+    await this.sessions.signOutEverywhere(userId, 'password-changed', { keep: session });
+    await this.sessions.reauthenticate(session);
   }
 
   @Get('me')

@@ -70,6 +70,11 @@ export class UsersService implements OnApplicationBootstrap {
     return true;
   }
 
+  /** Gives the user a new password, hashed at today's cost. */
+  async setPassword(id: number, password: string): Promise<void> {
+    await this.users.update({ id }, { passwordHash: await hashPassword(password, this.scryptCost) });
+  }
+
   findById(id: number): Promise<User | null> {
     return this.users.findOneBy({ id });
   }
