@@ -434,7 +434,7 @@ export async function startVariant(
         module: BenchAppModule,
         imports: [
           typeOrm(database, [Session]),
-          UserSessionsModule.forRoot({ cache: { redis, keyPrefix: `user-sessions-bench:${database.kind}:` } }),
+          UserSessionsModule.forRoot({ cache: { redis, secret: randomBytes(32), keyPrefix: `user-sessions-bench:${database.kind}:` } }),
         ],
         controllers: [HelloController, ModuleController],
       });

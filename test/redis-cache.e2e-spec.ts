@@ -23,6 +23,8 @@ if (THROWAWAY_SKIP !== null && requiredServices().has('redis-server')) {
   throw new Error(`A throw-away Redis is required (USER_SESSIONS_REQUIRE=redis-server): ${THROWAWAY_SKIP}`);
 }
 const PREFIX = `test-${process.pid}-${randomBytes(3).toString('hex')}:`;
+/** The instances' shared `cache.secret`. */
+const SECRET = randomBytes(32);
 const DAY = 86_400_000;
 
 const clients: Redis[] = [];
@@ -163,7 +165,7 @@ describe.skipIf(REDIS_SKIP !== null)(
     let b: RedisCachedSessionStorage;
 
     async function instance(client: Redis, options: { timeout?: number } = {}): Promise<RedisCachedSessionStorage> {
-      const storage = new RedisCachedSessionStorage(inner, { redis: client, ttl: 60_000, keyPrefix: prefix, timeout: options.timeout ?? 500 }, log);
+      const storage = new RedisCachedSessionStorage(inner, { redis: client, secret: SECRET, ttl: 60_000, keyPrefix: prefix, timeout: options.timeout ?? 500 }, log);
       await storage.onModuleInit();
       return storage;
     }
@@ -375,8 +377,8 @@ describeEachDatabase('Redis cache, two app instances', (kind) => {
   beforeAll(async () => {
     database = await createTestDatabase(kind);
     const keyPrefix = `${PREFIX}${kind}:`;
-    a = await startTestApp(database, { cache: { redis: await connect(), keyPrefix } });
-    b = await startTestApp(database, { cache: { redis: await connect(), keyPrefix } });
+    a = await startTestApp(database, { cache: { redis: await connect(), secret: SECRET, keyPrefix } });
+    b = await startTestApp(database, { cache: { redis: await connect(), secret: SECRET, keyPrefix } });
   });
   afterAll(async () => {
     await a?.close();
@@ -495,7 +497,7 @@ describe.skipIf(OUTAGE_SKIP !== null)(
     });
 
     async function start(client: Redis): Promise<TestApp> {
-      const app = await startTestApp(database, { cache: { redis: client, keyPrefix: `${PREFIX}outage:` } }, (nest) => nest.useLogger(log));
+      const app = await startTestApp(database, { cache: { redis: client, secret: SECRET, keyPrefix: `${PREFIX}outage:` } }, (nest) => nest.useLogger(log));
       apps.push(app);
       return app;
     }
