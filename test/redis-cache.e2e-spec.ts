@@ -7,6 +7,7 @@ import { RedisCachedSessionStorage } from '../lib/storage/redis-cached-session.s
 import type { SessionRecord, SessionStorage } from '../lib/index.js';
 import { createTestDatabase, databaseMatrix, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { requiredServices, SERVICES } from './support/services.js';
+import { cleanUpRedis, connectRedis, until } from './support/redis.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
 import { freePort, ThrowawayRedis, throwawayRedisUnavailable } from './support/throwaway-servers.js';
@@ -27,32 +28,10 @@ const PREFIX = `test-${process.pid}-${randomBytes(3).toString('hex')}:`;
 const SECRET = randomBytes(32);
 const DAY = 86_400_000;
 
-const clients: Redis[] = [];
-
-/** A client as an app would make one; connection errors are not printed (the module warns). */
-async function connect(port = SERVICES.redis.port, wait = true, connectionName?: string): Promise<Redis> {
-  const client = new Redis({ host: SERVICES.redis.host, port, retryStrategy: () => 100, maxRetriesPerRequest: 1, connectionName });
-  client.on('error', () => undefined);
-  clients.push(client);
-  if (wait) await until(() => client.status === 'ready', 5_000, 'the Redis client to connect');
-  return client;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const connect = connectRedis;
 
 afterAll(async () => {
-  if (REDIS_SKIP === null) {
-    const admin = await connect();
-    const keys = await admin.keys(`${PREFIX}*`);
-    if (keys.length > 0) await admin.del(...keys);
-  }
-  for (const client of clients) client.disconnect();
+  if (REDIS_SKIP === null) await cleanUpRedis(PREFIX);
 });
 
 /** What the cache logs. */

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 // The Lua scripts the Redis session cache runs, each one atomic in Redis.
 //
 // Every key the cache writes, after the prefix:
-//   session:<digest>  the entry: "<token>|<user id, hex>|<record JSON>", or a lease "lease:<token>"
+//   session:<digest>  the entry: "<token>|<user id, hex>|<signed rest>" (see redis-cache-entry.ts),
+//                     or a lease "lease:<token>"
 //   user:<hex>        the token of the user's last "end all sessions" (expires after ttl)
 //   epoch             the token of the last full invalidation: older entries are ignored
 //   clock             the last token handed out
@@ -39,8 +40,9 @@ if value then
   local first = string.find(value, '|', 1, true)
   if not first then return 0 end
   local token = tonumber(string.sub(value, 1, first - 1))
-  if token > tonumber(epoch) then
+  if token and token > tonumber(epoch) then
     local second = string.find(value, '|', first + 1, true)
+    if not second then return 0 end
     local user = string.sub(value, first + 1, second - 1)
     local ended = user ~= '' and redis.call('GET', ARGV[2] .. user)
     if not ended or token > tonumber(ended) then return value end
@@ -54,7 +56,7 @@ return lease
 /**
  * Fills an entry with what the database answered, if the lease taken before that read is still
  * there and no full or user-wide invalidation came after it. KEYS: entry, epoch; ARGV: lease,
- * user id (hex), record JSON, ttl, user-mark prefix. Returns 1 when written.
+ * user id (hex), the entry's signed rest, ttl, user-mark prefix. Returns 1 when written.
  */
 const FILL_SCRIPT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end

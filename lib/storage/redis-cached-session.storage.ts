@@ -9,7 +9,7 @@ import type {
 import type { SessionCacheOptions, SessionCacheRedis } from './redis-cache.options.js';
 import type { UserId } from '../session/user-id.js';
 import { withTimeout } from './storage-timeout.js';
-import { cacheTtl, decodeSessionRecord, encodeSessionRecord } from './redis-cache-entry.js';
+import { CacheEntrySigner, cacheTtl, userHex } from './redis-cache-entry.js';
 import { SCRIPTS, type RedisScript } from './redis-cache-scripts.js';
 
 /**
@@ -35,7 +35,8 @@ function within<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
 /**
  * A `SessionStorage` that answers `find()` (the lookup every request makes) from Redis, in front
  * of the real storage, which stays the source of truth: a hit costs one Redis round trip and no
- * database statement; a miss reads the database and fills the entry.
+ * database statement; a miss reads the database and fills the entry. Entries are signed
+ * (`CacheEntrySigner`): one this app did not write, under that key, is a miss.
  *
  * Every write goes to the storage first, then deletes what it made stale before returning: the
  * entry of the row (both ids for a rename) for `update()` and `delete()`, and for
@@ -59,6 +60,7 @@ function within<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
  */
 export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, OnModuleDestroy {
   private readonly redis: SessionCacheRedis;
+  private readonly signer: CacheEntrySigner;
   private readonly ttl: number;
   private readonly timeout: number;
   private readonly prefix: string;
@@ -66,6 +68,8 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
   private healthy = false;
   /** Whether the current trouble was logged. */
   private warned = false;
+  /** Whether an entry that did not verify was logged (once per process). */
+  private warnedUnverified = false;
   /** No new epoch is tried before this time (ms). */
   private retryAt = 0;
   private recovering: Promise<void> | null = null;
@@ -83,6 +87,7 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
     private readonly log: { warn(message: string): void; log(message: string): void },
   ) {
     this.redis = options.redis;
+    this.signer = new CacheEntrySigner(options.secret);
     this.ttl = options.ttl;
     this.timeout = options.timeout;
     this.prefix = options.keyPrefix;
@@ -113,12 +118,11 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
     }
     const lease = typeof reply === 'string' && reply.startsWith('lease:') ? reply : null;
     if (typeof reply === 'string' && lease === null) {
-      try {
-        return decodeSessionRecord(reply.slice(reply.indexOf('|', reply.indexOf('|') + 1) + 1));
-      } catch {
-        // Not an entry of ours: read the database, and leave the key to its owner.
-        return this.storage.find(id);
-      }
+      const record = this.signer.verify(entry, reply);
+      if (record !== null) return record;
+      // Not an entry this app wrote there (or past its time): read the database, and leave the key be.
+      this.unverified();
+      return this.storage.find(id);
     }
     let record: SessionRecord | null;
     try {
@@ -246,12 +250,22 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
     );
   }
 
+  /** An entry did not verify: logged once, as it means another secret or someone writing to Redis. */
+  private unverified(): void {
+    if (this.warnedUnverified) return;
+    this.warnedUnverified = true;
+    this.log.warn(
+      'A Redis session cache entry did not verify (signed with another cache.secret, changed, moved, or too old) and was ignored; the database was read instead.',
+    );
+  }
+
   private async fill(entry: string, lease: string, record: SessionRecord | null): Promise<void> {
     const ttl = record === null ? 0 : cacheTtl(record, this.ttl);
     if (record === null || ttl === 0) return this.release(entry, lease);
-    const user = record.userId === null ? '' : Buffer.from(String(record.userId)).toString('hex');
+    const user = userHex(record.userId);
+    const signed = this.signer.sign(entry, lease.slice('lease:'.length), user, record, Date.now() + ttl);
     try {
-      await this.run(SCRIPTS.fill, [entry, this.key('epoch')], [lease, user, encodeSessionRecord(record), ttl, this.key('user:')]);
+      await this.run(SCRIPTS.fill, [entry, this.key('epoch')], [lease, user, signed, ttl, this.key('user:')]);
     } catch (error) {
       this.trouble(error);
     }
@@ -281,7 +295,7 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
   /** Ends every entry of the user filled so far (and every fill under an older lease). */
   private async forgetUser(userId: UserId): Promise<void> {
     if (!this.connected()) return;
-    const mark = this.key('user:', Buffer.from(String(userId)).toString('hex'));
+    const mark = this.key('user:', userHex(userId));
     try {
       // The mark must outlive every entry and lease older than it.
       await this.run(SCRIPTS.endUser, [mark, this.key('clock')], [Math.max(this.ttl, LEASE_TTL_MS)]);
