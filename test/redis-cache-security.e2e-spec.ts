@@ -2,15 +2,19 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { SessionStoreUnavailableException } from '../lib/index.js';
 import { digestSessionKey, generateSessionKey } from '../lib/session/session-key.js';
 import { encodeSessionRecord } from '../lib/storage/redis-cache-entry.js';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { cleanUpRedis, connectRedis, until } from './support/redis.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+import { SERVICES } from './support/services.js';
 import { sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
 
 /**
- * The Redis cache (`cache` option) against someone who can write to Redis: an entry this app
- * did not write there (no valid MAC) signs no one in.
+ * SECURITY.md's promise 1 with the Redis cache (`cache` option): a session ended on one
+ * instance is refused on the very next request on every other, also when the ending instance
+ * cannot reach Redis; and whoever can write to Redis cannot sign anyone in.
  */
 const REDIS_SKIP = inject('services').redis;
 const PREFIX = `test-${process.pid}-${randomBytes(3).toString('hex')}:`;
@@ -40,6 +44,106 @@ async function warm(app: TestApp, key: string): Promise<void> {
     return app.queries.sessionStatements().length === 0;
   }, 5_000, 'the session to be answered from the cache');
 }
+
+/** The ways a session ends, each run on instance `a` for the session `victim` of `user`. */
+const ENDINGS: [string, (a: TestApp, victim: string, user: string) => Promise<number>][] = [
+  ['sign-out', async (a, victim) => (await request(a.url).post('/logout').set('Cookie', `sessionid=${victim}`)).status],
+  [
+    '"end this session" from another session',
+    async (a, victim, user) => {
+      const ender = await login(a, user);
+      const id = digestSessionKey(victim);
+      return (await request(a.url).delete(`/account/sessions/${id}`).set('Cookie', `sessionid=${ender}`)).status;
+    },
+  ],
+  [
+    '"end all other sessions"',
+    async (a, _victim, user) => {
+      const ender = await login(a, user);
+      return (await request(a.url).delete('/account/sessions').set('Cookie', `sessionid=${ender}`)).status;
+    },
+  ],
+  ['signing in again (a new key)', async (a, victim, user) => (await request(a.url).post('/login').set('Cookie', `sessionid=${victim}`).send({ userId: user })).status],
+  [
+    'deleteAllForUser()',
+    (a, _victim, user) =>
+      a.store.deleteAllForUser(user).then(
+        () => 200,
+        (error: unknown) => (error instanceof SessionStoreUnavailableException ? 503 : Promise.reject(error)),
+      ),
+  ],
+];
+
+/** Two instances over one database and one Redis; only `a` reaches Redis through a proxy that can cut it. */
+describeEachDatabase('Redis cache, instance A cut off from Redis', (kind) => {
+  if (REDIS_SKIP !== null) {
+    it.skip(`needs Redis: ${REDIS_SKIP}`);
+    return;
+  }
+  let database: TestDatabase;
+  let proxy: TcpProxy;
+  let aClient: Redis;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    proxy = await TcpProxy.start(SERVICES.redis);
+    const keyPrefix = `${PREFIX}cut-${kind}:`;
+    aClient = await connectRedis(proxy.port);
+    a = await startTestApp(database, { cache: { redis: aClient, secret: SECRET, keyPrefix } });
+    b = await startTestApp(database, { cache: { redis: await connectRedis(), secret: SECRET, keyPrefix } });
+  });
+  afterAll(async () => {
+    proxy?.resume();
+    await a?.close();
+    await b?.close();
+    await proxy?.close();
+    await database?.drop();
+  });
+
+  for (const link of ['silent', 'reset'] as const) {
+    it.each(ENDINGS)(
+      `ending a session on A while its link is ${link} (%s): 503 and the session stays valid everywhere; with the link back it ends, and B refuses it on its very next request`,
+      async (_, end) => {
+        const user = `user-${randomBytes(4).toString('hex')}`;
+        const victim = await login(a, user);
+        await warm(b, victim);
+        await warm(a, victim);
+
+        if (link === 'silent') proxy.silence();
+        else proxy.cut();
+        try {
+          const ended = await end(a, victim, user);
+          // Never 2xx on A and then 200 on B. Here: 503, and nothing changed: both instances
+          // still accept it, the database still has it.
+          expect({ ended, onB: (await me(b, victim)).status }).toEqual({ ended: 503, onB: 200 });
+          await me(a, victim).expect(200, { userId: user });
+          expect((await b.store.listActive(user)).map((session) => session.id)).toContain(digestSessionKey(victim));
+        } finally {
+          proxy.resume();
+        }
+
+        await until(() => aClient.status === 'ready', 5_000, "A's Redis client to reconnect");
+        expect([200, 201, 204]).toContain(await end(a, victim, user));
+        await me(b, victim).expect(401);
+        await me(a, victim).expect(401);
+      },
+    );
+  }
+
+  it('reads on A while its link is cut still answer, from the database', async () => {
+    const key = await login(a, 'reader');
+    await warm(b, key);
+    proxy.silence();
+    try {
+      for (let i = 0; i < 3; i++) await me(a, key).expect(200, { userId: 'reader' });
+      await me(b, key).expect(200, { userId: 'reader' });
+    } finally {
+      proxy.resume();
+    }
+  });
+});
 
 /** Entries that the app did not write, or that were changed or moved, sign no one in. */
 describeEachDatabase('Redis cache, entries written by someone else', (kind) => {

@@ -3,14 +3,16 @@ import { createHash } from 'node:crypto';
 // The Lua scripts the Redis session cache runs, each one atomic in Redis.
 //
 // Every key the cache writes, after the prefix:
-//   session:<digest>  the entry: "<token>|<user id, hex>|<signed rest>" (see redis-cache-entry.ts),
-//                     or a lease "lease:<token>"
-//   user:<hex>        the token of the user's last "end all sessions" (expires after ttl)
-//   epoch             the token of the last full invalidation: older entries are ignored
-//   clock             the last token handed out
+//   session:<digest>      the entry: "<token>|<user id, hex>|<signed rest>" (see redis-cache-entry.ts),
+//                         or a lease "lease:<token>"
+//   ending:<digest>       how many revocations of the session are writing the database now
+//   user:<hex>            the token of the user's last "end all sessions" (expires after ttl)
+//   ending-user:<hex>     how many "end all sessions" of the user are writing the database now
+//   epoch                 the token of the last full invalidation: older entries are ignored
+//   clock                 the last token handed out
 // Tokens grow monotonically (microseconds of Redis's clock, at least the last one plus 1), so
-// comparing two tokens tells which event came first. Entries, leases and user marks all expire;
-// `epoch` and `clock` are two small keys that do not.
+// comparing two tokens tells which event came first. Entries, leases, user marks and `ending`
+// counts all expire; `epoch` and `clock` are two small keys that do not.
 
 /** The next token: Redis's clock in microseconds, and always above the last one. */
 const NEXT_TOKEN = `
@@ -29,7 +31,7 @@ end
  * returns it ("lease:<token>"); or 0 when another lookup holds the lease. Without an epoch (a
  * flushed or restarted Redis) every entry counts as old.
  */
-const READ_SCRIPT = `${NEXT_TOKEN}
+const READ = `${NEXT_TOKEN}
 local epoch = redis.call('GET', KEYS[2])
 if not epoch then
   epoch = next_token(KEYS[3])
@@ -55,15 +57,18 @@ return lease
 
 /**
  * Fills an entry with what the database answered, if the lease taken before that read is still
- * there and no full or user-wide invalidation came after it. KEYS: entry, epoch; ARGV: lease,
- * user id (hex), the entry's signed rest, ttl, user-mark prefix. Returns 1 when written.
+ * there, no revocation of the session or its user is writing the database, and no full or
+ * user-wide invalidation came after the lease. KEYS: entry, epoch, the session's `ending`;
+ * ARGV: lease, user id (hex), the entry's signed rest, ttl, user-mark prefix, user `ending`
+ * prefix. Returns 1 when written.
  */
-const FILL_SCRIPT = `
+const FILL = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local token = string.sub(ARGV[1], 7)
 local epoch = redis.call('GET', KEYS[2])
 local ended = ARGV[2] ~= '' and redis.call('GET', ARGV[5] .. ARGV[2])
-if not epoch or tonumber(token) <= tonumber(epoch) or (ended and tonumber(token) <= tonumber(ended)) then
+local ending = redis.call('EXISTS', KEYS[3]) == 1 or (ARGV[2] ~= '' and redis.call('EXISTS', ARGV[6] .. ARGV[2]) == 1)
+if ending or not epoch or tonumber(token) <= tonumber(epoch) or (ended and tonumber(token) <= tonumber(ended)) then
   redis.call('DEL', KEYS[1])
   return 0
 end
@@ -72,23 +77,63 @@ return 1
 `;
 
 /** Gives a lease back (the row was missing or expired). KEYS: entry; ARGV: lease. */
-const RELEASE_SCRIPT = `
+const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0
 `;
 
 /**
- * Marks "every session of this user ended now": their entries, and fills under older leases,
- * are refused from now on. KEYS: user mark, clock; ARGV: how long the mark must last.
+ * Before a revocation writes the database: deletes the entries of these sessions and counts the
+ * revocation in their `ending`, so that no lookup caches a row until it is done. KEYS: entry,
+ * `ending`, for each session; ARGV: how long the count lasts if it is never taken back.
  */
-const END_USER_SCRIPT = `${NEXT_TOKEN}
-local token = next_token(KEYS[2])
-redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
-return token
+const HOLD_SESSIONS = `
+for i = 1, #KEYS, 2 do
+  redis.call('DEL', KEYS[i])
+  redis.call('INCR', KEYS[i + 1])
+  redis.call('PEXPIRE', KEYS[i + 1], ARGV[1])
+end
+return 1
+`;
+
+/**
+ * After the write: takes the revocation out of the count, and deletes the entries again (a
+ * lease taken meanwhile may have read the row before the write). KEYS as for the hold.
+ */
+const LIFT_SESSIONS = `
+for i = 1, #KEYS, 2 do
+  redis.call('DEL', KEYS[i])
+  if redis.call('DECR', KEYS[i + 1]) <= 0 then redis.call('DEL', KEYS[i + 1]) end
+end
+return 1
+`;
+
+/**
+ * Before "end all (other) sessions" of a user writes the database: marks every entry of the
+ * user filled so far as ended, and counts the revocation in the user's `ending`, so that no
+ * lookup caches a row of the user until it is done. KEYS: user mark, user `ending`, clock;
+ * ARGV: how long the mark must last, how long the count lasts if it is never taken back.
+ */
+const HOLD_USER = `${NEXT_TOKEN}
+redis.call('SET', KEYS[1], next_token(KEYS[3]), 'PX', ARGV[1])
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return 1
+`;
+
+/**
+ * After the write: marks the user's entries and leases as ended again (a lease taken meanwhile
+ * may have read rows before the write), and takes the revocation out of the count. KEYS and
+ * ARGV as for the hold.
+ */
+const LIFT_USER = `${NEXT_TOKEN}
+redis.call('SET', KEYS[1], next_token(KEYS[3]), 'PX', ARGV[1])
+if redis.call('DECR', KEYS[2]) <= 0 then redis.call('DEL', KEYS[2]) end
+return 1
 `;
 
 /** Starts a new epoch: every entry and lease there is now is ignored. KEYS: epoch, clock. */
-const NEW_EPOCH_SCRIPT = `${NEXT_TOKEN}
+const NEW_EPOCH = `${NEXT_TOKEN}
 local token = next_token(KEYS[2])
 redis.call('SET', KEYS[1], token)
 return token
@@ -105,9 +150,12 @@ function script(source: string): RedisScript {
 }
 
 export const SCRIPTS = {
-  read: script(READ_SCRIPT),
-  fill: script(FILL_SCRIPT),
-  release: script(RELEASE_SCRIPT),
-  endUser: script(END_USER_SCRIPT),
-  newEpoch: script(NEW_EPOCH_SCRIPT),
+  read: script(READ),
+  fill: script(FILL),
+  release: script(RELEASE),
+  holdSessions: script(HOLD_SESSIONS),
+  liftSessions: script(LIFT_SESSIONS),
+  holdUser: script(HOLD_USER),
+  liftUser: script(LIFT_USER),
+  newEpoch: script(NEW_EPOCH),
 };

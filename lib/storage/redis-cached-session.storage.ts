@@ -18,13 +18,42 @@ import { SCRIPTS, type RedisScript } from './redis-cache-scripts.js';
  * this long); a fill that comes later finds its claim gone and writes nothing.
  */
 const LEASE_TTL_MS = 10_000;
+/**
+ * How long a revocation's hold stops fills when the instance never lifts it (it lost Redis
+ * during the write). Longer than any write that can still report done: the outage guard gives
+ * up after `storageTimeout` (10 s by default).
+ */
+const HOLD_TTL_MS = 300_000;
 /** After a Redis failure, lookups go straight to the database for this long before Redis is tried again. */
 const RETRY_DELAY_MS = 1_000;
+/**
+ * The columns of an activity update (`SessionStoreService.touch()`), which ends nothing: it
+ * records the client and moves the expiry only later. Any other update must clear the entry.
+ */
+const ACTIVITY_COLUMNS = new Set<string>(['lastActivity', 'ip', 'userAgent', 'clientPlatform', 'clientPlatformVersion', 'expireDate']);
 
 class RedisTimeoutError extends Error {
   constructor(timeoutMs: number) {
     super(`no answer within ${timeoutMs} ms`);
   }
+}
+
+/**
+ * A revocation could not reach Redis, so it changed nothing. The outage guard answers it as the
+ * 503 `SessionStoreUnavailableException`: the client retries.
+ */
+class RedisUnreachableError extends Error {
+  constructor(reason: string, cause?: unknown) {
+    super(`The Redis session cache is unreachable (${reason}), so nothing was changed: a cached session is ended only once no instance can serve it`, { cause });
+  }
+}
+
+/** The scripts of a revocation's hold and lift, and their keys and arguments (the same for both). */
+interface Hold {
+  hold: RedisScript;
+  lift: RedisScript;
+  keys: string[];
+  args: (string | number)[];
 }
 
 /** `work`, or a RedisTimeoutError after `timeoutMs`; a late result or failure is ignored. */
@@ -38,25 +67,36 @@ function within<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
  * database statement; a miss reads the database and fills the entry. Entries are signed
  * (`CacheEntrySigner`): one this app did not write, under that key, is a miss.
  *
- * Every write goes to the storage first, then deletes what it made stale before returning: the
- * entry of the row (both ids for a rename) for `update()` and `delete()`, and for
- * `deleteOthers()` / `deleteAllForUser()` a per-user mark that makes every entry of the user
- * filled before it count as gone. The mark costs no statement and one Redis command whatever
- * the number of sessions, and works with any storage (a `DELETE … RETURNING` would not, and a
- * set of each user's ids must be kept in step with every fill). `deleteExpired()` needs
+ * A revocation (`delete()`, `deleteOthers()`, `deleteAllForUser()`, and every `update()` but
+ * an activity update: renames, data, user, expiry) runs in three steps:
+ *   1. hold: delete the session's entry (for a user, mark all their entries as ended), and
+ *      count the revocation as in progress, which stops every fill of it;
+ *   2. the storage's write;
+ *   3. lift: delete the entry (or mark the user's entries) again, and uncount it.
+ * If the hold cannot reach Redis, the write is not made and the call fails (the guard answers
+ * 503): other instances may still be reading the old entry, so reporting the session ended
+ * would be a lie; with nothing changed, the client retries. Once held, no instance serves the
+ * old entry, and none caches a row read during the write; a lift that fails leaves the count
+ * to expire (`HOLD_TTL_MS`), which only delays caching. The user-wide mark costs no statement
+ * and one Redis command whatever the number of sessions, and works with any storage.
+ *
+ * An activity update (`touch()`) ends nothing: it writes first and deletes the entry after, and
+ * a deletion that fails is only logged. `insert()` makes a new id, and `deleteExpired()` needs
  * nothing: an entry never outlives its row's expiry, and the store checks the expiry of every
  * record it reads anyway.
  *
  * The race of a fill with a write (A misses and reads the row, B deletes it and its entry,
  * then A writes the old row back) is closed by leases: a miss first puts a lease in the entry,
- * and the fill writes only where its own lease still is. A deletion in between deleted the
- * lease; a user-wide end or a new epoch in between is newer than the lease's token.
+ * and the fill writes only where its own lease still is, and while no revocation of the session
+ * or its user is in progress. A deletion in between deleted the lease; a user-wide end or a new
+ * epoch in between is newer than the lease's token.
  *
  * Redis down or slow: every command is bounded by `timeout`; a failure sends lookups to the
- * database, logs one warning, and tries Redis again a second later. Since a deletion that did
- * not reach Redis may leave an entry behind, the cache is not read again until a new epoch
- * was started (every entry older than it ignored): after any failure, when the client
- * reconnects, and at start-up (a previous process may have died with a deletion pending).
+ * database, logs one warning, and tries Redis again a second later. Since an activity update's
+ * deletion that did not reach Redis may leave an entry behind, the cache is not read again
+ * until a new epoch was started (every entry older than it ignored): after any failure, when
+ * the client reconnects, and at start-up (a previous process may have died with a deletion
+ * pending).
  */
 export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, OnModuleDestroy {
   private readonly redis: SessionCacheRedis;
@@ -131,7 +171,7 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
       if (lease !== null) void this.release(entry, lease);
       throw error;
     }
-    if (lease !== null) await this.fill(entry, lease, record);
+    if (lease !== null) await this.fill(id, lease, record);
     return record;
   }
 
@@ -141,41 +181,33 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
   }
 
   async update(id: string, changes: SessionRecordChanges): Promise<boolean> {
+    const ids = changes.id === undefined || changes.id === id ? [id] : [id, changes.id];
+    if (!Object.keys(changes).every((column) => ACTIVITY_COLUMNS.has(column))) {
+      return this.revoke(this.sessionHold(ids), () => this.storage.update(id, changes));
+    }
     try {
       return await this.storage.update(id, changes);
     } finally {
       // Also after a failure: the statement may have been applied all the same (a timeout).
-      await this.forget(changes.id === undefined || changes.id === id ? [id] : [id, changes.id]);
+      await this.forget(ids);
     }
   }
 
-  async delete(id: string, userId?: UserId): Promise<boolean> {
-    try {
-      return await this.storage.delete(id, userId);
-    } finally {
-      await this.forget([id]);
-    }
+  delete(id: string, userId?: UserId): Promise<boolean> {
+    return this.revoke(this.sessionHold([id]), () => this.storage.delete(id, userId));
   }
 
   listActive(userId: UserId, now: Date): Promise<SessionRecord[]> {
     return this.storage.listActive(userId, now);
   }
 
-  async deleteOthers(userId: UserId, exceptId: string | null, now: Date): Promise<number> {
-    try {
-      return await this.storage.deleteOthers(userId, exceptId, now);
-    } finally {
-      // The kept session's entry goes too: one lookup from the database, on a rare call.
-      await this.forgetUser(userId);
-    }
+  deleteOthers(userId: UserId, exceptId: string | null, now: Date): Promise<number> {
+    // The kept session's entry goes too: one lookup from the database, on a rare call.
+    return this.revoke(this.userHold(userId), () => this.storage.deleteOthers(userId, exceptId, now));
   }
 
-  async deleteAllForUser(userId: UserId): Promise<number> {
-    try {
-      return await this.storage.deleteAllForUser(userId);
-    } finally {
-      await this.forgetUser(userId);
-    }
+  deleteAllForUser(userId: UserId): Promise<number> {
+    return this.revoke(this.userHold(userId), () => this.storage.deleteAllForUser(userId));
   }
 
   list(query: SessionListQuery, now: Date): Promise<SessionRecord[]> {
@@ -190,6 +222,43 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
 
   private key(kind: string, name = ''): string {
     return `${this.prefix}${kind}${name}`;
+  }
+
+  /**
+   * A revocation: the hold, then `write`, then the lift (see the class comment). The hold comes
+   * first so that a revocation that cannot reach Redis changes nothing and fails, rather than
+   * ending the session in the database while other instances serve its entry.
+   */
+  private async revoke<T>(hold: Hold, write: () => Promise<T>): Promise<T> {
+    if (!this.connected()) throw new RedisUnreachableError(`the connection is ${this.redis.status}`);
+    try {
+      await this.run(hold.hold, hold.keys, hold.args);
+    } catch (error) {
+      this.trouble(error);
+      throw new RedisUnreachableError(error instanceof Error ? error.message : String(error), error);
+    }
+    try {
+      return await write();
+    } finally {
+      // Also after a failure: the statement may have been applied all the same (a timeout).
+      try {
+        await this.run(hold.lift, hold.keys, hold.args);
+      } catch (error) {
+        this.trouble(error);
+      }
+    }
+  }
+
+  private sessionHold(ids: string[]): Hold {
+    const keys = ids.flatMap((id) => [this.key('session:', id), this.key('ending:', id)]);
+    return { hold: SCRIPTS.holdSessions, lift: SCRIPTS.liftSessions, keys, args: [HOLD_TTL_MS] };
+  }
+
+  private userHold(userId: UserId): Hold {
+    const user = userHex(userId);
+    // The mark must outlive every entry and lease older than it.
+    const args = [Math.max(this.ttl, LEASE_TTL_MS), HOLD_TTL_MS];
+    return { hold: SCRIPTS.holdUser, lift: SCRIPTS.liftUser, keys: [this.key('user:', user), this.key('ending-user:', user), this.key('clock')], args };
   }
 
   /** Whether the cache may be read now; if not, tries to bring it back (in the background). */
@@ -246,7 +315,7 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
     this.warned = true;
     const reason = error instanceof Error ? error.message : String(error);
     this.log.warn(
-      `The Redis session cache is unavailable (${reason}); session lookups go to the database until it answers again.`,
+      `The Redis session cache is unavailable (${reason}); session lookups go to the database, and writes that must clear a cached session (sign-out, ending sessions, a new key, data) answer 503, until it answers again.`,
     );
   }
 
@@ -259,13 +328,14 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
     );
   }
 
-  private async fill(entry: string, lease: string, record: SessionRecord | null): Promise<void> {
+  private async fill(id: string, lease: string, record: SessionRecord | null): Promise<void> {
+    const entry = this.key('session:', id);
     const ttl = record === null ? 0 : cacheTtl(record, this.ttl);
     if (record === null || ttl === 0) return this.release(entry, lease);
     const user = userHex(record.userId);
     const signed = this.signer.sign(entry, lease.slice('lease:'.length), user, record, Date.now() + ttl);
     try {
-      await this.run(SCRIPTS.fill, [entry, this.key('epoch')], [lease, user, signed, ttl, this.key('user:')]);
+      await this.run(SCRIPTS.fill, [entry, this.key('epoch'), this.key('ending:', id)], [lease, user, signed, ttl, this.key('user:'), this.key('ending-user:')]);
     } catch (error) {
       this.trouble(error);
     }
@@ -280,25 +350,13 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
   }
 
   /**
-   * Deletes the entries of these ids. When that fails the cache is not read again until a new
-   * epoch has made the entries left behind worthless.
+   * Deletes the entries of these ids after an activity update. When that fails the cache is not
+   * read again until a new epoch has made the entries left behind worthless.
    */
   private async forget(ids: string[]): Promise<void> {
     if (!this.connected()) return;
     try {
       await within(this.redis.del(...ids.map((id) => this.key('session:', id))), this.timeout);
-    } catch (error) {
-      this.trouble(error);
-    }
-  }
-
-  /** Ends every entry of the user filled so far (and every fill under an older lease). */
-  private async forgetUser(userId: UserId): Promise<void> {
-    if (!this.connected()) return;
-    const mark = this.key('user:', userHex(userId));
-    try {
-      // The mark must outlive every entry and lease older than it.
-      await this.run(SCRIPTS.endUser, [mark, this.key('clock')], [Math.max(this.ttl, LEASE_TTL_MS)]);
     } catch (error) {
       this.trouble(error);
     }
