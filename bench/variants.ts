@@ -450,7 +450,7 @@ export async function startVariant(
           expectBody: firstUser,
           bodyContains: userBody,
           anonymousStatus: 401,
-          notes: `module-read with cache: { redis } (ioredis to Redis on ${REDIS_SERVER.host}:${REDIS_SERVER.port}, ttl 60 s); activity set to now through the cache and every session looked up once before each window${journal}`,
+          notes: `module-read with cache: { redis, secret } (ioredis to Redis on ${REDIS_SERVER.host}:${REDIS_SERVER.port}, ttl 60 s); activity set to now through the cache and every session looked up once before each window${journal}`,
         },
       };
     }

@@ -30,10 +30,9 @@ export interface SessionCacheOptions {
   secret: SessionCacheSecret;
   /**
    * How long, in milliseconds, a session stays cached at most; never past its expiry; at most
-   * 300_000 (5 minutes). Writes delete entries anyway: this bounds what is left stale by a write
-   * that bypasses the cache (another program, an instance without the cache), by a revocation
-   * that answered 503 but reached the database all the same, or by an entry put back in Redis
-   * by someone who can write to it.
+   * 300_000 (5 minutes). Writes clear entries anyway: this bounds what is left stale by a write
+   * that bypasses the cache (another program, an instance without the cache), and how long an
+   * entry put back in Redis by someone who can write to it is believed.
    * @default 60_000
    */
   ttl?: number;
@@ -44,7 +43,7 @@ export interface SessionCacheOptions {
   keyPrefix?: string;
   /**
    * How long, in milliseconds, one Redis command may take before the lookup goes to the
-   * database instead.
+   * database instead (or a revocation, which must reach Redis first, answers 503).
    * @default 200
    */
   timeout?: number;
