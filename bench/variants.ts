@@ -434,7 +434,7 @@ export async function startVariant(
         module: BenchAppModule,
         imports: [
           typeOrm(database, [Session]),
-          UserSessionsModule.forRoot({ cache: { redis, keyPrefix: `user-sessions-bench:${database.kind}:` } }),
+          UserSessionsModule.forRoot({ cache: { redis, secret: randomBytes(32), keyPrefix: `user-sessions-bench:${database.kind}:` } }),
         ],
         controllers: [HelloController, ModuleController],
       });
@@ -450,7 +450,7 @@ export async function startVariant(
           expectBody: firstUser,
           bodyContains: userBody,
           anonymousStatus: 401,
-          notes: `module-read with cache: { redis } (ioredis to Redis on ${REDIS_SERVER.host}:${REDIS_SERVER.port}, ttl 60 s); activity set to now through the cache and every session looked up once before each window${journal}`,
+          notes: `module-read with cache: { redis, secret } (ioredis to Redis on ${REDIS_SERVER.host}:${REDIS_SERVER.port}, ttl 60 s); activity set to now through the cache and every session looked up once before each window${journal}`,
         },
       };
     }

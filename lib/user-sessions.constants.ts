@@ -21,6 +21,13 @@ export const DEFAULT_STORAGE_TIMEOUT = 10_000;
 
 /** How long a session stays in the Redis cache at most (`cache.ttl`). */
 export const DEFAULT_CACHE_TTL = 60_000;
+/**
+ * The largest `cache.ttl`, 5 minutes: it bounds how long a stale entry can be served when a
+ * write bypassed the cache (see docs/redis-cache.md, "the worst case").
+ */
+export const MAX_CACHE_TTL = 300_000;
+/** The shortest `cache.secret`: 32 characters, or 32 bytes for a Buffer (256 bits, as SHA-256's output). */
+export const MIN_CACHE_SECRET_LENGTH = 32;
 /** What the Redis cache's keys start with (`cache.keyPrefix`). */
 export const DEFAULT_CACHE_KEY_PREFIX = 'user-sessions:';
 /** How long one Redis command may take before a lookup goes to the database (`cache.timeout`). */

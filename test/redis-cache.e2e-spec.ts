@@ -4,9 +4,11 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisCachedSessionStorage } from '../lib/storage/redis-cached-session.storage.js';
+import { SCRIPTS } from '../lib/storage/redis-cache-scripts.js';
 import type { SessionRecord, SessionStorage } from '../lib/index.js';
 import { createTestDatabase, databaseMatrix, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { requiredServices, SERVICES } from './support/services.js';
+import { cleanUpRedis, connectRedis, until } from './support/redis.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
 import { freePort, ThrowawayRedis, throwawayRedisUnavailable } from './support/throwaway-servers.js';
@@ -23,34 +25,14 @@ if (THROWAWAY_SKIP !== null && requiredServices().has('redis-server')) {
   throw new Error(`A throw-away Redis is required (USER_SESSIONS_REQUIRE=redis-server): ${THROWAWAY_SKIP}`);
 }
 const PREFIX = `test-${process.pid}-${randomBytes(3).toString('hex')}:`;
+/** The instances' shared `cache.secret`. */
+const SECRET = randomBytes(32);
 const DAY = 86_400_000;
 
-const clients: Redis[] = [];
-
-/** A client as an app would make one; connection errors are not printed (the module warns). */
-async function connect(port = SERVICES.redis.port, wait = true, connectionName?: string): Promise<Redis> {
-  const client = new Redis({ host: SERVICES.redis.host, port, retryStrategy: () => 100, maxRetriesPerRequest: 1, connectionName });
-  client.on('error', () => undefined);
-  clients.push(client);
-  if (wait) await until(() => client.status === 'ready', 5_000, 'the Redis client to connect');
-  return client;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const connect = connectRedis;
 
 afterAll(async () => {
-  if (REDIS_SKIP === null) {
-    const admin = await connect();
-    const keys = await admin.keys(`${PREFIX}*`);
-    if (keys.length > 0) await admin.del(...keys);
-  }
-  for (const client of clients) client.disconnect();
+  if (REDIS_SKIP === null) await cleanUpRedis(PREFIX);
 });
 
 /** What the cache logs. */
@@ -162,8 +144,9 @@ describe.skipIf(REDIS_SKIP !== null)(
     let a: RedisCachedSessionStorage;
     let b: RedisCachedSessionStorage;
 
-    async function instance(client: Redis, options: { timeout?: number } = {}): Promise<RedisCachedSessionStorage> {
-      const storage = new RedisCachedSessionStorage(inner, { redis: client, ttl: 60_000, keyPrefix: prefix, timeout: options.timeout ?? 500 }, log);
+    async function instance(client: Redis, options: { timeout?: number; storage?: SessionStorage } = {}): Promise<RedisCachedSessionStorage> {
+      const settings = { redis: client, secret: SECRET, ttl: 60_000, keyPrefix: prefix, timeout: options.timeout ?? 500 };
+      const storage = new RedisCachedSessionStorage(options.storage ?? inner, settings, log);
       await storage.onModuleInit();
       return storage;
     }
@@ -277,31 +260,92 @@ describe.skipIf(REDIS_SKIP !== null)(
       expect((await a.find(row.id))!.data).toBe('{"v":2}');
     });
 
-    it('a deletion that did not reach Redis: the entry it left is ignored once the instance has reached Redis again', async () => {
-      const client = await connect();
-      let failDeletes = true;
-      const flaky = new Proxy(client, {
+    /** `client`, with the methods `failing` names (`del`, or scripts by name) rejecting while it says so. */
+    function flaky(client: Redis, failing: () => { del?: boolean; scripts?: string[] }): Redis {
+      return new Proxy(client, {
         get(target, property) {
-          if (property === 'del' && failDeletes) return () => Promise.reject(new Error('connection reset'));
           const value = Reflect.get(target, property, target) as unknown;
-          return typeof value === 'function' ? value.bind(target) : value;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            const { del = false, scripts = [] } = failing();
+            const script = property === 'evalsha' || property === 'eval' ? Object.entries(SCRIPTS).find(([, each]) => each.sha === args[0] || each.source === args[0]) : undefined;
+            if ((property === 'del' && del) || (script && scripts.includes(script[0]))) return Promise.reject(new Error('connection reset'));
+            return (value as (...args: unknown[]) => unknown).apply(target, args);
+          };
         },
       });
-      const c = await instance(flaky);
+    }
+
+    it('a revocation that cannot reach Redis changes nothing and fails; once Redis answers, it goes through', async () => {
+      let down = true;
+      const c = await instance(flaky(await connect(), () => ({ scripts: down ? ['holdSessions', 'holdUser'] : [] })));
       const row = record('gina');
       await cached(b, row);
       const warnings = log.cacheWarnings().length;
+      for (const end of [() => c.delete(row.id), () => c.update(row.id, { data: '{"n":2}' }), () => c.deleteAllForUser('gina')]) {
+        await expect(end()).rejects.toThrow(/The Redis session cache is unreachable \(connection reset\), so nothing was changed/);
+      }
+      expect(log.cacheWarnings()).toHaveLength(warnings + 1);
+      expect(inner.rows.get(row.id)).toEqual(row);
+      expect(await b.find(row.id)).toEqual(row);
+      down = false;
       expect(await c.delete(row.id)).toBe(true);
+      expect(await b.find(row.id)).toBeNull();
+      c.onModuleDestroy();
+    });
+
+    // c's write waits until b has read the row (after c's hold); c's lift then fails.
+    it.each([
+      ['delete', (c: RedisCachedSessionStorage, row: SessionRecord) => c.delete(row.id), `ending:`],
+      ['deleteAllForUser', (c: RedisCachedSessionStorage, row: SessionRecord) => c.deleteAllForUser(row.userId!), `ending-user:`],
+    ])('a lookup that read the row while %s was writing never caches it, even when the revocation could not lift its hold', async (_, end, counter) => {
+      const row = record(`lifter-${randomBytes(4).toString('hex')}`);
+      await cached(b, row);
+      let write!: () => void;
+      const writing = new Promise<void>((resolve) => (write = resolve));
+      const gated = new Proxy(inner, {
+        get: (target, property) =>
+          property === 'delete' || property === 'deleteAllForUser'
+            ? async (...args: unknown[]) => {
+                await writing;
+                return (Reflect.get(target, property) as (...args: unknown[]) => unknown).apply(target, args);
+              }
+            : Reflect.get(target, property, target),
+      });
+      const c = await instance(flaky(await connect(), () => ({ scripts: ['liftSessions', 'liftUser'] })), { storage: gated });
+      const revocation = end(c, row);
+      const user = Buffer.from(String(row.userId)).toString('hex');
+      await until(async () => (await redis.exists(`${prefix}${counter}${counter === 'ending:' ? row.id : user}`)) === 1, 5_000, 'the hold');
+      // The revocation is not done: the row is still valid, read from the storage, and not cached.
+      const finds = inner.finds;
+      expect(await b.find(row.id)).toEqual(row);
+      expect(inner.finds).toBe(finds + 1);
+      write();
+      expect(await revocation).toBeTruthy();
+      expect(await redis.exists(entry(row.id))).toBe(0);
+      expect(await b.find(row.id)).toBeNull();
+      expect(await a.find(row.id)).toBeNull();
+      c.onModuleDestroy();
+    });
+
+    it('an activity update whose deletion did not reach Redis: the entry it left is ignored once the instance has reached Redis again', async () => {
+      let failDeletes = true;
+      const c = await instance(flaky(await connect(), () => ({ del: failDeletes })));
+      const row = record('hilda');
+      await cached(b, row);
+      const warnings = log.cacheWarnings().length;
+      const lastActivity = new Date(row.lastActivity.getTime() + 60_000);
+      expect(await c.update(row.id, { lastActivity, ip: '198.51.100.1' })).toBe(true);
       expect(log.cacheWarnings()).toHaveLength(warnings + 1);
       expect(log.cacheWarnings().at(-1)).toContain('connection reset');
       // The entry is still there; c reads the storage meanwhile.
       expect(await redis.exists(entry(row.id))).toBe(1);
-      expect(await c.find(row.id)).toBeNull();
+      expect((await c.find(row.id))!.lastActivity).toEqual(lastActivity);
       failDeletes = false;
       // c starts a new epoch a second after the failure, on its next lookup.
       await until(async () => {
         await c.find(row.id);
-        return (await b.find(row.id)) === null;
+        return (await b.find(row.id))!.lastActivity.getTime() === lastActivity.getTime();
       }, 5_000, 'the entry left behind to be ignored');
       expect(log.infos.at(-1)).toContain('answers again');
       expect(log.cacheWarnings()).toHaveLength(warnings + 1);
@@ -375,8 +419,8 @@ describeEachDatabase('Redis cache, two app instances', (kind) => {
   beforeAll(async () => {
     database = await createTestDatabase(kind);
     const keyPrefix = `${PREFIX}${kind}:`;
-    a = await startTestApp(database, { cache: { redis: await connect(), keyPrefix } });
-    b = await startTestApp(database, { cache: { redis: await connect(), keyPrefix } });
+    a = await startTestApp(database, { cache: { redis: await connect(), secret: SECRET, keyPrefix } });
+    b = await startTestApp(database, { cache: { redis: await connect(), secret: SECRET, keyPrefix } });
   });
   afterAll(async () => {
     await a?.close();
@@ -495,23 +539,23 @@ describe.skipIf(OUTAGE_SKIP !== null)(
     });
 
     async function start(client: Redis): Promise<TestApp> {
-      const app = await startTestApp(database, { cache: { redis: client, keyPrefix: `${PREFIX}outage:` } }, (nest) => nest.useLogger(log));
+      const app = await startTestApp(database, { cache: { redis: client, secret: SECRET, keyPrefix: `${PREFIX}outage:` } }, (nest) => nest.useLogger(log));
       apps.push(app);
       return app;
     }
 
-    it('a Redis on a closed port: every request is served from the database, with one warning', async () => {
+    it('a Redis on a closed port: lookups and sign-ins are served from the database, with one warning; a sign-out answers 503 and changes nothing', async () => {
       const warnings = log.cacheWarnings().length;
       const app = await start(await connect(await freePort(), false));
       const key = sessionCookie((await request(app.url).post('/login').send({ userId: 'alice' }).expect(201)).headers['set-cookie'])!;
       for (let i = 0; i < 5; i++) await me(app, key).expect(200, { userId: 'alice' });
-      await request(app.url).post('/logout').set('Cookie', `sessionid=${key}`).expect(204);
-      await me(app, key).expect(401);
+      await request(app.url).post('/logout').set('Cookie', `sessionid=${key}`).expect(503);
+      await me(app, key).expect(200, { userId: 'alice' });
       expect(log.cacheWarnings()).toHaveLength(warnings + 1);
       expect(log.cacheWarnings().at(-1)).toMatch(/^The Redis session cache is unavailable \(the connection is \w+\); session lookups go to the database/);
     });
 
-    it('Redis stopped mid-run: no request fails, a revocation still holds, one warning per instance; back, the cache serves again', async () => {
+    it('Redis stopped mid-run: lookups are served from the database, one warning per instance; a revocation answers 503 and changes nothing; back, it goes through and the cache serves again', async () => {
       redis = await ThrowawayRedis.create();
       const [a, b] = [await start(await connect(redis.port)), await start(await connect(redis.port))];
       const kept = sessionCookie((await request(a.url).post('/login').send({ userId: 'erin' }).expect(201)).headers['set-cookie'])!;
@@ -524,8 +568,8 @@ describe.skipIf(OUTAGE_SKIP !== null)(
         await me(a, kept).expect(200);
         await me(b, kept).expect(200);
       }
-      await request(a.url).post('/logout').set('Cookie', `sessionid=${revoked}`).expect(204);
-      await me(b, revoked).expect(401);
+      await request(a.url).post('/logout').set('Cookie', `sessionid=${revoked}`).expect(503);
+      await me(b, revoked).expect(200);
       b.queries.reset();
       await me(b, kept).expect(200);
       expect(b.queries.sessionStatements()).toHaveLength(1);
@@ -542,8 +586,10 @@ describe.skipIf(OUTAGE_SKIP !== null)(
         await me(a, kept).expect(200);
         return a.queries.sessionStatements().length === 0;
       }, 10_000, 'instance a to read from the cache again');
-      await me(a, revoked).expect(401);
+      await warmOn(b, revoked);
+      await request(a.url).post('/logout').set('Cookie', `sessionid=${revoked}`).expect(204);
       await me(b, revoked).expect(401);
+      await me(a, revoked).expect(401);
       expect(log.cacheWarnings()).toHaveLength(warnings + 2);
       expect(log.infos.filter((message) => message.includes('answers again')).length).toBeGreaterThanOrEqual(2);
     });

@@ -8,7 +8,7 @@ import type { UserSessionsEventListener } from '../events/user-sessions.events.j
 import type { UserId, UserIdType } from '../session/user-id.js';
 
 export type { UserId, UserIdType };
-export type { SessionCacheOptions, SessionCacheRedis } from '../storage/redis-cache.options.js';
+export type { SessionCacheOptions, SessionCacheRedis, SessionCacheSecret } from '../storage/redis-cache.options.js';
 
 /**
  * Options that shape the database table and the routes. They are read when the module is
@@ -171,13 +171,16 @@ export interface UserSessionsRuntimeOptions {
 
   /**
    * A Redis read cache in front of the storage, for apps that run several instances: the
-   * per-request session lookup is answered from Redis, and every write (activity updates,
-   * renames, revocations) deletes the cached entry before it returns, so a revoked session is
-   * refused at once on every instance. The database stays the source of truth; when Redis is
-   * down or slow, lookups go to the database and a warning is logged once. Every instance must
-   * use the cache, with the same Redis and `keyPrefix`.
+   * per-request session lookup is answered from Redis, from entries signed with `secret`.
+   * Every write (activity updates, data, renames, revocations) clears the cached entry before
+   * it returns, so a revoked session is refused at once on every instance. The database stays
+   * the source of truth; when Redis is down or slow, lookups go to the database and a warning
+   * is logged once, and a write that must clear an entry (sign-out, ending sessions, a new
+   * key, data) answers 503 without changing anything, since it could not stop the other
+   * instances from serving the old entry. Every instance must use the cache, with the same
+   * Redis, `keyPrefix` and `secret`.
    * @default unset: no cache
-   * @example cache: { redis: new Redis(process.env.REDIS_URL) }
+   * @example cache: { redis: new Redis(process.env.REDIS_URL), secret: process.env.SESSION_CACHE_SECRET! }
    */
   cache?: SessionCacheOptions;
 

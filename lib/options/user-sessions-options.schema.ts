@@ -24,11 +24,18 @@ import {
   DEFAULT_PATH,
   DEFAULT_STORAGE_TIMEOUT,
   DEFAULT_TABLE_NAME,
+  MAX_CACHE_TTL,
+  MIN_CACHE_SECRET_LENGTH,
 } from '../user-sessions.constants.js';
 import type { UserIdType } from '../session/user-id.js';
 import type { SessionStorage } from '../storage/session-storage.interface.js';
 import { SESSION_STORAGE_METHODS } from '../storage/session-storage-methods.js';
-import { SESSION_CACHE_REDIS_METHODS, type SessionCacheOptions, type SessionCacheRedis } from '../storage/redis-cache.options.js';
+import {
+  SESSION_CACHE_REDIS_METHODS,
+  type SessionCacheOptions,
+  type SessionCacheRedis,
+  type SessionCacheSecret,
+} from '../storage/redis-cache.options.js';
 import type { GeoIpOptions } from '../details/location.js';
 import type { UserSessionsEventListener } from '../events/user-sessions.events.js';
 import type {
@@ -109,6 +116,23 @@ function IsSecrets({ message }: { message: string }): PropertyDecorator {
   });
 }
 
+/** The cache's HMAC key: a long enough string or Buffer, or a non-empty array of them. */
+function IsCacheSecret(): PropertyDecorator {
+  const isSecret = (value: unknown) =>
+    (typeof value === 'string' || Buffer.isBuffer(value)) && value.length >= MIN_CACHE_SECRET_LENGTH;
+  const fix =
+    `a random string of at least ${MIN_CACHE_SECRET_LENGTH} characters (or a Buffer of ${MIN_CACHE_SECRET_LENGTH} bytes), or an array of them, newest first, ` +
+    'the same on every instance: it signs the cache entries, so that whoever can write to Redis cannot sign anyone in ' +
+    '(e.g. secret: process.env.SESSION_CACHE_SECRET, made with `openssl rand -base64 32`)';
+  return ValidateBy({
+    name: 'isCacheSecret',
+    validator: {
+      validate: (value) => (Array.isArray(value) ? value.length > 0 && value.every(isSecret) : isSecret(value)),
+      defaultMessage: (args) => (args?.value === undefined ? `cache.secret is required: ${fix}` : `cache.secret must be ${fix}`),
+    },
+  });
+}
+
 export class GeoIpOptionsSchema implements GeoIpOptions {
   @IsOptional()
   @IsString({ message: 'geoip.path must be the path of a directory or a .mmdb file' })
@@ -151,9 +175,14 @@ export class SessionCacheOptionsSchema implements Required<SessionCacheOptions> 
   })
   redis: SessionCacheRedis = undefined as unknown as SessionCacheRedis;
 
+  @IsCacheSecret()
+  secret: SessionCacheSecret = undefined as unknown as SessionCacheSecret;
+
   @IsInt({ message: 'cache.ttl is in milliseconds and must be a whole number, got $value' })
   @Min(1000, { message: 'cache.ttl must be at least 1000 milliseconds, got $value' })
-  @Max(MAX_TIMER_MS, { message: `cache.ttl must be at most ${MAX_TIMER_MS} milliseconds, got $value` })
+  @Max(MAX_CACHE_TTL, {
+    message: `cache.ttl must be at most ${MAX_CACHE_TTL} milliseconds (5 minutes), the longest a stale entry may be served (see docs/redis-cache.md), got $value`,
+  })
   ttl: number = DEFAULT_CACHE_TTL;
 
   @IsString({ message: "cache.keyPrefix must be a string such as 'user-sessions:'" })
@@ -327,7 +356,7 @@ export class UserSessionsOptionsSchema
   @NestedOptions(() => RequireRecentLoginOptionsSchema, 'requireRecentLogin must be an object such as { endOtherSessions: 5 * 60_000 }')
   requireRecentLogin: RequireRecentLoginOptionsSchema | undefined = undefined;
 
-  @NestedOptions(() => SessionCacheOptionsSchema, 'cache must be an object such as { redis: new Redis(process.env.REDIS_URL) }')
+  @NestedOptions(() => SessionCacheOptionsSchema, 'cache must be an object such as { redis: new Redis(process.env.REDIS_URL), secret: process.env.SESSION_CACHE_SECRET }')
   cache: SessionCacheOptionsSchema | undefined = undefined;
 
   @HasMethods(SESSION_STORAGE_METHODS, (missing) => `storage must implement SessionStorage; it lacks ${missing.join(', ')}`)

@@ -7,6 +7,7 @@ const fakeRedis = {
   status: 'ready',
   ...Object.fromEntries(['evalsha', 'eval', 'del', 'on', 'off'].map((name) => [name, () => undefined])),
 };
+const secret = 'x'.repeat(32);
 
 describe('resolveUserSessionsOptions', () => {
   it('applies the documented defaults', () => {
@@ -66,12 +67,15 @@ describe('resolveUserSessionsOptions', () => {
   });
 
   it('applies the cache defaults and keeps the client itself', () => {
-    const { cache } = resolveUserSessionsOptions({ cache: { redis: fakeRedis as never } });
-    expect(cache).toEqual({ redis: fakeRedis, ttl: 60_000, keyPrefix: 'user-sessions:', timeout: 200 });
+    const { cache } = resolveUserSessionsOptions({ cache: { redis: fakeRedis as never, secret } });
+    expect(cache).toEqual({ redis: fakeRedis, secret, ttl: 60_000, keyPrefix: 'user-sessions:', timeout: 200 });
     expect(cache!.redis).toBe(fakeRedis);
-    const custom = resolveUserSessionsOptions({ cache: { redis: fakeRedis as never, ttl: 300_000, keyPrefix: '{app}:sessions:', timeout: 50 } });
+    const custom = resolveUserSessionsOptions({ cache: { redis: fakeRedis as never, secret, ttl: 300_000, keyPrefix: '{app}:sessions:', timeout: 50 } });
     expect(custom.cache).toMatchObject({ ttl: 300_000, keyPrefix: '{app}:sessions:', timeout: 50 });
-    expect(resolveUserSessionsOptions({ cache: { redis: fakeRedis as never, timeout: 10_000 }, storageTimeout: 0 }).cache!.timeout).toBe(10_000);
+    expect(resolveUserSessionsOptions({ cache: { redis: fakeRedis as never, secret, timeout: 10_000 }, storageTimeout: 0 }).cache!.timeout).toBe(10_000);
+    // A Buffer of 32 bytes, and several secrets (newest first) while one is being rotated.
+    const rotated = [Buffer.alloc(32, 1), 'y'.repeat(40)];
+    expect(resolveUserSessionsOptions({ cache: { redis: fakeRedis as never, secret: rotated } }).cache!.secret).toBe(rotated);
   });
 
   it('accepts an idle timeout longer than activityInterval and shorter than maxAge', () => {
@@ -137,20 +141,28 @@ describe('resolveUserSessionsOptions', () => {
     [{ cleanupBatchSize: 0 }, /cleanupBatchSize must be at least 1/],
     [{ cache: 'redis://127.0.0.1:6379' }, /cache must be an object such as \{ redis: new Redis/],
     [{ cache: {} }, /cache.redis must be an ioredis client/],
-    [{ cache: { redis: 'redis://127.0.0.1:6379' } }, /cache.redis must be an ioredis client/],
-    [{ cache: { redis: { ...fakeRedis, status: undefined } } }, /cache.redis must be an ioredis client/],
-    [{ cache: { redis: { ...fakeRedis, evalsha: undefined } } }, /cache.redis must be an ioredis client/],
-    [{ cache: { redis: fakeRedis, tll: 5000 } }, /unknown option "cache.tll"; the cache options are: redis, ttl, keyPrefix, timeout/],
-    [{ cache: { redis: fakeRedis, ttl: 10 } }, /cache.ttl must be at least 1000 milliseconds/],
-    [{ cache: { redis: fakeRedis, ttl: 1500.5 } }, /cache.ttl is in milliseconds and must be a whole number/],
-    [{ cache: { redis: fakeRedis, ttl: 2 ** 31 } }, /cache.ttl must be at most/],
-    [{ cache: { redis: fakeRedis, keyPrefix: '' } }, /cache.keyPrefix must be 1 to 100 printable ASCII characters/],
-    [{ cache: { redis: fakeRedis, keyPrefix: 'my app:' } }, /cache.keyPrefix must be 1 to 100 printable ASCII characters without spaces/],
-    [{ cache: { redis: fakeRedis, keyPrefix: 7 } }, /cache.keyPrefix must be a string/],
-    [{ cache: { redis: fakeRedis, timeout: 0 } }, /cache.timeout must be at least 1 millisecond/],
-    [{ cache: { redis: fakeRedis, timeout: '1s' } }, /cache.timeout is in milliseconds and must be a whole number/],
-    [{ cache: { redis: fakeRedis, timeout: 20_000 }, storageTimeout: 0 }, /cache.timeout must be at most 10000/],
-    [{ cache: { redis: fakeRedis, timeout: 1000 }, storageTimeout: 1000 }, /cache.timeout \(1000\) must be shorter than storageTimeout \(1000\)/],
+    [{ cache: { redis: 'redis://127.0.0.1:6379', secret } }, /cache.redis must be an ioredis client/],
+    [{ cache: { redis: { ...fakeRedis, status: undefined }, secret } }, /cache.redis must be an ioredis client/],
+    [{ cache: { redis: { ...fakeRedis, evalsha: undefined }, secret } }, /cache.redis must be an ioredis client/],
+    [{ cache: { redis: fakeRedis, secret, tll: 5000 } }, /unknown option "cache.tll"; the cache options are: redis, secret, ttl, keyPrefix, timeout/],
+    [{ cache: { redis: fakeRedis, secret, ttl: 10 } }, /cache.ttl must be at least 1000 milliseconds/],
+    [{ cache: { redis: fakeRedis, secret, ttl: 1500.5 } }, /cache.ttl is in milliseconds and must be a whole number/],
+    [{ cache: { redis: fakeRedis, secret, ttl: 2 ** 31 } }, /cache.ttl must be at most/],
+    [{ cache: { redis: fakeRedis, secret, ttl: 300_001 } }, /cache.ttl must be at most 300000 milliseconds \(5 minutes\), the longest a stale entry may be served/],
+    [{ cache: { redis: fakeRedis, secret, ttl: 24 * 86_400_000 } }, /cache.ttl must be at most 300000 milliseconds/],
+    [{ cache: { redis: fakeRedis } }, /cache.secret is required: a random string of at least 32 characters .*secret: process.env.SESSION_CACHE_SECRET/],
+    [{ cache: { redis: fakeRedis, secret: 'x'.repeat(31) } }, /cache.secret must be a random string of at least 32 characters \(or a Buffer of 32 bytes\)/],
+    [{ cache: { redis: fakeRedis, secret: Buffer.alloc(31) } }, /cache.secret must be a random string of at least 32 characters/],
+    [{ cache: { redis: fakeRedis, secret: [] } }, /cache.secret must be a random string/],
+    [{ cache: { redis: fakeRedis, secret: [secret, 'old'] } }, /cache.secret must be a random string/],
+    [{ cache: { redis: fakeRedis, secret: 12345678901234567890123456789012 } }, /cache.secret must be a random string/],
+    [{ cache: { redis: fakeRedis, secret, keyPrefix: '' } }, /cache.keyPrefix must be 1 to 100 printable ASCII characters/],
+    [{ cache: { redis: fakeRedis, secret, keyPrefix: 'my app:' } }, /cache.keyPrefix must be 1 to 100 printable ASCII characters without spaces/],
+    [{ cache: { redis: fakeRedis, secret, keyPrefix: 7 } }, /cache.keyPrefix must be a string/],
+    [{ cache: { redis: fakeRedis, secret, timeout: 0 } }, /cache.timeout must be at least 1 millisecond/],
+    [{ cache: { redis: fakeRedis, secret, timeout: '1s' } }, /cache.timeout is in milliseconds and must be a whole number/],
+    [{ cache: { redis: fakeRedis, secret, timeout: 20_000 }, storageTimeout: 0 }, /cache.timeout must be at most 10000/],
+    [{ cache: { redis: fakeRedis, secret, timeout: 1000 }, storageTimeout: 1000 }, /cache.timeout \(1000\) must be shorter than storageTimeout \(1000\)/],
     [{ onEvent: 'audit' }, /onEvent must be a function/],
     [{ requireRecentLogin: 300_000 }, /requireRecentLogin must be an object such as \{ endOtherSessions/],
     [{ requireRecentLogin: { endAll: 300_000 } }, /unknown option "requireRecentLogin.endAll"; the requireRecentLogin options are: endOtherSessions, endSession/],

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { cacheTtl, decodeSessionRecord, encodeSessionRecord } from './redis-cache-entry.js';
+import { CacheEntrySigner, cacheTtl, decodeSessionRecord, encodeSessionRecord, userHex } from './redis-cache-entry.js';
 import type { SessionRecord } from './session-storage.interface.js';
 
 // ioredis is an optional peer: an app without it must be able to load the library.
@@ -53,5 +53,55 @@ describe('RedisCachedSessionStorage', () => {
     expect(cacheTtl(record, 60_000, now - 5_000)).toBe(5_000);
     expect(cacheTtl(record, 60_000, now - 0.5)).toBe(0);
     expect(cacheTtl(record, 60_000, now + 1)).toBe(0);
+  });
+
+  describe('signed entries', () => {
+    const key = `user-sessions:session:${record.id}`;
+    const secret = 'a'.repeat(32);
+    const signer = new CacheEntrySigner(secret);
+    const now = Date.now();
+    /** An entry as the fill script stores it. */
+    const entry = (by: CacheEntrySigner, under = key, token = '1700000000000001', until = now + 60_000) =>
+      `${token}|${userHex(record.userId)}|${by.sign(under, token, userHex(record.userId), record, until)}`;
+
+    it('an entry reads back under the key it was signed for, until its time is up', () => {
+      expect(signer.verify(key, entry(signer), now)).toEqual(record);
+      expect(signer.verify(key, entry(signer), now + 60_000)).toEqual(record);
+      expect(signer.verify(key, entry(signer), now + 60_001)).toBeNull();
+    });
+
+    it('is not believed moved to another key, changed in any field, or signed with another secret', () => {
+      const genuine = entry(signer);
+      const [token, user, mac, until] = genuine.split('|');
+      const json = genuine.slice([token, user, mac, until].join('|').length + 1);
+      expect(signer.verify(`user-sessions:session:${'cd'.repeat(32)}`, genuine, now)).toBeNull();
+      expect(signer.verify('other-app:session:' + record.id, genuine, now)).toBeNull();
+      for (const changed of [
+        [String(Number(token) + 1), user, mac, until, json],
+        [token, userHex('admin'), mac, until, json],
+        [token, user, mac, String(Number(until) + 1), json],
+        [token, user, mac, until, json.replace('"userId":42', '"userId":"admin"')],
+        [token, user, Buffer.alloc(32).toString('base64url'), until, json],
+        [token, user, mac.slice(0, -2), until, json],
+      ]) {
+        expect(signer.verify(key, changed.join('|'), now)).toBeNull();
+      }
+      expect(signer.verify(key, entry(new CacheEntrySigner('b'.repeat(32))), now)).toBeNull();
+    });
+
+    it('refuses what is not a signed entry', () => {
+      for (const junk of ['', 'lease:12', `1|${userHex(42)}|${encodeSessionRecord(record)}`, '1|2a|x|y|{}', `1|2a||${now}|{}`]) {
+        expect(signer.verify(key, junk, now)).toBeNull();
+      }
+    });
+
+    it('with several secrets, signs with the first and believes any (rotation)', () => {
+      const [newer, older] = ['n'.repeat(32), Buffer.alloc(32, 7)];
+      const rotated = new CacheEntrySigner([newer, older]);
+      expect(rotated.verify(key, entry(new CacheEntrySigner(older)), now)).toEqual(record);
+      expect(rotated.verify(key, entry(new CacheEntrySigner(newer)), now)).toEqual(record);
+      expect(new CacheEntrySigner(newer).verify(key, entry(rotated), now)).toEqual(record);
+      expect(new CacheEntrySigner(older).verify(key, entry(rotated), now)).toBeNull();
+    });
   });
 });

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type {
   DeleteExpiredOptions,
@@ -10,7 +9,8 @@ import type {
 import type { SessionCacheOptions, SessionCacheRedis } from './redis-cache.options.js';
 import type { UserId } from '../session/user-id.js';
 import { withTimeout } from './storage-timeout.js';
-import { cacheTtl, decodeSessionRecord, encodeSessionRecord } from './redis-cache-entry.js';
+import { CacheEntrySigner, cacheTtl, userHex } from './redis-cache-entry.js';
+import { SCRIPTS, type RedisScript } from './redis-cache-scripts.js';
 
 /**
  * How long a lookup that missed holds its claim on filling the entry. Only liveness depends on
@@ -18,120 +18,42 @@ import { cacheTtl, decodeSessionRecord, encodeSessionRecord } from './redis-cach
  * this long); a fill that comes later finds its claim gone and writes nothing.
  */
 const LEASE_TTL_MS = 10_000;
+/**
+ * How long a revocation's hold stops fills when the instance never lifts it (it lost Redis
+ * during the write). Longer than any write that can still report done: the outage guard gives
+ * up after `storageTimeout` (10 s by default).
+ */
+const HOLD_TTL_MS = 300_000;
 /** After a Redis failure, lookups go straight to the database for this long before Redis is tried again. */
 const RETRY_DELAY_MS = 1_000;
-
-// Every key the cache writes, after the prefix:
-//   session:<digest>  the entry: "<token>|<user id, hex>|<record JSON>", or a lease "lease:<token>"
-//   user:<hex>        the token of the user's last "end all sessions" (expires after ttl)
-//   epoch             the token of the last full invalidation: older entries are ignored
-//   clock             the last token handed out
-// Tokens grow monotonically (microseconds of Redis's clock, at least the last one plus 1), so
-// comparing two tokens tells which event came first. Entries, leases and user marks all expire;
-// `epoch` and `clock` are two small keys that do not.
-
-/** The next token: Redis's clock in microseconds, and always above the last one. */
-const NEXT_TOKEN = `
-local function next_token(clock)
-  local time = redis.call('TIME')
-  local last = tonumber(redis.call('GET', clock) or '0')
-  local token = string.format('%.0f', math.max(tonumber(time[1]) * 1000000 + tonumber(time[2]), last + 1))
-  redis.call('SET', clock, token)
-  return token
-end
-`;
-
 /**
- * A lookup. KEYS: entry, epoch, clock; ARGV: lease ttl, user-mark prefix. Returns the entry when
- * it is newer than the epoch and than its user's last "end all sessions"; else takes a lease and
- * returns it ("lease:<token>"); or 0 when another lookup holds the lease. Without an epoch (a
- * flushed or restarted Redis) every entry counts as old.
+ * The columns of an activity update (`SessionStoreService.touch()`), which ends nothing: it
+ * records the client and moves the expiry only later. Any other update must clear the entry.
  */
-const READ_SCRIPT = `${NEXT_TOKEN}
-local epoch = redis.call('GET', KEYS[2])
-if not epoch then
-  epoch = next_token(KEYS[3])
-  redis.call('SET', KEYS[2], epoch)
-end
-local value = redis.call('GET', KEYS[1])
-if value then
-  local first = string.find(value, '|', 1, true)
-  if not first then return 0 end
-  local token = tonumber(string.sub(value, 1, first - 1))
-  if token > tonumber(epoch) then
-    local second = string.find(value, '|', first + 1, true)
-    local user = string.sub(value, first + 1, second - 1)
-    local ended = user ~= '' and redis.call('GET', ARGV[2] .. user)
-    if not ended or token > tonumber(ended) then return value end
-  end
-end
-local lease = 'lease:' .. next_token(KEYS[3])
-redis.call('SET', KEYS[1], lease, 'PX', ARGV[1])
-return lease
-`;
-
-/**
- * Fills an entry with what the database answered, if the lease taken before that read is still
- * there and no full or user-wide invalidation came after it. KEYS: entry, epoch; ARGV: lease,
- * user id (hex), record JSON, ttl, user-mark prefix. Returns 1 when written.
- */
-const FILL_SCRIPT = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local token = string.sub(ARGV[1], 7)
-local epoch = redis.call('GET', KEYS[2])
-local ended = ARGV[2] ~= '' and redis.call('GET', ARGV[5] .. ARGV[2])
-if not epoch or tonumber(token) <= tonumber(epoch) or (ended and tonumber(token) <= tonumber(ended)) then
-  redis.call('DEL', KEYS[1])
-  return 0
-end
-redis.call('SET', KEYS[1], token .. '|' .. ARGV[2] .. '|' .. ARGV[3], 'PX', ARGV[4])
-return 1
-`;
-
-/** Gives a lease back (the row was missing or expired). KEYS: entry; ARGV: lease. */
-const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
-/**
- * Marks "every session of this user ended now": their entries, and fills under older leases,
- * are refused from now on. KEYS: user mark, clock; ARGV: how long the mark must last.
- */
-const END_USER_SCRIPT = `${NEXT_TOKEN}
-local token = next_token(KEYS[2])
-redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
-return token
-`;
-
-/** Starts a new epoch: every entry and lease there is now is ignored. KEYS: epoch, clock. */
-const NEW_EPOCH_SCRIPT = `${NEXT_TOKEN}
-local token = next_token(KEYS[2])
-redis.call('SET', KEYS[1], token)
-return token
-`;
-
-interface Script {
-  source: string;
-  sha: string;
-}
-
-function script(source: string): Script {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
-const SCRIPTS = {
-  read: script(READ_SCRIPT),
-  fill: script(FILL_SCRIPT),
-  release: script(RELEASE_SCRIPT),
-  endUser: script(END_USER_SCRIPT),
-  newEpoch: script(NEW_EPOCH_SCRIPT),
-};
+const ACTIVITY_COLUMNS = new Set<string>(['lastActivity', 'ip', 'userAgent', 'clientPlatform', 'clientPlatformVersion', 'expireDate']);
 
 class RedisTimeoutError extends Error {
   constructor(timeoutMs: number) {
     super(`no answer within ${timeoutMs} ms`);
   }
+}
+
+/**
+ * A revocation could not reach Redis, so it changed nothing. The outage guard answers it as the
+ * 503 `SessionStoreUnavailableException`: the client retries.
+ */
+class RedisUnreachableError extends Error {
+  constructor(reason: string, cause?: unknown) {
+    super(`The Redis session cache is unreachable (${reason}), so nothing was changed: a cached session is ended only once no instance can serve it`, { cause });
+  }
+}
+
+/** The scripts of a revocation's hold and lift, and their keys and arguments (the same for both). */
+interface Hold {
+  hold: RedisScript;
+  lift: RedisScript;
+  keys: string[];
+  args: (string | number)[];
 }
 
 /** `work`, or a RedisTimeoutError after `timeoutMs`; a late result or failure is ignored. */
@@ -142,30 +64,43 @@ function within<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
 /**
  * A `SessionStorage` that answers `find()` (the lookup every request makes) from Redis, in front
  * of the real storage, which stays the source of truth: a hit costs one Redis round trip and no
- * database statement; a miss reads the database and fills the entry.
+ * database statement; a miss reads the database and fills the entry. Entries are signed
+ * (`CacheEntrySigner`): one this app did not write, under that key, is a miss.
  *
- * Every write goes to the storage first, then deletes what it made stale before returning: the
- * entry of the row (both ids for a rename) for `update()` and `delete()`, and for
- * `deleteOthers()` / `deleteAllForUser()` a per-user mark that makes every entry of the user
- * filled before it count as gone. The mark costs no statement and one Redis command whatever
- * the number of sessions, and works with any storage (a `DELETE … RETURNING` would not, and a
- * set of each user's ids must be kept in step with every fill). `deleteExpired()` needs
+ * A revocation (`delete()`, `deleteOthers()`, `deleteAllForUser()`, and every `update()` but
+ * an activity update: renames, data, user, expiry) runs in three steps:
+ *   1. hold: delete the session's entry (for a user, mark all their entries as ended), and
+ *      count the revocation as in progress, which stops every fill of it;
+ *   2. the storage's write;
+ *   3. lift: delete the entry (or mark the user's entries) again, and uncount it.
+ * If the hold cannot reach Redis, the write is not made and the call fails (the guard answers
+ * 503): other instances may still be reading the old entry, so reporting the session ended
+ * would be a lie; with nothing changed, the client retries. Once held, no instance serves the
+ * old entry, and none caches a row read during the write; a lift that fails leaves the count
+ * to expire (`HOLD_TTL_MS`), which only delays caching. The user-wide mark costs no statement
+ * and one Redis command whatever the number of sessions, and works with any storage.
+ *
+ * An activity update (`touch()`) ends nothing: it writes first and deletes the entry after, and
+ * a deletion that fails is only logged. `insert()` makes a new id, and `deleteExpired()` needs
  * nothing: an entry never outlives its row's expiry, and the store checks the expiry of every
  * record it reads anyway.
  *
  * The race of a fill with a write (A misses and reads the row, B deletes it and its entry,
  * then A writes the old row back) is closed by leases: a miss first puts a lease in the entry,
- * and the fill writes only where its own lease still is. A deletion in between deleted the
- * lease; a user-wide end or a new epoch in between is newer than the lease's token.
+ * and the fill writes only where its own lease still is, and while no revocation of the session
+ * or its user is in progress. A deletion in between deleted the lease; a user-wide end or a new
+ * epoch in between is newer than the lease's token.
  *
  * Redis down or slow: every command is bounded by `timeout`; a failure sends lookups to the
- * database, logs one warning, and tries Redis again a second later. Since a deletion that did
- * not reach Redis may leave an entry behind, the cache is not read again until a new epoch
- * was started (every entry older than it ignored): after any failure, when the client
- * reconnects, and at start-up (a previous process may have died with a deletion pending).
+ * database, logs one warning, and tries Redis again a second later. Since an activity update's
+ * deletion that did not reach Redis may leave an entry behind, the cache is not read again
+ * until a new epoch was started (every entry older than it ignored): after any failure, when
+ * the client reconnects, and at start-up (a previous process may have died with a deletion
+ * pending).
  */
 export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, OnModuleDestroy {
   private readonly redis: SessionCacheRedis;
+  private readonly signer: CacheEntrySigner;
   private readonly ttl: number;
   private readonly timeout: number;
   private readonly prefix: string;
@@ -173,6 +108,8 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
   private healthy = false;
   /** Whether the current trouble was logged. */
   private warned = false;
+  /** Whether an entry that did not verify was logged (once per process). */
+  private warnedUnverified = false;
   /** No new epoch is tried before this time (ms). */
   private retryAt = 0;
   private recovering: Promise<void> | null = null;
@@ -190,6 +127,7 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
     private readonly log: { warn(message: string): void; log(message: string): void },
   ) {
     this.redis = options.redis;
+    this.signer = new CacheEntrySigner(options.secret);
     this.ttl = options.ttl;
     this.timeout = options.timeout;
     this.prefix = options.keyPrefix;
@@ -220,12 +158,11 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
     }
     const lease = typeof reply === 'string' && reply.startsWith('lease:') ? reply : null;
     if (typeof reply === 'string' && lease === null) {
-      try {
-        return decodeSessionRecord(reply.slice(reply.indexOf('|', reply.indexOf('|') + 1) + 1));
-      } catch {
-        // Not an entry of ours: read the database, and leave the key to its owner.
-        return this.storage.find(id);
-      }
+      const record = this.signer.verify(entry, reply);
+      if (record !== null) return record;
+      // Not an entry this app wrote there (or past its time): read the database, and leave the key be.
+      this.unverified();
+      return this.storage.find(id);
     }
     let record: SessionRecord | null;
     try {
@@ -234,7 +171,7 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
       if (lease !== null) void this.release(entry, lease);
       throw error;
     }
-    if (lease !== null) await this.fill(entry, lease, record);
+    if (lease !== null) await this.fill(id, lease, record);
     return record;
   }
 
@@ -244,41 +181,33 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
   }
 
   async update(id: string, changes: SessionRecordChanges): Promise<boolean> {
+    const ids = changes.id === undefined || changes.id === id ? [id] : [id, changes.id];
+    if (!Object.keys(changes).every((column) => ACTIVITY_COLUMNS.has(column))) {
+      return this.revoke(this.sessionHold(ids), () => this.storage.update(id, changes));
+    }
     try {
       return await this.storage.update(id, changes);
     } finally {
       // Also after a failure: the statement may have been applied all the same (a timeout).
-      await this.forget(changes.id === undefined || changes.id === id ? [id] : [id, changes.id]);
+      await this.forget(ids);
     }
   }
 
-  async delete(id: string, userId?: UserId): Promise<boolean> {
-    try {
-      return await this.storage.delete(id, userId);
-    } finally {
-      await this.forget([id]);
-    }
+  delete(id: string, userId?: UserId): Promise<boolean> {
+    return this.revoke(this.sessionHold([id]), () => this.storage.delete(id, userId));
   }
 
   listActive(userId: UserId, now: Date): Promise<SessionRecord[]> {
     return this.storage.listActive(userId, now);
   }
 
-  async deleteOthers(userId: UserId, exceptId: string | null, now: Date): Promise<number> {
-    try {
-      return await this.storage.deleteOthers(userId, exceptId, now);
-    } finally {
-      // The kept session's entry goes too: one lookup from the database, on a rare call.
-      await this.forgetUser(userId);
-    }
+  deleteOthers(userId: UserId, exceptId: string | null, now: Date): Promise<number> {
+    // The kept session's entry goes too: one lookup from the database, on a rare call.
+    return this.revoke(this.userHold(userId), () => this.storage.deleteOthers(userId, exceptId, now));
   }
 
-  async deleteAllForUser(userId: UserId): Promise<number> {
-    try {
-      return await this.storage.deleteAllForUser(userId);
-    } finally {
-      await this.forgetUser(userId);
-    }
+  deleteAllForUser(userId: UserId): Promise<number> {
+    return this.revoke(this.userHold(userId), () => this.storage.deleteAllForUser(userId));
   }
 
   list(query: SessionListQuery, now: Date): Promise<SessionRecord[]> {
@@ -293,6 +222,43 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
 
   private key(kind: string, name = ''): string {
     return `${this.prefix}${kind}${name}`;
+  }
+
+  /**
+   * A revocation: the hold, then `write`, then the lift (see the class comment). The hold comes
+   * first so that a revocation that cannot reach Redis changes nothing and fails, rather than
+   * ending the session in the database while other instances serve its entry.
+   */
+  private async revoke<T>(hold: Hold, write: () => Promise<T>): Promise<T> {
+    if (!this.connected()) throw new RedisUnreachableError(`the connection is ${this.redis.status}`);
+    try {
+      await this.run(hold.hold, hold.keys, hold.args);
+    } catch (error) {
+      this.trouble(error);
+      throw new RedisUnreachableError(error instanceof Error ? error.message : String(error), error);
+    }
+    try {
+      return await write();
+    } finally {
+      // Also after a failure: the statement may have been applied all the same (a timeout).
+      try {
+        await this.run(hold.lift, hold.keys, hold.args);
+      } catch (error) {
+        this.trouble(error);
+      }
+    }
+  }
+
+  private sessionHold(ids: string[]): Hold {
+    const keys = ids.flatMap((id) => [this.key('session:', id), this.key('ending:', id)]);
+    return { hold: SCRIPTS.holdSessions, lift: SCRIPTS.liftSessions, keys, args: [HOLD_TTL_MS] };
+  }
+
+  private userHold(userId: UserId): Hold {
+    const user = userHex(userId);
+    // The mark must outlive every entry and lease older than it.
+    const args = [Math.max(this.ttl, LEASE_TTL_MS), HOLD_TTL_MS];
+    return { hold: SCRIPTS.holdUser, lift: SCRIPTS.liftUser, keys: [this.key('user:', user), this.key('ending-user:', user), this.key('clock')], args };
   }
 
   /** Whether the cache may be read now; if not, tries to bring it back (in the background). */
@@ -349,16 +315,27 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
     this.warned = true;
     const reason = error instanceof Error ? error.message : String(error);
     this.log.warn(
-      `The Redis session cache is unavailable (${reason}); session lookups go to the database until it answers again.`,
+      `The Redis session cache is unavailable (${reason}); session lookups go to the database, and writes that must clear a cached session (sign-out, ending sessions, a new key, data) answer 503, until it answers again.`,
     );
   }
 
-  private async fill(entry: string, lease: string, record: SessionRecord | null): Promise<void> {
+  /** An entry did not verify: logged once, as it means another secret or someone writing to Redis. */
+  private unverified(): void {
+    if (this.warnedUnverified) return;
+    this.warnedUnverified = true;
+    this.log.warn(
+      'A Redis session cache entry did not verify (signed with another cache.secret, changed, moved, or too old) and was ignored; the database was read instead.',
+    );
+  }
+
+  private async fill(id: string, lease: string, record: SessionRecord | null): Promise<void> {
+    const entry = this.key('session:', id);
     const ttl = record === null ? 0 : cacheTtl(record, this.ttl);
     if (record === null || ttl === 0) return this.release(entry, lease);
-    const user = record.userId === null ? '' : Buffer.from(String(record.userId)).toString('hex');
+    const user = userHex(record.userId);
+    const signed = this.signer.sign(entry, lease.slice('lease:'.length), user, record, Date.now() + ttl);
     try {
-      await this.run(SCRIPTS.fill, [entry, this.key('epoch')], [lease, user, encodeSessionRecord(record), ttl, this.key('user:')]);
+      await this.run(SCRIPTS.fill, [entry, this.key('epoch'), this.key('ending:', id)], [lease, user, signed, ttl, this.key('user:'), this.key('ending-user:')]);
     } catch (error) {
       this.trouble(error);
     }
@@ -373,8 +350,8 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
   }
 
   /**
-   * Deletes the entries of these ids. When that fails the cache is not read again until a new
-   * epoch has made the entries left behind worthless.
+   * Deletes the entries of these ids after an activity update. When that fails the cache is not
+   * read again until a new epoch has made the entries left behind worthless.
    */
   private async forget(ids: string[]): Promise<void> {
     if (!this.connected()) return;
@@ -385,20 +362,8 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
     }
   }
 
-  /** Ends every entry of the user filled so far (and every fill under an older lease). */
-  private async forgetUser(userId: UserId): Promise<void> {
-    if (!this.connected()) return;
-    const mark = this.key('user:', Buffer.from(String(userId)).toString('hex'));
-    try {
-      // The mark must outlive every entry and lease older than it.
-      await this.run(SCRIPTS.endUser, [mark, this.key('clock')], [Math.max(this.ttl, LEASE_TTL_MS)]);
-    } catch (error) {
-      this.trouble(error);
-    }
-  }
-
   /** Runs a script by its SHA-1, loading it on first use; bounded by `timeout`. */
-  private async run(script: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
+  private async run(script: RedisScript, keys: string[], args: (string | number)[]): Promise<unknown> {
     try {
       return await within(this.redis.evalsha(script.sha, keys.length, ...keys, ...args), this.timeout);
     } catch (error) {

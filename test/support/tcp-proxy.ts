@@ -8,7 +8,8 @@ export type Direction = 'toServer' | 'toClient';
  * - `delay(min, max)`: every chunk, either way, arrives a random min–max ms late (in order);
  * - `silence()`: nothing gets through any more (one way or both), on open connections and new
  *   ones, as when a network drops packets; `resume()` delivers what was held back, as TCP
- *   would once the network heals, all at once.
+ *   would once the network heals, all at once;
+ * - `cut()`: open connections are reset, and new ones as soon as they open, until `resume()`.
  * A side that closes its end closes the other's after what is queued was delivered.
  */
 export class TcpProxy {
@@ -16,6 +17,7 @@ export class TcpProxy {
   private readonly pipes = new Set<Pipe>();
   private delayMs: [number, number] = [0, 0];
   private readonly silent = new Set<Direction>();
+  private refusing = false;
 
   private constructor(
     private readonly server: net.Server,
@@ -43,7 +45,14 @@ export class TcpProxy {
     for (const direction of directions.length > 0 ? directions : (['toServer', 'toClient'] as const)) this.silent.add(direction);
   }
 
+  /** Resets every open connection, and each new one, until `resume()`. */
+  cut(): void {
+    this.refusing = true;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
   resume(): void {
+    this.refusing = false;
     this.silent.clear();
     for (const pipe of this.pipes) pipe.flush();
   }
@@ -55,6 +64,10 @@ export class TcpProxy {
   }
 
   private connect(client: net.Socket, target: { host: string; port: number }): void {
+    if (this.refusing) {
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = net.connect(target);
     const pipes = [new Pipe(client, upstream, 'toServer', this), new Pipe(upstream, client, 'toClient', this)];
     for (const pipe of pipes) this.pipes.add(pipe);
