@@ -139,16 +139,11 @@
   async function endSession(button) {
     const row = button.closest('tr');
     button.disabled = true;
-    const path = `${API}/${encodeURIComponent(row.dataset.id)}`;
-    let response = await api('DELETE', path);
-    // Like "End all other sessions", it asks for the password when the last one is old.
-    if (await needsPassword(response)) {
-      if (!(await askForPassword())) {
-        button.disabled = false;
-        button.focus();
-        return;
-      }
-      response = await api('DELETE', path);
+    const response = await askingForPassword(() => api('DELETE', `${API}/${encodeURIComponent(row.dataset.id)}`));
+    if (response === null) {
+      button.disabled = false;
+      button.focus();
+      return;
     }
     // 404: it ended on its own meanwhile (expired, or ended from another page); gone either way.
     if (response.status !== 204 && response.status !== 404) {
@@ -168,6 +163,16 @@
     if (response.status !== 403) return false;
     const body = await response.clone().json().catch(() => null);
     return body?.reauthenticate === true;
+  }
+
+  /**
+   * Sends a request that may need the password entered recently; when it does, asks for it and
+   * sends again. Null: the user cancelled.
+   */
+  async function askingForPassword(send) {
+    const response = await send();
+    if (!(await needsPassword(response))) return response;
+    return (await askForPassword()) ? send() : null;
   }
 
   /** Set while the password form is open: settles the promise of `askForPassword()`. */
@@ -226,14 +231,11 @@
   async function endAllOthers() {
     endOthers.disabled = true;
     try {
-      let response = await api('DELETE', API);
-      if (await needsPassword(response)) {
-        if (!(await askForPassword())) {
-          endOthers.disabled = false;
-          endOthers.focus();
-          return;
-        }
-        response = await api('DELETE', API);
+      const response = await askingForPassword(() => api('DELETE', API));
+      if (response === null) {
+        endOthers.disabled = false;
+        endOthers.focus();
+        return;
       }
       if (!response.ok) {
         showStatus(`The other sessions could not be ended (HTTP ${response.status}).`, true);
