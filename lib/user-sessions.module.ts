@@ -33,6 +33,7 @@ import { UserSessionsController } from './api/user-sessions.controller.js';
 import { UserSessionsAdminController } from './api/user-sessions-admin.controller.js';
 import { UserSessionsMiddleware } from './http/user-sessions.middleware.js';
 import { ExpressSessionApiService } from './http/express-session-api.service.js';
+import { sessionCookieName } from './http/session-cookie.js';
 import { InvalidUserSessionsOptionsError } from './exceptions/invalid-user-sessions-options.error.js';
 import { documentSessionCookie, documentUserIdType } from './api/user-sessions.openapi.js';
 
@@ -86,7 +87,7 @@ export class UserSessionsModule implements NestModule {
   static forRoot(options: UserSessionsModuleOptions = {}): DynamicModule {
     const resolved = resolveUserSessionsOptions(options);
     this.applyStaticOptions(resolved);
-    documentSessionCookie(resolved.cookieName);
+    documentSessionCookie(sessionCookieName(resolved));
     return this.assemble(resolved, [{ provide: USER_SESSIONS_MODULE_OPTIONS, useValue: resolved }]);
   }
 
@@ -176,7 +177,7 @@ export class UserSessionsModule implements NestModule {
         );
       }
       const resolved = resolveUserSessionsOptions({ ...runtime, ...statics });
-      documentSessionCookie(resolved.cookieName);
+      documentSessionCookie(sessionCookieName(resolved));
       return resolved;
     };
     if (options.useFactory) {

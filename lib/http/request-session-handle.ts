@@ -30,6 +30,8 @@ export class RequestSessionHandle implements SeenClient {
   legacyCookies: readonly string[] = NO_COOKIES;
   /** The session moved over from the old cookie in this request: that cookie is to be cleared. */
   legacyMovedOver = false;
+  /** The key came from the cookie's plain name while `hostPrefix` is on: it is moved over or refused, and the plain cookie cleared. */
+  unprefixedCookie = false;
   /** The request's `req.session`, with the `expressSessionApi` option. */
   sessionObject: SessionObjectSync | undefined;
   #loading: Promise<UserSession> | undefined;

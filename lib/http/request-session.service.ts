@@ -12,7 +12,7 @@ import type { UserSession } from '../session/user-session.js';
 import { readClientHints, requestIp, type ClientRequestLike } from './client-info.js';
 import { readCookies } from './cookies.js';
 import { findHandle, keepHandle, RequestSessionHandle, type SessionLoader } from './request-session-handle.js';
-import { SessionCookieWriter } from './session-cookie.js';
+import { sessionCookieName, SessionCookieWriter } from './session-cookie.js';
 
 /**
  * The parts of a request the session layer reads: Express's request, a FastifyRequest, or
@@ -35,6 +35,12 @@ type PendingWrite = 'row' | 'activity' | null;
 @Injectable()
 export class RequestSessionService implements SessionLoader {
   private readonly cookies: SessionCookieWriter;
+  private readonly cookieName: string;
+  /**
+   * Sessions created before it may still carry the plain cookie name after `hostPrefix` came
+   * on. In whole seconds, as MariaDB keeps `created_at`.
+   */
+  private readonly startedAt = Math.floor(Date.now() / 1000) * 1000;
 
   constructor(
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
@@ -47,6 +53,7 @@ export class RequestSessionService implements SessionLoader {
     @Optional() @Inject(LegacySessionMoveOver) private readonly legacy: LegacySessionMoveOver | null = null,
   ) {
     this.cookies = new SessionCookieWriter(options, lifetime);
+    this.cookieName = sessionCookieName(options);
   }
 
   /**
@@ -66,8 +73,11 @@ export class RequestSessionService implements SessionLoader {
     if (!handle) {
       const platformRequest = request as PlatformRequest;
       const headers = platformRequest.headers;
+      let key = readCookies(headers?.cookie, this.cookieName).find(isWellFormedSessionKey) ?? null;
+      const unprefixed = key === null && this.options.hostPrefix === true;
+      if (unprefixed) key = readCookies(headers?.cookie, this.options.cookieName).find(isWellFormedSessionKey) ?? null;
       handle = new RequestSessionHandle(
-        readCookies(headers?.cookie, this.options.cookieName).find(isWellFormedSessionKey) ?? null,
+        key,
         this.client.ip(requestIp(platformRequest)),
         this.client.userAgent(headers?.['user-agent']),
         this.client.keepsUserAgent ? readClientHints(headers) : null,
@@ -75,6 +85,7 @@ export class RequestSessionService implements SessionLoader {
         this,
       );
       if (this.legacy) handle.legacyCookies = readCookies(headers?.cookie, this.legacy.options.name);
+      if (unprefixed && key !== null) handle.unprefixedCookie = true;
       keepHandle(request, handle);
     }
     return handle;
@@ -86,7 +97,12 @@ export class RequestSessionService implements SessionLoader {
     // SessionStoreService.load(), inlined: this is the read every authenticated request makes,
     // and it saves a promise.
     const record = key === null ? null : await this.storage.find(digestSessionKey(key));
-    if (record && this.lifetime.isActive(record)) return this.mapper.fromRecord(record, key, handle);
+    if (record && this.lifetime.isActive(record) && !(handle.unprefixedCookie && record.createdAt.getTime() >= this.startedAt)) {
+      const session = this.mapper.fromRecord(record, key, handle);
+      // Under the plain name from before hostPrefix: the browser gets the prefixed cookie.
+      if (handle.unprefixedCookie) session.cookieStale = true;
+      return session;
+    }
     // Only a request that carries the old express-session cookie gets here with something to do.
     const movedOver = this.legacy && handle.legacyCookies.length > 0 ? await this.legacy.moveOver(handle.legacyCookies, handle) : null;
     if (movedOver) handle.legacyMovedOver = true;

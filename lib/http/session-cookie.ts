@@ -3,12 +3,21 @@ import type { SessionLifetime } from '../session/session-lifetime.js';
 import { appendHeader, serializeCookie, type SessionCookieAttributes } from './cookies.js';
 import type { RequestSessionHandle } from './request-session-handle.js';
 
+/** The session cookie's name: `cookieName`, with the `__Host-` prefix when `hostPrefix` is on. */
+export function sessionCookieName(options: Pick<ResolvedUserSessionsOptions, 'cookieName' | 'hostPrefix'>): string {
+  return options.hostPrefix ? `__Host-${options.cookieName}` : options.cookieName;
+}
+
 /** Writes the response headers of a request's session: `Vary`, and `Set-Cookie` when it changed. */
 export class SessionCookieWriter {
+  private readonly name: string;
+
   constructor(
     private readonly options: ResolvedUserSessionsOptions,
     private readonly lifetime: SessionLifetime,
-  ) {}
+  ) {
+    this.name = sessionCookieName(options);
+  }
 
   /**
    * Sets `Vary: Cookie` on every response, whether or not it read the session (a cache must key
@@ -20,6 +29,11 @@ export class SessionCookieWriter {
     appendHeader(response, 'Vary', 'Cookie');
     const session = handle.session;
     if (!session) return;
+    if (handle.unprefixedCookie) {
+      // The cookie under its plain name, moved to the prefixed one below, or refused: cleared.
+      appendHeader(response, 'Set-Cookie', serializeCookie(this.options.cookieName, '', { ...this.attributes(handle), maxAge: 0 }));
+      handle.unprefixedCookie = false;
+    }
     if (handle.legacyMovedOver && this.options.legacyCookie) {
       // Path=/ and no Domain: express-session's defaults. An old cookie set elsewhere stays in
       // the browser, but it is dead: its session has a new key and its old row is destroyed.
@@ -34,7 +48,7 @@ export class SessionCookieWriter {
     if (session.ended && !session.isStored) {
       // Signed out (and nothing new was stored): the browser forgets the key.
       if (handle.cookieKey !== null) {
-        appendHeader(response, 'Set-Cookie', serializeCookie(this.options.cookieName, '', { ...this.attributes(handle), maxAge: 0 }));
+        appendHeader(response, 'Set-Cookie', serializeCookie(this.name, '', { ...this.attributes(handle), maxAge: 0 }));
       }
       return;
     }
@@ -43,7 +57,7 @@ export class SessionCookieWriter {
       if (!this.options.expireAtBrowserClose) {
         attributes.maxAge = (this.lifetime.cookieExpiry(session) - Date.now()) / 1000;
       }
-      appendHeader(response, 'Set-Cookie', serializeCookie(this.options.cookieName, session.key, attributes));
+      appendHeader(response, 'Set-Cookie', serializeCookie(this.name, session.key, attributes));
       session.cookieStale = false;
     }
     // Why no cookie is cleared for a missing or expired row: a slow request still carrying

@@ -113,6 +113,16 @@ export interface UserSessionsRuntimeOptions {
   cookiePath?: string;
 
   /**
+   * Name the cookie `__Host-<cookieName>`: browsers then take it only from this host, over
+   * HTTPS, with `Path=/` and no `Domain`, so a sibling subdomain can neither plant nor shadow
+   * it. True with `secure` other than `true`, a `cookieDomain` or another `cookiePath` is an
+   * error. A session created before the app started and still carried under the plain name is
+   * moved to the prefixed one on its next request; a plain cookie of a newer session is ignored.
+   * @default true when `secure: true`, no `cookieDomain` and `cookiePath` '/'; otherwise false
+   */
+  hostPrefix?: boolean;
+
+  /**
    * How stale, in milliseconds, `lastActivity` may get before a request refreshes it. Reads
    * within this interval cost one primary-key SELECT and no write.
    * @default 60_000
@@ -369,6 +379,7 @@ interface UnsetByDefault {
   adminPath?: string;
   legacyCookie?: Required<LegacyCookieOptions>;
   cache?: Required<SessionCacheOptions>;
+  hostPrefix?: boolean;
   maxSessionsPerUser?: number;
   isAdmin?: (context: AdminCheckContext) => boolean | Promise<boolean>;
   onEvent?: UserSessionsEventListener;

@@ -310,6 +310,10 @@ export class UserSessionsOptionsSchema
   @IsBoolean({ message: 'requestClientHints must be true or false' })
   requestClientHints: boolean = true;
 
+  @IsOptional()
+  @IsBoolean({ message: 'hostPrefix must be true or false' })
+  hostPrefix: boolean | undefined = undefined;
+
   @IsBoolean({ message: 'expressSessionApi must be true or false' })
   expressSessionApi: boolean = false;
 

@@ -28,6 +28,7 @@ describe('resolveUserSessionsOptions', () => {
       requestClientHints: true,
       expressSessionApi: false,
       sessionLimitStrategy: 'end-least-recent',
+      hostPrefix: false,
       cleanupBatchSize: 1000,
       cleanupInterval: 0,
       storageTimeout: 10_000,
@@ -58,6 +59,14 @@ describe('resolveUserSessionsOptions', () => {
       endSession: 60_000,
     });
     expect(resolveUserSessionsOptions({}).requireRecentLogin).toBeUndefined();
+  });
+
+  it('turns the __Host- prefix on where browsers take it: secure: true, no cookieDomain, cookiePath /', () => {
+    expect(resolveUserSessionsOptions({ secure: true }).hostPrefix).toBe(true);
+    expect(resolveUserSessionsOptions({ secure: true, cookieDomain: 'example.test' }).hostPrefix).toBe(false);
+    expect(resolveUserSessionsOptions({ secure: true, cookiePath: '/app' }).hostPrefix).toBe(false);
+    expect(resolveUserSessionsOptions({}).hostPrefix).toBe(false);
+    expect(resolveUserSessionsOptions({ secure: true, hostPrefix: false }).hostPrefix).toBe(false);
   });
 
   it('normalises the path and trusted origins', () => {

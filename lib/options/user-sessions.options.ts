@@ -29,6 +29,7 @@ export function resolveUserSessionsOptions(
   return {
     ...resolved,
     requireRecentLogin: withEndSessionRule(resolved.requireRecentLogin),
+    hostPrefix: resolved.hostPrefix ?? (resolved.secure === true && resolved.cookieDomain === undefined && resolved.cookiePath === '/'),
     path: resolved.path.replace(/^\/+|\/+$/g, ''),
     adminPath: resolved.adminPath?.replace(/^\/+|\/+$/g, ''),
     trustedOrigins: resolved.trustedOrigins.map((origin) => origin.toLowerCase()),
@@ -85,6 +86,9 @@ function crossFieldProblems(options: ResolvedUserSessionsOptions, scope: 'all' |
     if (options.idleTimeout >= options.maxAge) {
       problems.push(`idleTimeout (${options.idleTimeout}) must be shorter than maxAge (${options.maxAge}), or it never applies; 0 turns it off`);
     }
+  }
+  if (options.hostPrefix === true && (options.secure !== true || options.cookieDomain !== undefined || options.cookiePath !== '/')) {
+    problems.push("hostPrefix needs secure: true, no cookieDomain and cookiePath '/': browsers refuse a __Host- cookie otherwise");
   }
   const recent = options.requireRecentLogin;
   if (recent?.endSession !== undefined && recent.endOtherSessions === undefined) {

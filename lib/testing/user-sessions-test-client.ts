@@ -3,6 +3,7 @@ import request from 'supertest';
 import { SessionStoreService } from '../store/session-store.service.js';
 import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import { readCookies } from '../http/cookies.js';
+import { sessionCookieName } from '../http/session-cookie.js';
 import type { SessionData, UserSession } from '../session/user-session.js';
 import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
 import type { UserId } from '../session/user-id.js';
@@ -49,7 +50,7 @@ export class UserSessionsTestClient {
     options: { userAgent?: string } = {},
   ) {
     this.store = app.get(SessionStoreService);
-    this.cookieName = app.get<ResolvedUserSessionsOptions>(USER_SESSIONS_MODULE_OPTIONS).cookieName;
+    this.cookieName = sessionCookieName(app.get<ResolvedUserSessionsOptions>(USER_SESSIONS_MODULE_OPTIONS));
     this.userAgent = options.userAgent ?? 'nestjs-user-sessions-test-client';
   }
 
