@@ -152,9 +152,13 @@ function hostileInputSuite(kind: DatabaseKind, label: string, platform: TestPlat
     liveKeys = everyone.map((signed) => signed.key);
     baselineRows = await rowsNow();
     baselineSnapshot = await t.sessions.find();
-    const firstPage = await send('setup', { method: 'GET', target: '/admin/sessions?limit=2', headers: cookie(admin) }, [200]);
-    const secondPage = await send('setup', { method: 'GET', target: `/admin/sessions?limit=2&cursor=${JSON.parse(firstPage.body).nextCursor}`, headers: cookie(admin) }, [200]);
-    cursors = [JSON.parse(firstPage.body).nextCursor, JSON.parse(secondPage.body).nextCursor];
+    // From the store, not the API: the admin's own request may record its activity, which moves
+    // its row to the top between the two pages (on MariaDB, whose whole seconds leave the five
+    // rows' order to their ids, it then left the second page without a next one).
+    const firstPage = await t.store.list({ limit: 2 });
+    const secondPage = await t.store.list({ limit: 2, cursor: firstPage.nextCursor! });
+    cursors = [firstPage.nextCursor!, secondPage.nextCursor!];
+    expect(cursors.every((cursor) => typeof cursor === 'string')).toBe(true);
   });
 
   // Each property answers for what happened during its own requests.
