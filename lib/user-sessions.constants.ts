@@ -14,6 +14,8 @@ export const DEFAULT_PATH = 'account/sessions';
 /** 14 days, Django's SESSION_COOKIE_AGE. */
 export const DEFAULT_MAX_AGE = 14 * 24 * 60 * 60 * 1000;
 export const DEFAULT_ACTIVITY_INTERVAL = 60 * 1000;
+/** How long a key replaced by rotation keeps working for requests in flight (`rotationGrace`). */
+export const DEFAULT_ROTATION_GRACE = 30 * 1000;
 /** Expired rows deleted per statement by `clearExpired()`. */
 export const DEFAULT_CLEANUP_BATCH_SIZE = 1000;
 /** How long one storage call may take before the request gets a 503. */

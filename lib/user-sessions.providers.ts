@@ -18,6 +18,7 @@ import { SessionDetailsService } from './details/session-details.service.js';
 import { UserSessionsEventsPublisher } from './events/user-sessions-events.publisher.js';
 import { SessionStoreService } from './store/session-store.service.js';
 import { SessionLimit } from './store/session-limit.js';
+import { KeyRotation } from './store/key-rotation.js';
 import { UserSessionsCleanupService } from './store/user-sessions-cleanup.service.js';
 import { ExpressSessionTable } from './express-session/express-session-table.js';
 import { LegacySessionMoveOver } from './express-session/legacy-session-move-over.js';
@@ -119,6 +120,17 @@ export function createUserSessionsProviders(): Provider[] {
         events: UserSessionsEventsPublisher,
       ) => new SessionLimit(options, storage, lifetime, details, events),
       inject: [USER_SESSIONS_MODULE_OPTIONS, GuardedSessionStorage, SessionLifetime, SessionDetailsService, UserSessionsEventsPublisher],
+    },
+    {
+      provide: KeyRotation,
+      useFactory: (
+        options: ResolvedUserSessionsOptions,
+        storage: GuardedSessionStorage,
+        lifetime: SessionLifetime,
+        mapper: SessionMapper,
+        events: UserSessionsEventsPublisher,
+      ) => new KeyRotation(options, storage, lifetime, mapper, events),
+      inject: [USER_SESSIONS_MODULE_OPTIONS, GuardedSessionStorage, SessionLifetime, SessionMapper, UserSessionsEventsPublisher],
     },
     SessionStoreService,
     UserSessionsCleanupService,

@@ -67,6 +67,9 @@ export class AppModule {
             requireRecentLogin: { endOtherSessions: 5 * 60_000 },
             // req.session for Passport: the sign-in is @nestjs/passport's local strategy and req.logIn().
             expressSessionApi: true,
+            // A new session key every 15 minutes of use: a copied cookie that comes back after
+            // that ends the session, and TheftListener tells the user at their next sign-in.
+            rotationInterval: 15 * 60_000,
           }),
         }),
         // The store's events (sign-ins, sessions ended) reach @OnEvent listeners: SignInListener.

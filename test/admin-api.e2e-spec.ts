@@ -306,7 +306,9 @@ describeEachDatabaseAndPlatform('admin API', (kind, platform) => {
   it('limit defaults to 50 and is capped at 200', async () => {
     const admin = await signIn(ADMIN);
     const rows = Array.from({ length: 205 }, (_, index) => ({
+      keyDigest: index.toString(16).padStart(64, '0'),
       id: index.toString(16).padStart(64, '0'),
+      keyIssuedAt: secondsAgo(100 + index),
       data: '{}',
       userId: BOB,
       expireDate: secondsAgo(-3600),

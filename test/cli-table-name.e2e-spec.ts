@@ -24,14 +24,16 @@ describeEachDatabase('clear-expired --table-name --user-id-type', (kind) => {
 
   it('deletes from the table the flags name', async () => {
     const now = Date.now();
-    const rows = [-1000, -2000, 60_000].map((offset, i) => ({
-      id: randomBytes(32).toString('hex'),
+    const rows = [-1000, -2000, 60_000].map((offset, i) => {
+      const digest = randomBytes(32).toString('hex');
+      return { keyDigest: digest, id: digest, keyIssuedAt: new Date(now),
       data: '{}',
       expireDate: new Date(now + offset),
       userId: i + 1,
       lastActivity: new Date(now),
       createdAt: new Date(now),
-    }));
+      };
+    });
     await dataSource.getRepository(Session).insert(rows);
     const options = database.options as { host?: string; port?: number; username?: string; database: string };
     const url = kind === 'sqlite'

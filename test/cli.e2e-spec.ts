@@ -34,8 +34,13 @@ function databaseUrl(database: TestDatabase): string {
 /** A session row expiring `inMs` from now. */
 function row(inMs: number, userId: string | null = null): Session {
   const now = new Date();
+  const digest = randomBytes(32).toString('hex');
   return Object.assign(new Session(), {
-    id: randomBytes(32).toString('hex'),
+    keyDigest: digest,
+    id: digest,
+    previousKeyDigest: null,
+    keySeal: null,
+    keyIssuedAt: now,
     data: '{}',
     expireDate: new Date(now.getTime() + inMs),
     userId,

@@ -32,6 +32,7 @@ const FIELDS: Record<UserSessionsEventType, string[]> = {
     'at', 'browser', 'device', 'ip', 'location', 'newDevice', 'newIp', 'platform', 'sessionId', 'type', 'userAgent', 'userId',
   ],
   [UserSessionsEvents.ended]: ['actor', 'at', 'count', 'endedBy', 'keptSessionId', 'reason', 'scope', 'sessionId', 'type', 'userId'],
+  [UserSessionsEvents.theftSuspected]: ['at', 'currentKeyDevice', 'previousKeyDevice', 'sessionId', 'type', 'userId'],
 };
 
 /** The app's EventEmitter2 and what its listeners heard, with the keys a test handed out. */

@@ -161,10 +161,11 @@ describeEachDatabaseAndPlatform('moving over from express-session + connect-type
     expect(cleared).toMatch(/^connect\.sid=; Path=\/; Max-Age=0; /);
     expect(setCookie).toHaveLength(2);
 
-    // The session moved: the same data under our key, the client recorded; the old id is dead.
-    expect(await sessions.findOneBy({ id: digestLegacySessionId(sidOf(cookies.alice)) })).toBeNull();
-    const row = await sessions.findOneByOrFail({ id: digestSessionKey(key) });
-    expect(row).toMatchObject({ userId: 'alice', ip: '127.0.0.1', userAgent: BROWSER });
+    // The session moved: the same data under our key, the client recorded; the old id is dead
+    // as a key, and stays the session's public id.
+    expect(await sessions.findOneBy({ keyDigest: digestLegacySessionId(sidOf(cookies.alice)) })).toBeNull();
+    const row = await sessions.findOneByOrFail({ keyDigest: digestSessionKey(key) });
+    expect(row).toMatchObject({ id: digestLegacySessionId(sidOf(cookies.alice)), userId: 'alice', ip: '127.0.0.1', userAgent: BROWSER });
     const oldRow = await legacyRows.findOne({ where: { id: sidOf(cookies.alice) }, withDeleted: true });
     expect(oldRow!.destroyedAt).toBeInstanceOf(Date);
 
@@ -266,7 +267,10 @@ describeEachDatabaseAndPlatform('moving over from express-session + connect-type
       });
       const key = sessionCookie(response.headers['set-cookie'])!;
       await request(passportApp.url).get('/me').set('Cookie', `sessionid=${key}`).expect(200, { userId: 'gina' });
-      expect((await passportApp.store.listActive('gina')).map((session) => session.id)).toEqual([digestSessionKey(key)]);
+      // One session, under the new key, still named by its old id.
+      const [only, ...none] = await passportApp.store.listActive('gina');
+      expect(none).toEqual([]);
+      expect(await passportApp.app.get(DataSource).getRepository(Session).findOneByOrFail({ id: only.id })).toMatchObject({ keyDigest: digestSessionKey(key) });
     } finally {
       await passportApp.close();
     }

@@ -99,6 +99,7 @@ describeEachDatabase('createUserSessionsMigrations() with tableName, userIdType 
         'CreateAppUsers1700000000000',
         'CreateUserSessions1795651200000',
         'AddUserSessionsForeignKey1795651200001',
+        'AddSessionKeyRotation1796515200000',
       ]);
       const diff = await schemaDiff(dataSource);
       expect(diff, `schema diff after up:\n${diff.join(';\n')}`).toEqual([]);
@@ -121,7 +122,8 @@ describeEachDatabase('createUserSessionsMigrations() with tableName, userIdType 
       await expect(storage.insert(sessionRecord('e'.repeat(64), 999_999))).rejects.toThrow();
     });
 
-    it('down removes the foreign key, then the table; the users table stays', async () => {
+    it('down removes the key rotation, the foreign key, then the table; the users table stays', async () => {
+      await dataSource.undoLastMigration();
       await dataSource.undoLastMigration();
       const withoutForeignKey = await schemaDiff(dataSource);
       expect(withoutForeignKey.join('\n')).toContain(dataSource.getMetadata(Session).foreignKeys[0].name);
@@ -139,7 +141,7 @@ describeEachDatabase('createUserSessionsMigrations() with tableName, userIdType 
       expect(diff.join('\n')).toMatch(/CREATE TABLE .?app_sessions/);
       expect(diff.join('\n')).not.toMatch(/CREATE TABLE .?app_users/);
 
-      expect(await dataSource.runMigrations()).toHaveLength(2);
+      expect(await dataSource.runMigrations()).toHaveLength(3);
       expect(await schemaDiff(dataSource)).toEqual([]);
     });
   });
@@ -162,6 +164,7 @@ describeEachDatabase('createUserSessionsMigrations() with tableName, userIdType 
     const ran = await dataSource.runMigrations();
     expect(ran.map((migration) => migration.name)).toEqual([
       'CreateUserSessions1795651200000',
+      'AddSessionKeyRotation1796515200000',
       'CreateAppUsers1800000000000',
       'AddUserSessionsForeignKey1800000000001',
     ]);

@@ -5,6 +5,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { schemaDiff, sessionRecord } from './support/migrations.js';
+import { digestSessionKey, generateSessionKey } from '../lib/session/session-key.js';
 import {
   Session,
   SessionStoreService,
@@ -42,11 +43,11 @@ describeEachDatabase('UserSessionsMigrations', (kind) => {
     // The diff sees a missing table and its indexes, so an empty one below means something.
     expect(emptyDatabaseDiff.join('\n')).toMatch(/CREATE TABLE .?user_sessions/);
     const indexes = dataSource.getMetadata(Session).indices.map((index) => index.name);
-    expect(indexes).toHaveLength(2);
+    expect(indexes).toHaveLength(4);
     for (const index of indexes) expect(emptyDatabaseDiff.join('\n')).toContain(index);
 
     const ran = await dataSource.runMigrations();
-    expect(ran.map((migration) => migration.name)).toEqual(['CreateUserSessions1795651200000']);
+    expect(ran.map((migration) => migration.name)).toEqual(['CreateUserSessions1795651200000', 'AddSessionKeyRotation1796515200000']);
     const diff = await schemaDiff(dataSource);
     expect(diff, `schema diff after up:\n${diff.join(';\n')}`).toEqual([]);
   });
@@ -57,7 +58,7 @@ describeEachDatabase('UserSessionsMigrations', (kind) => {
     await storage.insert(record);
     expect(await storage.find(record.id)).toEqual(record);
     expect(await storage.listActive('alice', new Date())).toHaveLength(1);
-    expect(await storage.delete(record.id)).toBe(true);
+    expect(await storage.delete(record)).toBe(true);
     expect(await storage.find(record.id)).toBeNull();
   });
 
@@ -71,6 +72,7 @@ describeEachDatabase('UserSessionsMigrations', (kind) => {
 
   it('down removes the table and its indexes: the database is as it was before up', async () => {
     await dataSource.undoLastMigration();
+    await dataSource.undoLastMigration();
     const queryRunner = dataSource.createQueryRunner();
     try {
       expect(await queryRunner.hasTable('user_sessions')).toBe(false);
@@ -81,11 +83,12 @@ describeEachDatabase('UserSessionsMigrations', (kind) => {
     expect(await dataSource.showMigrations()).toBe(true);
 
     // And up again after down.
-    expect(await dataSource.runMigrations()).toHaveLength(1);
+    expect(await dataSource.runMigrations()).toHaveLength(2);
     expect(await schemaDiff(dataSource)).toEqual([]);
   });
 
   it('refuses to create a table that synchronize already made; recorded as run, it is left alone', async () => {
+    await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     await dataSource.synchronize();
     const failure = await dataSource.runMigrations().catch((error: unknown) => error);
@@ -93,12 +96,47 @@ describeEachDatabase('UserSessionsMigrations', (kind) => {
     expect(String(failure)).toMatch(/"user_sessions", which already exists.*record CreateUserSessions1795651200000 as run/);
     expect(await dataSource.showMigrations()).toBe(true);
 
-    // What docs/migrations.md says to do instead.
+    // What docs/migrations.md says to do instead; the next migration then finds its columns there too.
     await dataSource.query(
       "INSERT INTO migrations (timestamp, name) VALUES (1795651200000, 'CreateUserSessions1795651200000')",
     );
+    const second = await dataSource.runMigrations().catch((error: unknown) => error);
+    expect(second).toBeInstanceOf(UserSessionsMigrationError);
+    expect(String(second)).toMatch(/has them already.*record AddSessionKeyRotation1796515200000 as run/);
+    await dataSource.query(
+      "INSERT INTO migrations (timestamp, name) VALUES (1796515200000, 'AddSessionKeyRotation1796515200000')",
+    );
     expect(await dataSource.runMigrations()).toEqual([]);
     expect(await schemaDiff(dataSource)).toEqual([]);
+  });
+
+  it('a table of the first version, with sessions in it, is brought up to date: the sessions keep their keys and public ids', async () => {
+    const oldDatabase = await createTestDatabase(kind);
+    const [createTable, addRotation] = UserSessionsMigrations;
+    const open = (migrations: typeof UserSessionsMigrations) =>
+      new DataSource({ ...oldDatabase.options, entities: [Session], migrations, synchronize: false } as DataSourceOptions).initialize();
+    let old = await open([createTable]);
+    try {
+      await old.runMigrations();
+      const key = generateSessionKey();
+      const digest = digestSessionKey(key);
+      const created = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+      await old
+        .createQueryBuilder()
+        .insert()
+        .into('user_sessions', ['key_digest', 'session_data', 'expire_date', 'user_id', 'last_activity', 'created_at'])
+        .values({ key_digest: digest, session_data: '{"a":1}', expire_date: new Date(Date.now() + 3_600_000), user_id: 'alice', last_activity: created, created_at: created })
+        .execute();
+      await old.destroy();
+      old = await open([createTable, addRotation]);
+      expect((await old.runMigrations()).map((migration) => migration.name)).toEqual(['AddSessionKeyRotation1796515200000']);
+      expect(await schemaDiff(old)).toEqual([]);
+      const record = await new TypeOrmSessionStorage(old.getRepository(Session)).find(digest);
+      expect(record).toMatchObject({ keyDigest: digest, id: digest, previousKeyDigest: null, keySeal: null, keyIssuedAt: created, userId: 'alice', data: '{"a":1}' });
+    } finally {
+      if (old.isInitialized) await old.destroy();
+      await oldDatabase.drop();
+    }
   });
 
   it('an app with synchronize off runs them at start-up (migrationsRun) and its store works', async () => {

@@ -70,13 +70,13 @@ describeEachDatabase('re-authentication (sudo mode) in the sample app', (kind) =
   const as = (key: string) => ({ Cookie: `sessionid=${key}` });
   /** The stored data of the session, as the database holds it. */
   async function storedData(key: string): Promise<Record<string, unknown>> {
-    return JSON.parse((await sessions().findOneByOrFail({ id: digestSessionKey(key) })).data);
+    return JSON.parse((await sessions().findOneByOrFail({ keyDigest: digestSessionKey(key) })).data);
   }
   /** Moves the recorded password entry `ms` into the past, in the row: the clock stays real. */
   async function passwordEnteredAgo(key: string, ms: number | null): Promise<void> {
     const data = await storedData(key);
     data.__userSessions = ms === null ? undefined : { authenticatedAt: Date.now() - ms };
-    await sessions().update({ id: digestSessionKey(key) }, { data: JSON.stringify(data) });
+    await sessions().update({ keyDigest: digestSessionKey(key) }, { data: JSON.stringify(data) });
   }
 
   it('login records the time of the password entry on the session, out of the app data', async () => {

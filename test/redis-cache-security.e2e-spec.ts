@@ -186,7 +186,11 @@ describeEachDatabase('Redis cache, entries written by someone else', (kind) => {
       const key = generateSessionKey();
       const id = digestSessionKey(key);
       const json = encodeSessionRecord({
+        keyDigest: id,
         id,
+        previousKeyDigest: null,
+        keySeal: null,
+        keyIssuedAt: new Date(now),
         data: '{}',
         expireDate: new Date(now + 86_400_000),
         userId: 'admin',

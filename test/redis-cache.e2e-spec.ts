@@ -5,7 +5,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisCachedSessionStorage } from '../lib/storage/redis-cached-session.storage.js';
 import { SCRIPTS } from '../lib/storage/redis-cache-scripts.js';
-import type { SessionRecord, SessionStorage } from '../lib/index.js';
+import type { SessionRecord, SessionStorage, SessionTarget } from '../lib/index.js';
 import { createTestDatabase, databaseMatrix, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { requiredServices, SERVICES } from './support/services.js';
 import { cleanUpRedis, connectRedis, until } from './support/redis.js';
@@ -78,33 +78,39 @@ class MemoryStorage implements SessionStorage {
     }
     return copy;
   }
-  async insert(record: SessionRecord): Promise<void> {
-    this.rows.set(record.id, structuredClone(record));
+  async findByPreviousKey(keyDigest: string): Promise<SessionRecord | null> {
+    return [...this.rows.values()].find((row) => row.previousKeyDigest === keyDigest) ?? null;
   }
-  async update(id: string, changes: Partial<SessionRecord>): Promise<boolean> {
-    const row = this.rows.get(id);
+  async findById(id: string): Promise<SessionRecord | null> {
+    return [...this.rows.values()].find((row) => row.id === id) ?? null;
+  }
+  async insert(record: SessionRecord): Promise<void> {
+    this.rows.set(record.keyDigest, structuredClone(record));
+  }
+  async update(keyDigest: string, changes: Partial<SessionRecord>): Promise<boolean> {
+    const row = this.rows.get(keyDigest);
     if (!row) return false;
-    this.rows.delete(id);
+    this.rows.delete(keyDigest);
     const next = { ...row, ...changes };
-    this.rows.set(next.id, next);
+    this.rows.set(next.keyDigest, next);
     return true;
   }
-  async delete(id: string, userId?: string | number): Promise<boolean> {
-    const row = this.rows.get(id);
-    if (!row || (userId !== undefined && row.userId !== userId)) return false;
-    return this.rows.delete(id);
+  async delete(target: SessionTarget): Promise<boolean> {
+    const row = [...this.rows.values()].find((each) => each.id === target.id);
+    if (!row || row.userId !== target.userId || (target.userId === null && row.keyDigest !== target.keyDigest)) return false;
+    return this.rows.delete(row.keyDigest);
   }
   async listActive(userId: string | number, now: Date): Promise<SessionRecord[]> {
     return [...this.rows.values()].filter((row) => row.userId === userId && row.expireDate > now);
   }
   async deleteOthers(userId: string | number, exceptId: string | null, now: Date): Promise<number> {
     const doomed = [...this.rows.values()].filter((row) => row.userId === userId && row.id !== exceptId && row.expireDate > now);
-    for (const row of doomed) this.rows.delete(row.id);
+    for (const row of doomed) this.rows.delete(row.keyDigest);
     return doomed.length;
   }
   async deleteAllForUser(userId: string | number): Promise<number> {
     const doomed = [...this.rows.values()].filter((row) => row.userId === userId);
-    for (const row of doomed) this.rows.delete(row.id);
+    for (const row of doomed) this.rows.delete(row.keyDigest);
     return doomed.length;
   }
   async list(): Promise<SessionRecord[]> {
@@ -112,15 +118,21 @@ class MemoryStorage implements SessionStorage {
   }
   async deleteExpired(now: Date): Promise<number> {
     const doomed = [...this.rows.values()].filter((row) => row.expireDate <= now);
-    for (const row of doomed) this.rows.delete(row.id);
+    for (const row of doomed) this.rows.delete(row.keyDigest);
     return doomed.length;
   }
 }
 
 function record(userId: string | number | null, overrides: Partial<SessionRecord> = {}): SessionRecord {
   const now = Date.now();
+  // Key digest and public id alike, as in a row that was never rotated: the tests name rows by either.
+  const id = randomBytes(32).toString('hex');
   return {
-    id: randomBytes(32).toString('hex'),
+    keyDigest: id,
+    id,
+    previousKeyDigest: null,
+    keySeal: null,
+    keyIssuedAt: new Date(now),
     data: JSON.stringify({ cart: [1, 2], name: 'Zoë' }),
     expireDate: new Date(now + DAY),
     userId,
@@ -205,12 +217,12 @@ describe.skipIf(REDIS_SKIP !== null)(
 
       const renamed = randomBytes(32).toString('hex');
       await cached(a, row);
-      expect(await b.update(row.id, { id: renamed })).toBe(true);
+      expect(await b.update(row.id, { keyDigest: renamed })).toBe(true);
       expect(await a.find(row.id)).toBeNull();
-      expect(await a.find(renamed)).toMatchObject({ id: renamed, userId: 'carol' });
+      expect(await a.find(renamed)).toMatchObject({ keyDigest: renamed, id: row.id, userId: 'carol' });
 
       await cached(a, inner.rows.get(renamed)!);
-      expect(await b.delete(renamed, 'carol')).toBe(true);
+      expect(await b.delete({ id: row.id, userId: 'carol' })).toBe(true);
       expect(await a.find(renamed)).toBeNull();
 
       const [kept, other, bystander] = [record('dave'), record('dave'), record('erin')];
@@ -229,8 +241,8 @@ describe.skipIf(REDIS_SKIP !== null)(
 
     // A misses and reads the row; B ends the session (row and entry); A's fill comes last.
     it.each([
-      ['delete', (row: SessionRecord) => b.delete(row.id)],
-      ['a rename', (row: SessionRecord) => b.update(row.id, { id: randomBytes(32).toString('hex') })],
+      ['delete', (row: SessionRecord) => b.delete(row)],
+      ['a rename', (row: SessionRecord) => b.update(row.id, { keyDigest: randomBytes(32).toString('hex') })],
       ['deleteOthers', (row: SessionRecord) => b.deleteOthers(row.userId!, null, new Date())],
       ['deleteAllForUser', (row: SessionRecord) => b.deleteAllForUser(row.userId!)],
     ])('a lookup that read the row before %s never caches it afterwards', async (_, end) => {
@@ -282,21 +294,21 @@ describe.skipIf(REDIS_SKIP !== null)(
       const row = record('gina');
       await cached(b, row);
       const warnings = log.cacheWarnings().length;
-      for (const end of [() => c.delete(row.id), () => c.update(row.id, { data: '{"n":2}' }), () => c.deleteAllForUser('gina')]) {
+      for (const end of [() => c.delete(row), () => c.update(row.id, { data: '{"n":2}' }), () => c.deleteAllForUser('gina')]) {
         await expect(end()).rejects.toThrow(/The Redis session cache is unreachable \(connection reset\), so nothing was changed/);
       }
       expect(log.cacheWarnings()).toHaveLength(warnings + 1);
       expect(inner.rows.get(row.id)).toEqual(row);
       expect(await b.find(row.id)).toEqual(row);
       down = false;
-      expect(await c.delete(row.id)).toBe(true);
+      expect(await c.delete(row)).toBe(true);
       expect(await b.find(row.id)).toBeNull();
       c.onModuleDestroy();
     });
 
     // c's write waits until b has read the row (after c's hold); c's lift then fails.
     it.each([
-      ['delete', (c: RedisCachedSessionStorage, row: SessionRecord) => c.delete(row.id), `ending:`],
+      ['delete', (c: RedisCachedSessionStorage, row: SessionRecord) => c.delete(row), `ending-user:`],
       ['deleteAllForUser', (c: RedisCachedSessionStorage, row: SessionRecord) => c.deleteAllForUser(row.userId!), `ending-user:`],
     ])('a lookup that read the row while %s was writing never caches it, even when the revocation could not lift its hold', async (_, end, counter) => {
       const row = record(`lifter-${randomBytes(4).toString('hex')}`);

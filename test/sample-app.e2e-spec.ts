@@ -9,6 +9,8 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { FAST_SIGN_INS } from './support/sample-app.js';
+import { until } from './support/redis.js';
+import { digestSessionKey } from '../lib/session/session-key.js';
 import { Session, type AdminSessionView, type SessionView } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
 import { createSampleApp } from '../sample-app/platform.js';
@@ -211,6 +213,33 @@ describeEachDatabaseAndPlatform('sample app', (kind, platform) => {
       // The next test's seeding brings bob back with his demo password.
       await users().delete({ id: await userId('bob') });
     }
+  });
+
+  it('a stolen cookie: the copy that comes back after a key rotation ends the session, and the next sign-in says so, once', async () => {
+    const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+    const login = await request(url).post('/auth/login').set('User-Agent', CHROME).send(ALICE).expect(200);
+    expect(login.body.securityNotice).toBeUndefined();
+    const copied = sessionCookie(login);
+    /** The row as if its key was issued `issuedAgo` ms ago and last used `usedAgo` ms ago (rotationInterval is 15 minutes). */
+    const age = (cookie: string, issuedAgo: number, usedAgo: number) =>
+      sessions().update(
+        { keyDigest: digestSessionKey(cookie.slice('sessionid='.length)) },
+        { keyIssuedAt: new Date(Date.now() - issuedAgo), lastActivity: new Date(Date.now() - usedAgo) },
+      );
+    await age(copied, 20 * 60_000, 20 * 60_000);
+    const current = sessionCookie(await request(url).get('/auth/me').set({ Cookie: copied, 'User-Agent': CHROME }).expect(200));
+    await age(current, 2 * 60_000, 60_000);
+
+    await request(url).get('/auth/me').set({ Cookie: copied, 'User-Agent': FIREFOX }).expect(401);
+    await request(url).get('/auth/me').set({ Cookie: current, 'User-Agent': CHROME }).expect(401);
+    const aliceId = await userId('alice');
+    await until(async () => (await users().findOneByOrFail({ id: aliceId })).securityNotice !== null, 5_000, 'the notice');
+
+    const next = await request(url).post('/auth/login').set('User-Agent', CHROME).send(ALICE).expect(200);
+    expect(next.body.securityNotice).toMatch(/used from two devices: Chrome on Windows, and Firefox on Linux\. If one of them was not you, change your password\./);
+    const after = await request(url).post('/auth/login').set('User-Agent', CHROME).send(ALICE).expect(200);
+    expect(after.body.securityNotice).toBeUndefined();
   });
 
   it('deleting a user deletes their sessions (ON DELETE CASCADE)', async () => {

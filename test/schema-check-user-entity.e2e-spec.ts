@@ -82,7 +82,7 @@ describeEachDatabase('start-up check of a table made for other options', (kind) 
     const app = await startApp(database);
     await app.close();
     const names = userSessionsMigrationsFor(sessionOptions).map((Migration) => new Migration().name);
-    expect(names).toEqual(['CreateUserSessions1795651200000', 'AddUserSessionsForeignKey1795651200001']);
+    expect(names).toEqual(['CreateUserSessions1795651200000', 'AddUserSessionsForeignKey1795651200001', 'AddSessionKeyRotation1796515200000']);
   });
 
   it('names the foreign key migration when the key alone is missing', async () => {

@@ -518,7 +518,8 @@ describeEachDatabase('security promises', (kind) => {
       const imported = async (sid: string, ago: number) => {
         const importedAt = new Date(Date.now() - ago);
         await idleSessions.insert({
-          id: digestLegacySessionId(sid), data: '{}', userId: 'erin', expireDate: new Date(Date.now() + 50 * MINUTE),
+          keyDigest: digestLegacySessionId(sid), id: digestLegacySessionId(sid), keyIssuedAt: importedAt,
+          data: '{}', userId: 'erin', expireDate: new Date(Date.now() + 50 * MINUTE),
           ip: null, userAgent: null, clientPlatform: null, clientPlatformVersion: null, lastActivity: importedAt, createdAt: importedAt,
         });
         return { Cookie: `connect.sid=${encodeURIComponent(`s:${sign(sid, 'old-app-secret')}`)}` };
@@ -531,7 +532,7 @@ describeEachDatabase('security promises', (kind) => {
 
       const movedOver = await request(moving.url).get('/me').set(fresh).expect(200, { userId: 'erin' });
       const key = sessionCookie(movedOver.headers['set-cookie'])!;
-      const row = await idleSessions.findOneByOrFail({ id: digestSessionKey(key) });
+      const row = await idleSessions.findOneByOrFail({ keyDigest: digestSessionKey(key) });
       // The move-over is activity: the idle clock restarts, and the expiry with it.
       expect(row.expireDate.getTime() - row.lastActivity.getTime()).toBe(10 * MINUTE);
     } finally {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit, type Type } from '@nestj
 import { ModuleRef } from '@nestjs/core';
 import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import type { SessionRecord } from '../session/session-record.js';
+import type { SeenClient } from '../session/session-mapper.js';
 import type { UserSession } from '../session/user-session.js';
 import { SessionDetailsService } from '../details/session-details.service.js';
 import {
@@ -108,6 +109,28 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
       actor,
       reason: options.reason ?? null,
       at: new Date(),
+    });
+  }
+
+  /**
+   * The replaced key of `record`'s session came back from `seen` after its grace at `at`, and the
+   * session was ended: both devices, with their device and place names.
+   */
+  theftSuspected(record: SessionRecord, seen: SeenClient, at: Date): void {
+    if (!this.isListening(UserSessionsEvents.theftSuspected)) return;
+    const presented = {
+      ip: seen.ip,
+      userAgent: seen.userAgent,
+      clientPlatform: seen.hints?.platform ?? null,
+      clientPlatformVersion: seen.hints?.platformVersion ?? null,
+    };
+    this.publish({
+      type: UserSessionsEvents.theftSuspected,
+      sessionId: record.id,
+      userId: record.userId,
+      currentKeyDevice: { ip: record.ip, userAgent: record.userAgent, ...this.details.describe(record), seenAt: record.lastActivity },
+      previousKeyDevice: { ip: seen.ip, userAgent: seen.userAgent, ...this.details.describe(presented), seenAt: at },
+      at,
     });
   }
 

@@ -14,6 +14,8 @@ export const UserSessionsEvents = {
   signedIn: 'user-sessions.signed-in',
   /** One or more sessions were ended: `SessionEndedEvent`. */
   ended: 'user-sessions.ended',
+  /** A session's replaced key was used after its grace, and the session ended: `SessionTheftSuspectedEvent`. */
+  theftSuspected: 'user-sessions.theft-suspected',
 } as const;
 
 /** The name of one of the store's events. */
@@ -69,9 +71,11 @@ export interface UserSignedInEvent extends SessionDetails {
  * - `'admin'`: an administrator, or the app on someone's behalf (the admin API; the default of
  *   `delete(id)` and `deleteAllForUser()`);
  * - `'expiry'`: the cleanup of expired sessions (`clearExpired()`);
- * - `'session-limit'`: a sign-in beyond `maxSessionsPerUser` ended the least recently active one.
+ * - `'session-limit'`: a sign-in beyond `maxSessionsPerUser` ended the least recently active one;
+ * - `'theft-suspected'`: the key a rotation replaced came back after its grace (`rotationInterval`):
+ *   two devices held the cookie. A `SessionTheftSuspectedEvent` follows.
  */
-export type SessionEndedBy = 'self' | 'other-session' | 'admin' | 'expiry' | 'session-limit';
+export type SessionEndedBy = 'self' | 'other-session' | 'admin' | 'expiry' | 'session-limit' | 'theft-suspected';
 
 /** Which sessions an end removed. */
 export type SessionEndedScope =
@@ -121,8 +125,38 @@ export interface SessionEndedEvent {
   at: Date;
 }
 
+/** One of the two devices of a suspected cookie theft, as far as the server saw it. */
+export interface SessionTheftDevice extends SessionDetails {
+  ip: string | null;
+  userAgent: string | null;
+  /** When this device was last seen with the session. */
+  seenAt: Date;
+}
+
+/**
+ * A signed-in session's cookie was used from two devices: the key its last rotation replaced
+ * (see `rotationInterval`) came back after the grace, while the new key was in use. One of
+ * them is a copy (a stolen cookie, or a browser profile copied); the server cannot tell which,
+ * so the session was ended (a `SessionEndedEvent` with `endedBy: 'theft-suspected'` comes
+ * with it) and both must sign in again. Tell the user at their next sign-in ("Was this you?"),
+ * and consider asking for a new password.
+ */
+export interface SessionTheftSuspectedEvent {
+  type: typeof UserSessionsEvents.theftSuspected;
+  /** The ended session's public id. */
+  sessionId: string;
+  /** Its user. */
+  userId: UserId | null;
+  /** The device that held the current key, as the session last recorded it. */
+  currentKeyDevice: SessionTheftDevice;
+  /** The device that came with the replaced key: this request's. */
+  previousKeyDevice: SessionTheftDevice;
+  /** When the replaced key came back and the session was ended. */
+  at: Date;
+}
+
 /** What the `onEvent` option receives: one of the store's events, told apart by `type`. */
-export type UserSessionsEvent = SessionCreatedEvent | UserSignedInEvent | SessionEndedEvent;
+export type UserSessionsEvent = SessionCreatedEvent | UserSignedInEvent | SessionEndedEvent | SessionTheftSuspectedEvent;
 
 /** How the caller of a method that ends sessions says who is ending them. */
 export interface EndSessionsOptions {

@@ -11,7 +11,7 @@ import type { UserId, UserIdType } from '../session/user-id.js';
 import { ExpressSessionImportError } from '../exceptions/express-session-import.error.js';
 
 /**
- * The largest `batchSize` of `importExpressSessions()`: each batch inserts 10 parameters a
+ * The largest `batchSize` of `importExpressSessions()`: each batch inserts 15 parameters a
  * row, and 2000 rows stay under SQLite's 32766.
  */
 export const MAX_IMPORT_BATCH_SIZE = 2000;
@@ -197,8 +197,14 @@ function toSessionRecord(row: ExpressSessionRow, path: string[] | null, userIdTy
   const text = JSON.stringify(data);
   const expireDate = new Date(Math.min(row.expiredAt, now.getTime() + maxAge));
   if (Buffer.byteLength(text) > MAX_DATA_BYTES || Number.isNaN(expireDate.getTime())) return null;
+  // The old id's digest is both the key (until the move-over gives a new one) and the public id.
+  const digest = digestLegacySessionId(row.sid);
   return {
-    id: digestLegacySessionId(row.sid),
+    keyDigest: digest,
+    id: digest,
+    previousKeyDigest: null,
+    keySeal: null,
+    keyIssuedAt: now,
     data: text,
     expireDate,
     userId,

@@ -52,13 +52,21 @@ export class LegacySessionMoveOver {
     await this.markLegacyRowDestroyed(sid);
     const session = this.mapper.fromRecord(record, null, client);
     const key = generateSessionKey();
-    const id = digestSessionKey(key);
+    const keyDigest = digestSessionKey(key);
     const now = new Date();
     // The rename records the client too: the import left IP and user agent unknown.
     const expireDate = this.lifetime.activityExpiry(session, now);
-    const renamed = await this.storage.update(legacyId, { id, ...clientOf(session), lastActivity: now, ...(expireDate && { expireDate }) });
+    const renamed = await this.storage.update(legacyId, {
+      keyDigest,
+      previousKeyDigest: null,
+      keySeal: null,
+      keyIssuedAt: now,
+      ...clientOf(session),
+      lastActivity: now,
+      ...(expireDate && { expireDate }),
+    });
     if (!renamed) return null; // a concurrent request with the same cookie moved it over first
-    session.setKey(key, id);
+    session.setKey(key, keyDigest, now);
     session.markTouched(now, expireDate);
     return session;
   }

@@ -3,6 +3,7 @@ import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
 import { LegacySessionMoveOver } from '../express-session/legacy-session-move-over.js';
 import { SessionStoreService } from '../store/session-store.service.js';
+import { KeyRotation } from '../store/key-rotation.js';
 import { GuardedSessionStorage } from '../storage/guarded-session.storage.js';
 import { ClientRecorder } from '../session/client.js';
 import { SessionLifetime } from '../session/session-lifetime.js';
@@ -49,6 +50,7 @@ export class RequestSessionService implements SessionLoader {
     private readonly lifetime: SessionLifetime,
     private readonly mapper: SessionMapper,
     private readonly client: ClientRecorder,
+    private readonly rotation: KeyRotation,
     /** Only with the `legacyCookie` option. */
     @Optional() @Inject(LegacySessionMoveOver) private readonly legacy: LegacySessionMoveOver | null = null,
   ) {
@@ -96,12 +98,23 @@ export class RequestSessionService implements SessionLoader {
     const key = handle.cookieKey;
     // SessionStoreService.load(), inlined: this is the read every authenticated request makes,
     // and it saves a promise.
-    const record = key === null ? null : await this.storage.find(digestSessionKey(key));
+    const digest = key === null ? null : digestSessionKey(key);
+    const record = digest === null ? null : await this.storage.find(digest);
     if (record && this.lifetime.isActive(record) && !(handle.unprefixedCookie && record.createdAt.getTime() >= this.startedAt)) {
       const session = this.mapper.fromRecord(record, key, handle);
       // Under the plain name from before hostPrefix: the browser gets the prefixed cookie.
       if (handle.unprefixedCookie) session.cookieStale = true;
       return session;
+    }
+    // A key no row has: perhaps the one a rotation replaced (in flight, or a stolen copy).
+    if (!record && digest !== null && !handle.unprefixedCookie) {
+      const previous = await this.rotation.findByPreviousKey(key!, digest, handle);
+      if (previous === 'ended') {
+        const ended = this.mapper.newSession(handle);
+        ended.markEnded();
+        return ended;
+      }
+      if (previous) return previous;
     }
     // Only a request that carries the old express-session cookie gets here with something to do.
     const movedOver = this.legacy && handle.legacyCookies.length > 0 ? await this.legacy.moveOver(handle.legacyCookies, handle) : null;
@@ -114,9 +127,13 @@ export class RequestSessionService implements SessionLoader {
    * the request's client; null when it has ended or expired meanwhile.
    */
   async reloadSession(handle: RequestSessionHandle): Promise<UserSession | null> {
-    const key = handle.session?.key ?? null;
-    const record = key === null ? null : await this.storage.find(digestSessionKey(key));
-    return record && this.lifetime.isActive(record) ? this.mapper.fromRecord(record, key, handle) : null;
+    const session = handle.session;
+    const digest = session?.keyDigest ?? null;
+    const record = digest === null ? null : await this.storage.find(digest);
+    if (!record || !this.lifetime.isActive(record)) return null;
+    const reloaded = this.mapper.fromRecord(record, session!.key, handle);
+    reloaded.cameWithPreviousKey = session!.cameWithPreviousKey;
+    return reloaded;
   }
 
   /** @internal A new, empty session for the handle's request, not stored until something modifies it. */
@@ -174,6 +191,7 @@ export class RequestSessionService implements SessionLoader {
    */
   private pendingWrite(session: UserSession): PendingWrite {
     if (session.dataModified) return 'row';
-    return this.lifetime.activityIsDue(session) ? 'activity' : null;
+    // A request with the previous key records no activity (see `UserSession.cameWithPreviousKey`).
+    return !session.cameWithPreviousKey && this.lifetime.activityIsDue(session) ? 'activity' : null;
   }
 }

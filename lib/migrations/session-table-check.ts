@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { DataSource, Table } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { Session } from '../session/session.entity.js';
+import { ADD_SESSION_KEY_ROTATION_TIMESTAMP } from './add-session-key-rotation.migration.js';
 import type { UserIdType } from '../session/user-id.js';
 
 /** The options the table's shape follows (the module's static options). */
@@ -17,8 +18,11 @@ export type SessionTableCheck =
   | { status: 'missing'; fix: string }
   | { status: 'mismatch'; differences: string[]; fix: string };
 
+/** The columns the key-rotation migration adds. */
+const ROTATION_COLUMNS = ['session_id', 'previous_key_digest', 'key_seal', 'key_issued_at'];
+
 /** The columns the store's statements rely on an index for. */
-const INDEXED_COLUMNS = ['expire_date', 'user_id'];
+const INDEXED_COLUMNS = ['expire_date', 'user_id', 'session_id', 'previous_key_digest'];
 
 /**
  * Compares the session table in the database with the `Session` entity as the module's options
@@ -71,14 +75,18 @@ export async function checkSessionTable(dataSource: DataSource, options: Session
     if (!indexed && !byForeignKey) differences.push(`there is no index on "${name}"`);
   }
   if (differences.length === 0) return { status: 'ok' };
-  // The shipped migrations create the table; on an existing one only the foreign key's can run.
+  // The shipped migrations create the table; on an existing one the foreign key's and the
+  // key rotation's can run.
   const onlyTheKey = differences.every((difference) => difference.startsWith('there is no foreign key'));
+  const onlyRotation = differences.every((difference) => ROTATION_COLUMNS.some((name) => difference.includes(`"${name}"`)));
   return {
     status: 'mismatch',
     differences,
     fix: onlyTheKey
       ? `Add it with ${migrations}: its AddUserSessionsForeignKey migration adds the key to the existing table.`
-      : "Alter the table with a migration (TypeORM's migration:generate proposes one); on a new database, " +
+      : onlyRotation
+        ? `Run the pending migrations of ${migrations}: AddSessionKeyRotation${ADD_SESSION_KEY_ROTATION_TIMESTAMP} adds the key rotation's columns to the existing table (docs/migrations.md).`
+        : "Alter the table with a migration (TypeORM's migration:generate proposes one); on a new database, " +
         `${migrations} creates it in this shape. synchronize: true does it while developing.`,
   };
 }

@@ -5,17 +5,20 @@ import { UserSessionsMigrationError } from '../exceptions/user-sessions-migratio
 const names = (migrations: (new () => { name?: string })[]) => migrations.map((Migration) => new Migration().name);
 
 describe('createUserSessionsMigrations', () => {
-  it('the default table is one migration; the foreign key adds its own, at the default or given timestamp', () => {
-    expect(names(UserSessionsMigrations)).toEqual(['CreateUserSessions1795651200000']);
+  it('the default table is two migrations; the foreign key adds its own, at the default or given timestamp, in timestamp order', () => {
+    expect(names(UserSessionsMigrations)).toEqual(['CreateUserSessions1795651200000', 'AddSessionKeyRotation1796515200000']);
     expect(names(createUserSessionsMigrations({ tableName: 'app_sessions', userIdType: 'uuid' }))).toEqual([
       'CreateUserSessions1795651200000',
+      'AddSessionKeyRotation1796515200000',
     ]);
     expect(names(createUserSessionsMigrations({ userForeignKey: { table: 'users' } }))).toEqual([
       'CreateUserSessions1795651200000',
       'AddUserSessionsForeignKey1795651200001',
+      'AddSessionKeyRotation1796515200000',
     ]);
     expect(names(createUserSessionsMigrations({ userForeignKey: { table: 'users', timestamp: 1800000000001 } }))).toEqual([
       'CreateUserSessions1795651200000',
+      'AddSessionKeyRotation1796515200000',
       'AddUserSessionsForeignKey1800000000001',
     ]);
   });

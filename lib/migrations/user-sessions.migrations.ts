@@ -4,6 +4,7 @@ import { DEFAULT_TABLE_NAME } from '../user-sessions.constants.js';
 import type { UserIdType } from '../session/user-id.js';
 import { addUserSessionsForeignKeyMigration } from './add-user-sessions-foreign-key.migration.js';
 import { CREATE_USER_SESSIONS_TIMESTAMP, createUserSessionsTableMigration } from './create-user-sessions.migration.js';
+import { ADD_SESSION_KEY_ROTATION_TIMESTAMP, addSessionKeyRotationMigration } from './add-session-key-rotation.migration.js';
 import type { UserSessionsTableShape } from './user-sessions-table-shape.js';
 
 /**
@@ -78,11 +79,15 @@ export function createUserSessionsMigrations(options: UserSessionsMigrationsOpti
   // removed: apps have recorded its name as run and their tables are in the shape it left.
   // The foreign key runs at the app's timestamp, so it may come after later migrations:
   // none may rely on it being there.
-  const migrations = [createUserSessionsTableMigration(shape)];
+  const migrations = [
+    { timestamp: CREATE_USER_SESSIONS_TIMESTAMP, migration: createUserSessionsTableMigration(shape) },
+    { timestamp: ADD_SESSION_KEY_ROTATION_TIMESTAMP, migration: addSessionKeyRotationMigration(shape.tableName) },
+  ];
   if (shape.userForeignKey) {
-    migrations.push(addUserSessionsForeignKeyMigration(shape.tableName, shape.userForeignKey));
+    migrations.push({ timestamp: shape.userForeignKey.timestamp, migration: addUserSessionsForeignKeyMigration(shape.tableName, shape.userForeignKey) });
   }
-  return migrations;
+  // In the order TypeORM runs them.
+  return migrations.sort((a, b) => a.timestamp - b.timestamp).map(({ migration }) => migration);
 }
 
 /**

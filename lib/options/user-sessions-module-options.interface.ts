@@ -130,6 +130,27 @@ export interface UserSessionsRuntimeOptions {
   activityInterval?: number;
 
   /**
+   * Replace a signed-in session's key (a new cookie) at most once per this many milliseconds,
+   * and recognise a stolen cookie: the replaced key used after `rotationGrace`, while the new one
+   * is in use, ends the session and raises `user-sessions.theft-suspected` with both devices.
+   * The new key rides on the activity write that is due anyway (no extra statement), so it
+   * comes once per `rotationInterval` or `activityInterval`, whichever is longer. Clients must
+   * keep the cookies they are sent (browsers do). 0 turns it off.
+   * @default 0 (off)
+   * @example rotationInterval: 15 * 60_000 // 15 minutes
+   */
+  rotationInterval?: number;
+
+  /**
+   * How long, in milliseconds, the key a rotation replaced keeps working for requests already
+   * on their way (they get the new cookie too). After it, that key ends the session as stolen
+   * once the new key has been used; until the new key is used (its response was lost), it
+   * keeps working, and is given the new key again.
+   * @default 30_000
+   */
+  rotationGrace?: number;
+
+  /**
    * Refuse (403) POST, PUT, PATCH and DELETE requests whose `Origin` (or, without it,
    * `Referer`) names another origin (host, port and scheme) than the request's own and is not
    * in `trustedOrigins`. Behind a proxy that ends TLS, trust the proxy, or HTTPS origins fail.

@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import {
   DEFAULT_ACTIVITY_INTERVAL,
+  DEFAULT_ROTATION_GRACE,
   DEFAULT_CACHE_KEY_PREFIX,
   DEFAULT_CACHE_TIMEOUT,
   DEFAULT_CACHE_TTL,
@@ -292,6 +293,16 @@ export class UserSessionsOptionsSchema
   @Min(0, { message: 'activityInterval must be 0 or more milliseconds, got $value' })
   @Max(MAX_TIMER_MS)
   activityInterval: number = DEFAULT_ACTIVITY_INTERVAL;
+
+  @IsInt({ message: 'rotationInterval is in milliseconds and must be a whole number (0 turns it off), got $value' })
+  @Min(0, { message: 'rotationInterval must be 0 (off) or a number of milliseconds, got $value' })
+  @Max(MAX_TIMER_MS)
+  rotationInterval: number = 0;
+
+  @IsInt({ message: 'rotationGrace is in milliseconds and must be a whole number, got $value' })
+  @Min(0, { message: 'rotationGrace must be 0 or more milliseconds, got $value' })
+  @Max(MAX_TIMER_MS)
+  rotationGrace: number = DEFAULT_ROTATION_GRACE;
 
   @IsBoolean({ message: 'checkOrigin must be true or false' })
   checkOrigin: boolean = true;

@@ -87,6 +87,13 @@ function crossFieldProblems(options: ResolvedUserSessionsOptions, scope: 'all' |
       problems.push(`idleTimeout (${options.idleTimeout}) must be shorter than maxAge (${options.maxAge}), or it never applies; 0 turns it off`);
     }
   }
+  if (typeof options.rotationInterval === 'number' && options.rotationInterval > 0) {
+    if (typeof options.rotationGrace === 'number' && options.rotationGrace >= options.rotationInterval) {
+      problems.push(
+        `rotationGrace (${options.rotationGrace}) must be shorter than rotationInterval (${options.rotationInterval}): the replaced key would outlive the next rotation`,
+      );
+    }
+  }
   if (options.hostPrefix === true && (options.secure !== true || options.cookieDomain !== undefined || options.cookiePath !== '/')) {
     problems.push("hostPrefix needs secure: true, no cookieDomain and cookiePath '/': browsers refuse a __Host- cookie otherwise");
   }

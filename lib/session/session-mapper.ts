@@ -20,6 +20,7 @@ export class SessionMapper {
     const now = new Date();
     return new UserSession({
       key: null,
+      keyDigest: null,
       id: null,
       userId: null,
       data: {},
@@ -30,6 +31,7 @@ export class SessionMapper {
       clientPlatformVersion: client.hints?.platformVersion ?? null,
       lastActivity: now,
       createdAt: now,
+      keyIssuedAt: now,
       stored: null,
       slidingExpiry: this.lifetime.slidingExpiry,
     });
@@ -40,6 +42,7 @@ export class SessionMapper {
     const { hints } = client;
     return new UserSession({
       key,
+      keyDigest: record.keyDigest,
       id: record.id,
       userId: record.userId,
       // Parsed on first use: a request that only asks who is signed in never reads the JSON.
@@ -52,6 +55,7 @@ export class SessionMapper {
       clientPlatformVersion: hints ? hints.platformVersion : record.clientPlatformVersion,
       lastActivity: record.lastActivity,
       createdAt: record.createdAt,
+      keyIssuedAt: record.keyIssuedAt,
       // The record has the stored state's fields (and is never changed: a write replaces it).
       stored: record,
       slidingExpiry: this.lifetime.slidingExpiry,
@@ -63,15 +67,23 @@ export class SessionMapper {
     return { ip: record.ip, userAgent: record.userAgent, hints: null };
   }
 
-  /** The whole row of a session, written at `now` with this data JSON. */
+  /**
+   * The whole row of a stored session (it has its key and id), written at `now` with this data
+   * JSON; no previous key: a session is inserted, or signed in, with a fresh key.
+   */
   toRecord(session: UserSession, now: Date, data: string): SessionRecord {
     return {
+      keyDigest: session.keyDigest!,
       id: session.id!,
+      previousKeyDigest: null,
+      keySeal: null,
+      keyIssuedAt: session.keyIssuedAt,
       data,
       userId: session.userId,
       expireDate: session.expireDate,
       ...clientOf(session),
-      lastActivity: now,
+      // A request with the previous key records no activity (see `cameWithPreviousKey`).
+      lastActivity: session.cameWithPreviousKey ? session.lastActivity : now,
       createdAt: session.createdAt,
     };
   }

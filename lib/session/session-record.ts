@@ -2,8 +2,16 @@ import type { UserId } from './user-id.js';
 
 /** A session row as storage reads and writes it: the one shape every layer shares. */
 export interface SessionRecord {
-  /** SHA-256 digest of the session key. */
+  /** SHA-256 digest of the current session key: the primary key. */
+  keyDigest: string;
+  /** The public id, stable for the session's life. */
   id: string;
+  /** Digest of the key the last rotation replaced, or null. */
+  previousKeyDigest: string | null;
+  /** The current key sealed under the previous one, or null. */
+  keySeal: string | null;
+  /** When the current key was issued. */
+  keyIssuedAt: Date;
   /** Session data as JSON text. */
   data: string;
   expireDate: Date;
@@ -17,8 +25,8 @@ export interface SessionRecord {
 }
 
 /**
- * Columns an update may write; `id` renames the row (a new key for the same session), and
- * `createdAt` is written by `login()`, which restarts the session's lifetime.
+ * Columns an update may write; `keyDigest` renames the row (a new key for the same session),
+ * and `createdAt` and `id` are written by `login()`, which starts the session afresh.
  */
 export type SessionRecordChanges = Partial<SessionRecord>;
 
@@ -37,7 +45,11 @@ export function clientOf(session: SessionClient): SessionClient {
 
 /** The columns of a row, checked against `SessionRecord`: for code that copies a row column by column. */
 export const SESSION_RECORD_COLUMNS = Object.keys({
+  keyDigest: true,
   id: true,
+  previousKeyDigest: true,
+  keySeal: true,
+  keyIssuedAt: true,
   data: true,
   expireDate: true,
   userId: true,
@@ -50,4 +62,7 @@ export const SESSION_RECORD_COLUMNS = Object.keys({
 } satisfies Record<keyof SessionRecord, true>) as (keyof SessionRecord)[];
 
 /** The columns that hold a `Date`. */
-export const SESSION_RECORD_DATE_COLUMNS = ['expireDate', 'lastActivity', 'createdAt'] as const satisfies readonly (keyof SessionRecord)[];
+export const SESSION_RECORD_DATE_COLUMNS = ['expireDate', 'lastActivity', 'createdAt', 'keyIssuedAt'] as const satisfies readonly (keyof SessionRecord)[];
+
+/** The columns that name a session's key: written together when the key changes. */
+export type SessionKeyColumns = Pick<SessionRecord, 'keyDigest' | 'previousKeyDigest' | 'keySeal' | 'keyIssuedAt'>;

@@ -14,13 +14,38 @@ import { SessionEntityConfigurationError } from '../exceptions/session-entity-co
 
 /**
  * One row per session. The primary key is the SHA-256 digest of the session key: the key
- * itself lives only in the user's cookie (see `session-key.ts`).
+ * itself lives only in the user's cookie (see `session-key.ts`). The session's public id is a
+ * column of its own, since the key changes (rotation, re-authentication) and the id does not.
  */
 @Entity(DEFAULT_TABLE_NAME)
 export class Session {
-  /** SHA-256 digest of the session key, hex; also the session's public, opaque id. */
+  /** SHA-256 digest of the current session key, hex: what a request's cookie is looked up by. */
   @PrimaryColumn({ name: 'key_digest', type: 'varchar', length: 64 })
+  keyDigest: string;
+
+  /**
+   * The session's public, opaque id, for lists, events and "End session": the digest of the key
+   * it started with (created or signed in), kept while the key changes.
+   */
+  @Index({ unique: true })
+  @Column({ name: 'session_id', type: 'varchar', length: 64 })
   id: string;
+
+  /**
+   * Digest of the key the last rotation replaced (see `rotationInterval`): a request carrying
+   * it is in flight, or a stolen copy. Null before the first rotation and after a sign-in.
+   */
+  @Index()
+  @Column({ name: 'previous_key_digest', type: 'varchar', length: 64, nullable: true })
+  previousKeyDigest: string | null;
+
+  /** The current key, sealed under the previous one (see `sealRotatedKey()`); null with it. */
+  @Column({ name: 'key_seal', type: 'varchar', length: 64, nullable: true })
+  keySeal: string | null;
+
+  /** When the current key was issued: rotation counts `rotationInterval` from it. */
+  @Column({ name: 'key_issued_at', type: Date })
+  keyIssuedAt: Date;
 
   /** The session data, serialized as JSON. */
   @Column({ name: 'session_data', type: 'text' })

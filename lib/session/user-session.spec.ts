@@ -6,7 +6,8 @@ function session(stored = false, slidingExpiry = false) {
   const now = new Date();
   return new UserSession({
     key: 'K'.repeat(43),
-    id: 'd'.repeat(64),
+    keyDigest: 'd'.repeat(64),
+    id: 'e'.repeat(64),
     userId: null,
     data: { a: 1 },
     expireDate: new Date(now.getTime() + 1000),
@@ -16,6 +17,7 @@ function session(stored = false, slidingExpiry = false) {
     clientPlatformVersion: null,
     lastActivity: now,
     createdAt: now,
+    keyIssuedAt: now,
     stored: stored ? { ip: '127.0.0.1', userAgent: 'UA', clientPlatform: null, clientPlatformVersion: null, lastActivity: now } : null,
     slidingExpiry,
   });
@@ -27,7 +29,8 @@ describe('UserSession', () => {
     const reads: string[] = [];
     const stored = new UserSession({
       key: null,
-      id: 'd'.repeat(64),
+      keyDigest: 'd'.repeat(64),
+      id: 'e'.repeat(64),
       userId: 'alice',
       data: JSON.stringify({ theme: 'dark', [RESERVED_DATA_KEY]: { authenticatedAt: 1_700_000_000_000 } }),
       readData: (json) => {
@@ -41,6 +44,7 @@ describe('UserSession', () => {
       clientPlatformVersion: null,
       lastActivity: now,
       createdAt: now,
+      keyIssuedAt: now,
       stored: null,
     });
     expect(stored.isAuthenticated).toBe(true);

@@ -12,6 +12,8 @@ export interface StoredSessionState extends SessionClient {
 /** @internal The fields the store builds a session from. */
 export interface UserSessionInit {
   key: string | null;
+  /** The key's digest, as stored; null until stored. */
+  keyDigest: string | null;
   id: string | null;
   userId: UserId | null;
   /** The data; or the row's JSON, read on first use (`authenticatedAt` with it). */
@@ -25,6 +27,8 @@ export interface UserSessionInit {
   clientPlatformVersion: string | null;
   lastActivity: Date;
   createdAt: Date;
+  /** When the key was issued. */
+  keyIssuedAt: Date;
   stored: StoredSessionState | null;
   /** `idleTimeout` is on: the store sets the expiry on every write, `setExpiry()` throws. */
   slidingExpiry?: boolean;
@@ -49,7 +53,11 @@ export class UserSession {
   #authenticatedAt: number | null;
   readonly #slidingExpiry: boolean;
 
-  /** The public id (the key's SHA-256 digest); null until the session is stored. */
+  /**
+   * The public id: the SHA-256 digest of the key the session started with (created, or signed
+   * in), never a key itself. It stays when the key changes (rotation, re-authentication,
+   * `cycleKey()`); signing in starts a new one. Null until the session is stored.
+   */
   id: string | null;
   /** The signed-in user, or null. Set with `SessionStoreService.login()`. */
   userId: UserId | null;
@@ -82,10 +90,22 @@ export class UserSession {
   cookieStale = false;
   /** @internal The session was deleted (logout): the cookie must be cleared. */
   ended = false;
+  /** @internal The digest of `key`, under which the row is stored; null until stored. */
+  keyDigest: string | null;
+  /** @internal When the current key was issued: key rotation counts from it. */
+  keyIssuedAt: Date;
+  /**
+   * @internal The request came with the key this session's last rotation replaced, within its
+   * grace: it gets the current key, and records no activity, so that activity keeps saying
+   * whether the current key has been used.
+   */
+  cameWithPreviousKey = false;
 
   /** @internal Created by `SessionStoreService`. */
   constructor(init: UserSessionInit) {
     this.#key = init.key;
+    this.keyDigest = init.keyDigest;
+    this.keyIssuedAt = init.keyIssuedAt;
     if (typeof init.data === 'string') {
       this.#json = init.data;
       this.#readData = init.readData ?? readSessionData;
@@ -131,10 +151,11 @@ export class UserSession {
     return this.#key;
   }
 
-  /** @internal */
-  setKey(key: string, id: string): void {
+  /** @internal A new key, issued at `issuedAt`, stored under `digest`: the cookie must be sent again. */
+  setKey(key: string, digest: string, issuedAt: Date): void {
     this.#key = key;
-    this.id = id;
+    this.keyDigest = digest;
+    this.keyIssuedAt = issuedAt;
     this.cookieStale = true;
   }
 
@@ -161,8 +182,10 @@ export class UserSession {
   /** @internal The key is no longer valid (session ended). */
   clearKey(): void {
     this.#key = null;
+    this.keyDigest = null;
     this.id = null;
     this.cookieStale = false;
+    this.cameWithPreviousKey = false;
   }
 
   /** Whether a user is signed in on this session. */

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { UserId } from '../session/user-id.js';
 import { SessionStoreUnavailableException } from '../exceptions/session-store-unavailable.exception.js';
 import { isStatementError } from './database-errors.js';
-import type { DeleteExpiredOptions, SessionListQuery, SessionRecord, SessionRecordChanges, SessionStorage } from './session-storage.interface.js';
+import type { DeleteExpiredOptions, SessionListQuery, SessionRecord, SessionRecordChanges, SessionStorage, SessionTarget } from './session-storage.interface.js';
 import { withStorageTimeout } from './storage-timeout.js';
 
 /**
@@ -22,20 +22,28 @@ export class GuardedSessionStorage implements SessionStorage {
     private readonly timeoutMs: number,
   ) {}
 
-  find(id: string): Promise<SessionRecord | null> {
-    return this.run(() => this.storage.find(id));
+  find(keyDigest: string): Promise<SessionRecord | null> {
+    return this.run(() => this.storage.find(keyDigest));
+  }
+
+  findByPreviousKey(keyDigest: string): Promise<SessionRecord | null> {
+    return this.run(() => this.storage.findByPreviousKey(keyDigest));
+  }
+
+  findById(id: string): Promise<SessionRecord | null> {
+    return this.run(() => this.storage.findById(id));
   }
 
   insert(record: SessionRecord): Promise<void> {
     return this.run(() => this.storage.insert(record));
   }
 
-  update(id: string, changes: SessionRecordChanges): Promise<boolean> {
-    return this.run(() => this.storage.update(id, changes));
+  update(keyDigest: string, changes: SessionRecordChanges): Promise<boolean> {
+    return this.run(() => this.storage.update(keyDigest, changes));
   }
 
-  delete(id: string, userId?: UserId): Promise<boolean> {
-    return this.run(() => this.storage.delete(id, userId));
+  delete(target: SessionTarget): Promise<boolean> {
+    return this.run(() => this.storage.delete(target));
   }
 
   listActive(userId: UserId, now: Date): Promise<SessionRecord[]> {

@@ -8,7 +8,11 @@ vi.mock('ioredis', () => {
 });
 
 const record: SessionRecord = {
+  keyDigest: 'cd'.repeat(32),
   id: 'ab'.repeat(32),
+  previousKeyDigest: 'ef'.repeat(32),
+  keySeal: 'S'.repeat(43),
+  keyIssuedAt: new Date('2030-12-31T23:59:59.999Z'),
   data: '{"cart":[1,2],"name":"Zoë"}',
   expireDate: new Date('2031-02-03T04:05:06.789Z'),
   userId: 42,

@@ -5,6 +5,7 @@ import type {
   SessionRecord,
   SessionRecordChanges,
   SessionStorage,
+  SessionTarget,
 } from './session-storage.interface.js';
 import type { SessionCacheOptions, SessionCacheRedis } from './redis-cache.options.js';
 import type { UserId } from '../session/user-id.js';
@@ -147,6 +148,7 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
 
   /** From Redis when a valid entry is there; else from the storage, filling the entry. */
   async find(id: string): Promise<SessionRecord | null> {
+    // Entries are named by the key digest, as the request's lookup is.
     if (!this.usable()) return this.storage.find(id);
     const entry = this.key('session:', id);
     let reply: unknown;
@@ -175,13 +177,24 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
     return record;
   }
 
+  /** Not cached: a key the cache did not find, which is rare (a request in flight during a rotation, or a stolen copy). */
+  findByPreviousKey(keyDigest: string): Promise<SessionRecord | null> {
+    return this.storage.findByPreviousKey(keyDigest);
+  }
+
+  /** Not cached: administration and ending by id. */
+  findById(id: string): Promise<SessionRecord | null> {
+    return this.storage.findById(id);
+  }
+
   insert(record: SessionRecord): Promise<void> {
-    // A new id: nothing cached can name it.
+    // A new key digest: nothing cached can name it.
     return this.storage.insert(record);
   }
 
   async update(id: string, changes: SessionRecordChanges): Promise<boolean> {
-    const ids = changes.id === undefined || changes.id === id ? [id] : [id, changes.id];
+    const renamed = changes.keyDigest;
+    const ids = renamed === undefined || renamed === id ? [id] : [id, renamed];
     if (!Object.keys(changes).every((column) => ACTIVITY_COLUMNS.has(column))) {
       return this.revoke(this.sessionHold(ids), () => this.storage.update(id, changes));
     }
@@ -193,8 +206,14 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
     }
   }
 
-  delete(id: string, userId?: UserId): Promise<boolean> {
-    return this.revoke(this.sessionHold([id]), () => this.storage.delete(id, userId));
+  /**
+   * Entries are named by key digest, and a signed-in session's key may change at any time (a
+   * rotation): so its end marks all its user's entries, as "end all others" does (they are read
+   * from the database once more). An anonymous session is deleted only under the key it has.
+   */
+  delete(target: SessionTarget): Promise<boolean> {
+    const hold = target.userId !== null ? this.userHold(target.userId) : this.sessionHold([target.keyDigest!]);
+    return this.revoke(hold, () => this.storage.delete(target));
   }
 
   listActive(userId: UserId, now: Date): Promise<SessionRecord[]> {

@@ -27,7 +27,11 @@ describe('createRowHydrator', () => {
   it('reads a row written through TypeORM as TypeORM reads it', async () => {
     const now = new Date('2026-11-26T10:49:01.123Z');
     await dataSource.getRepository(Session).insert({
+      keyDigest: 'a'.repeat(64),
       id: 'a'.repeat(64),
+      previousKeyDigest: 'b'.repeat(64),
+      keySeal: 'S'.repeat(43),
+      keyIssuedAt: now,
       data: '{"theme":"dark"}',
       expireDate: new Date(now.getTime() + 86_400_000),
       userId: 'alice',
@@ -41,7 +45,7 @@ describe('createRowHydrator', () => {
     const [sql, parameters] = dataSource
       .getRepository(Session)
       .createQueryBuilder('session')
-      .where('session.id = :id', { id: 'a'.repeat(64) })
+      .where('session.keyDigest = :keyDigest', { keyDigest: 'a'.repeat(64) })
       .getQueryAndParameters();
     const [row] = (await dataSource.query(sql, parameters)) as Record<string, unknown>[];
     const record = createRowHydrator(dataSource.driver, columns)(row);
@@ -54,6 +58,10 @@ describe('createRowHydrator', () => {
     const hydrate = createRowHydrator(dataSource.driver, columns);
     const rowWith = (text: string) => ({
       session_key_digest: 'x',
+      session_session_id: 'x',
+      session_previous_key_digest: null,
+      session_key_seal: null,
+      session_key_issued_at: text,
       session_session_data: '{}',
       session_expire_date: text,
       session_user_id: null,

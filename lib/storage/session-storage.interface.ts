@@ -13,6 +13,16 @@ export interface SessionListFilter {
   ipPrefix?: string;
 }
 
+/** One session, as `SessionStorage.delete()` names it. */
+export interface SessionTarget {
+  /** Its public id. */
+  id: string;
+  /** Its user; null for an anonymous session. */
+  userId: UserId | null;
+  /** Its current key's digest: required for an anonymous session. */
+  keyDigest?: string | null;
+}
+
 /** Where a page of `list()` ends: the sort key of its last row. */
 export interface SessionListPosition {
   lastActivity: Date;
@@ -33,17 +43,25 @@ export interface SessionListQuery extends SessionListFilter {
  * keep each request at one primary-key read and at most one write.
  */
 export interface SessionStorage {
-  /** The row with this digest, expired or not, or null. */
-  find(id: string): Promise<SessionRecord | null>;
+  /** The row whose current key has this digest, expired or not, or null: the read of every request. */
+  find(keyDigest: string): Promise<SessionRecord | null>;
+  /** The row whose previous key (replaced by its last rotation) has this digest, or null. */
+  findByPreviousKey(keyDigest: string): Promise<SessionRecord | null>;
+  /** The row with this public id, expired or not, or null. */
+  findById(id: string): Promise<SessionRecord | null>;
   /** Inserts a new row. */
   insert(record: SessionRecord): Promise<void>;
   /**
-   * Updates only the given columns of the row `id`. Returns false when there is no such row
-   * (it was deleted meanwhile), so that a revoked session is never written back.
+   * Updates only the given columns of the row whose current key has this digest. Returns false
+   * when there is no such row (it was deleted, or given a new key, meanwhile), so that a revoked
+   * session is never written back.
    */
-  update(id: string, changes: SessionRecordChanges): Promise<boolean>;
-  /** Deletes the row `id` (only if it belongs to `userId`, when given). Returns whether it existed. */
-  delete(id: string, userId?: UserId): Promise<boolean>;
+  update(keyDigest: string, changes: SessionRecordChanges): Promise<boolean>;
+  /**
+   * Deletes the session `target.id` if it belongs to `target.userId`; an anonymous one
+   * (`userId` null) only while its key is still `target.keyDigest`. Returns whether it existed.
+   */
+  delete(target: SessionTarget): Promise<boolean>;
   /** The user's rows that expire after `now`, most recent activity first. */
   listActive(userId: UserId, now: Date): Promise<SessionRecord[]>;
   /** Deletes the user's unexpired rows except `exceptId`; returns how many. */

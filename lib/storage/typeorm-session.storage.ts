@@ -1,4 +1,4 @@
-import { Brackets, MoreThan, Not, Raw, type DataSource, type FindOperator, type Repository } from 'typeorm';
+import { Brackets, IsNull, MoreThan, Not, Raw, type DataSource, type FindOperator, type Repository } from 'typeorm';
 import { Session } from '../session/session.entity.js';
 import { createRowHydrator } from './session-row.js';
 import type {
@@ -7,6 +7,7 @@ import type {
   SessionRecord,
   SessionRecordChanges,
   SessionStorage,
+  SessionTarget,
 } from './session-storage.interface.js';
 import type { UserId } from '../session/user-id.js';
 import { DEFAULT_CLEANUP_BATCH_SIZE } from '../user-sessions.constants.js';
@@ -82,7 +83,7 @@ export class TypeOrmSessionStorage implements SessionStorage {
     this.dataSource = repository.manager.connection;
     const [sql] = repository
       .createQueryBuilder('session')
-      .where('session.id = :id', { id: '' })
+      .where('session.keyDigest = :keyDigest', { keyDigest: '' })
       .getQueryAndParameters();
     this.findSql = sql;
     this.findStatementName = `user_sessions_find_${repository.metadata.tableName}`;
@@ -101,10 +102,20 @@ export class TypeOrmSessionStorage implements SessionStorage {
   }
 
   /** One primary-key SELECT, prepared once per connection. */
-  async find(id: string): Promise<SessionRecord | null> {
+  async find(keyDigest: string): Promise<SessionRecord | null> {
     // better-sqlite3 answers synchronously: no await, no extra turn of the event loop.
-    const row = this.driverType === 'better-sqlite3' ? this.selectSqlite(id) : await this.selectById(id);
+    const row = this.driverType === 'better-sqlite3' ? this.selectSqlite(keyDigest) : await this.selectById(keyDigest);
     return row ? this.hydrate(row) : null;
+  }
+
+  /** One SELECT on the indexed `previous_key_digest`: only for a key the primary key did not find. */
+  findByPreviousKey(keyDigest: string): Promise<SessionRecord | null> {
+    return this.repository.findOne({ where: { previousKeyDigest: keyDigest } });
+  }
+
+  /** One SELECT on the unique `session_id`. */
+  findById(id: string): Promise<SessionRecord | null> {
+    return this.repository.findOne({ where: { id } });
   }
 
   private selectSqlite(id: string): Record<string, unknown> | undefined {
@@ -152,19 +163,22 @@ export class TypeOrmSessionStorage implements SessionStorage {
       .execute();
   }
 
-  async update(id: string, changes: SessionRecordChanges): Promise<boolean> {
+  async update(keyDigest: string, changes: SessionRecordChanges): Promise<boolean> {
     const result = await this.repository
       .createQueryBuilder()
       .update()
       .set(changes)
-      .where({ id })
+      .where({ keyDigest })
       .updateEntity(false)
       .execute();
     return (result.affected ?? 0) > 0;
   }
 
-  async delete(id: string, userId?: UserId): Promise<boolean> {
-    const result = await this.repository.delete(userId === undefined ? { id } : { id, userId: this.sameUser(userId) });
+  async delete({ id, userId, keyDigest }: SessionTarget): Promise<boolean> {
+    if (userId === null && !keyDigest) throw new TypeError('delete() of an anonymous session takes its keyDigest');
+    const result = await this.repository.delete(
+      userId === null ? { id, userId: IsNull(), keyDigest: keyDigest! } : { id, userId: this.sameUser(userId) },
+    );
     return (result.affected ?? 0) > 0;
   }
 
@@ -255,7 +269,7 @@ export class TypeOrmSessionStorage implements SessionStorage {
     const { driver } = this.dataSource;
     const metadata = this.repository.metadata;
     const table = driver.escape(metadata.tablePath);
-    const key = driver.escape(metadata.findColumnWithPropertyName('id')!.databaseName);
+    const key = driver.escape(metadata.findColumnWithPropertyName('keyDigest')!.databaseName);
     const expire = driver.escape(metadata.findColumnWithPropertyName('expireDate')!.databaseName);
     const limit = Math.floor(this.cleanupBatchSize);
     const mysql = driver.options.type === 'mysql' || driver.options.type === 'mariadb';

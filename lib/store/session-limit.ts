@@ -43,7 +43,7 @@ export class SessionLimit {
     const others = await this.othersOf(session, userId);
     // The new session counts as one: the others keep max - 1 places, most recent first.
     for (const record of others.slice(max - 1)) {
-      if (await this.storage.delete(record.id)) {
+      if (await this.storage.delete({ id: record.id, userId })) {
         this.events.ended('session', { endedBy: 'session-limit', actor: session }, 'session-limit', { sessionId: record.id, userId, count: 1 });
       }
     }

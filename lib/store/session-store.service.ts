@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
 import { GuardedSessionStorage } from '../storage/guarded-session.storage.js';
-import { clientOf, type SessionRecord } from '../session/session-record.js';
+import { clientOf, type SessionKeyColumns, type SessionRecord } from '../session/session-record.js';
 import { RESERVED_DATA_KEY } from '../session/session-data.js';
 import { UserSession } from '../session/user-session.js';
 import { SessionLifetime } from '../session/session-lifetime.js';
@@ -14,11 +14,18 @@ import { UserSessionsEventsPublisher } from '../events/user-sessions-events.publ
 import { UserSessionsEvents, type EndSessionsOptions, type SecurityEventReason } from '../events/user-sessions.events.js';
 import { decodeSessionListCursor, encodeSessionListCursor } from './session-list-cursor.js';
 import { SessionLimit } from './session-limit.js';
+import { KeyRotation, type KeyChange } from './key-rotation.js';
 import type { ActiveSession, ClearExpiredOptions, CreateSessionInput, LoginOptions, SessionListOptions, SessionListPage } from './session-store.types.js';
 
-/** A session as listed: its row without the data. */
-function summaryOf({ data: _data, ...summary }: SessionRecord): ActiveSession {
+/** A session as listed: its row without the data and the key columns. */
+function summaryOf({ data: _data, keyDigest: _keyDigest, previousKeyDigest: _previous, keySeal: _seal, keyIssuedAt: _issued, ...summary }: SessionRecord): ActiveSession {
   return summary;
+}
+
+/** A new key, issued at `now`, replacing none: what sign-in, re-authentication and `cycleKey()` give. */
+function freshKey(now: Date): KeyChange {
+  const key = generateSessionKey();
+  return { key, columns: { keyDigest: digestSessionKey(key), previousKeyDigest: null, keySeal: null, keyIssuedAt: now } };
 }
 
 /**
@@ -38,6 +45,7 @@ export class SessionStoreService {
     private readonly client: ClientRecorder,
     private readonly events: UserSessionsEventsPublisher,
     private readonly limit: SessionLimit,
+    private readonly rotation: KeyRotation,
   ) {}
 
   // ---------------------------------------------------------------- sessions by key
@@ -56,11 +64,19 @@ export class SessionStoreService {
     return session;
   }
 
-  /** The unexpired session with this key, or null. Junk keys cost no query. */
+  /**
+   * The unexpired session with this key, or null. Junk keys cost no query. With
+   * `rotationInterval`, a key its session's last rotation replaced finds the session too, within
+   * the grace (its `key` is then the current one, to hand to the client); past it, the session is
+   * ended as stolen (see `KeyRotation`) and this returns null.
+   */
   async load(key: string): Promise<UserSession | null> {
     if (!isWellFormedSessionKey(key)) return null;
-    const record = await this.storage.find(digestSessionKey(key));
-    return record && this.lifetime.isActive(record) ? this.mapper.fromRecord(record, key, this.mapper.recordedClient(record)) : null;
+    const digest = digestSessionKey(key);
+    const record = await this.storage.find(digest);
+    if (record && this.lifetime.isActive(record)) return this.mapper.fromRecord(record, key, this.mapper.recordedClient(record));
+    const previous = await this.rotation.findByPreviousKey(key, digest, null);
+    return previous === 'ended' ? null : previous;
   }
 
   /** Whether an unexpired session with this key exists. */
@@ -77,27 +93,27 @@ export class SessionStoreService {
     return this.write(session, null);
   }
 
-  /** `save()`, giving the stored row the key `rename` in the same statement when set. */
-  private async write(session: UserSession, rename: { key: string; id: string } | null): Promise<boolean> {
+  /** `save()`, giving the stored row a new key in the same statement when `keyChange` is set. */
+  private async write(session: UserSession, keyChange: KeyChange | null): Promise<boolean> {
     const data = session.serializeData();
     const now = new Date();
     if (this.lifetime.slidingExpiry) session.expireDate = this.lifetime.expiryAt(session.createdAt, now);
     const inserting = !session.isStored;
     if (inserting) {
-      if (rename) session.setKey(rename.key, rename.id);
-      else if (session.key === null) {
-        const key = generateSessionKey();
-        session.setKey(key, digestSessionKey(key));
-      }
+      const change = keyChange ?? (session.key === null ? freshKey(now) : null);
+      if (change) session.setKey(change.key, change.columns.keyDigest, now);
+      // The public id: the digest of the key the session starts with, kept when the key changes.
+      session.id ??= session.keyDigest;
       await this.storage.insert(this.mapper.toRecord(session, now, data));
     } else {
-      const { id: _id, createdAt: _createdAt, ...columns } = this.mapper.toRecord(session, now, data);
-      const written = await this.storage.update(session.id!, { ...(rename && { id: rename.id }), ...columns });
+      const { keyDigest: _keyDigest, id: _id, previousKeyDigest: _previous, keySeal: _seal, keyIssuedAt: _issued, createdAt: _createdAt, ...columns } =
+        this.mapper.toRecord(session, now, data);
+      const written = await this.rotation.update(session, { ...keyChange?.columns, ...columns });
       if (!written) {
         session.markVanished();
         return false;
       }
-      if (rename) session.setKey(rename.key, rename.id);
+      if (keyChange) session.setKey(keyChange.key, keyChange.columns.keyDigest, keyChange.columns.keyIssuedAt);
     }
     session.markStored(now);
     if (inserting) this.events.created(session, now);
@@ -107,13 +123,25 @@ export class SessionStoreService {
   /**
    * Records activity and the client (IP, user agent, platform hints): those columns only, and
    * with `idleTimeout` the expiry it moves, so data saved by a concurrent request is never
-   * overwritten. One UPDATE by primary key; nothing when the row is gone.
+   * overwritten. With `rotationInterval`, a signed-in session whose key is older than that gets
+   * a new one in the same statement (`session.key` is then the new key, for the client). One
+   * UPDATE by primary key; nothing when the row is gone. A request that came with the previous
+   * key records nothing (see `UserSession.cameWithPreviousKey`).
    */
   async touch(session: UserSession): Promise<void> {
+    if (session.cameWithPreviousKey || !session.isStored) return;
     const now = new Date();
     const expireDate = this.lifetime.activityExpiry(session, now);
-    const written = await this.storage.update(session.id!, { ...clientOf(session), lastActivity: now, ...(expireDate && { expireDate }) });
-    if (written) session.markTouched(now, expireDate);
+    const rotation = this.rotation.due(session, now);
+    const written = await this.storage.update(session.keyDigest!, {
+      ...clientOf(session),
+      lastActivity: now,
+      ...(expireDate && { expireDate }),
+      ...rotation?.columns,
+    });
+    if (!written) return;
+    session.markTouched(now, expireDate);
+    if (rotation) session.setKey(rotation.key, rotation.columns.keyDigest, now);
   }
 
   /**
@@ -122,14 +150,14 @@ export class SessionStoreService {
    */
   async delete(session: UserSession | string, options: EndSessionsOptions = {}): Promise<boolean> {
     if (typeof session === 'string') {
-      // The event names the session's user: read it first, only when someone listens.
-      const record = this.events.isListening(UserSessionsEvents.ended) ? await this.storage.find(session) : null;
-      const existed = await this.storage.delete(session);
-      if (existed) this.events.ended('session', options, 'admin', { sessionId: session, userId: record?.userId ?? null, count: 1 });
+      // Read first: the delete is scoped to the session's user (see `SessionStorage.delete()`).
+      const record = await this.storage.findById(session);
+      const existed = record !== null && (await this.storage.delete(record));
+      if (existed) this.events.ended('session', options, 'admin', { sessionId: session, userId: record.userId, count: 1 });
       return existed;
     }
-    const { id, userId } = session;
-    const existed = id !== null && session.isStored ? await this.storage.delete(id) : false;
+    const { id, userId, keyDigest } = session;
+    const existed = id !== null && session.isStored ? await this.storage.delete({ id, userId, keyDigest }) : false;
     session.markEnded();
     // Signing out is done by the session itself, unless the caller says who did it.
     if (existed) this.events.ended('session', { actor: { id, userId }, ...options }, 'self', { sessionId: id, userId, count: 1 });
@@ -138,13 +166,12 @@ export class SessionStoreService {
 
   /** Gives the session a new key and keeps its data. The old key stops working at once. */
   async cycleKey(session: UserSession): Promise<void> {
-    const key = generateSessionKey();
-    const id = digestSessionKey(key);
-    if (session.isStored && !(await this.storage.update(session.id!, { id }))) {
+    const { key, columns } = freshKey(new Date());
+    if (session.isStored && !(await this.rotation.update(session, columns))) {
       session.markVanished();
       return;
     }
-    session.setKey(key, id);
+    session.setKey(key, columns.keyDigest, columns.keyIssuedAt);
   }
 
   /**
@@ -162,16 +189,19 @@ export class SessionStoreService {
     // Signing in is entering the password: "sudo mode" counts from here (see reauthenticate()).
     session.setAuthenticatedAt(now);
     const data = session.serializeData();
-    const key = generateSessionKey();
-    const id = digestSessionKey(key);
+    const { key, columns } = freshKey(now);
     session.userId = user;
     session.createdAt = now;
     session.expireDate = this.lifetime.expiryAt(now, now);
     session.lastActivity = now;
-    const record = { ...this.mapper.toRecord(session, now, data), id };
+    session.cameWithPreviousKey = false;
+    const previousDigest = session.keyDigest;
+    // A sign-in starts a new session: new key, and the new key's digest as its public id.
+    session.setKey(key, columns.keyDigest, now);
+    session.id = columns.keyDigest;
+    const record = { ...this.mapper.toRecord(session, now, data), ...columns };
     // One UPDATE renames the row; a new session, or one ended meanwhile, gets a fresh row.
-    const renamed = session.isStored && (await this.storage.update(session.id!, record));
-    session.setKey(key, id);
+    const renamed = session.isStored && (await this.storage.update(previousDigest!, record));
     if (!renamed) await this.storage.insert(record);
     session.markStored(now);
     if (!renamed) this.events.created(session, now);
@@ -189,9 +219,9 @@ export class SessionStoreService {
    */
   async reauthenticate(session: UserSession): Promise<boolean> {
     if (!session.isAuthenticated || !session.isStored) return false;
-    session.setAuthenticatedAt(new Date());
-    const key = generateSessionKey();
-    return this.write(session, { key, id: digestSessionKey(key) });
+    const now = new Date();
+    session.setAuthenticatedAt(now);
+    return this.write(session, freshKey(now));
   }
 
   /** Signs out: deletes the session's row; in a request, the cookie is cleared too. */
@@ -225,7 +255,7 @@ export class SessionStoreService {
    */
   async deleteForUser(userId: UserId, id: string, options: EndSessionsOptions = {}): Promise<boolean> {
     const user = this.normalizeUserId(userId);
-    const existed = await this.storage.delete(id, user);
+    const existed = await this.storage.delete({ id, userId: user });
     if (existed) this.events.ended('session', options, 'other-session', { sessionId: id, userId: user, count: 1 });
     return existed;
   }

@@ -4,12 +4,12 @@ import type { UserId } from '../session/user-id.js';
 import type { SessionListFilter } from '../storage/session-storage.interface.js';
 
 /**
- * A session as listed for its user: everything but the key and the data. `id` is the public,
- * opaque id (the key's SHA-256 digest; it cannot be used as a cookie); `expireDate` moves with
- * activity under `idleTimeout` (see `UserSession.expireDate`); `createdAt` is when the session
- * was created or last signed in, from which `maxAge` counts.
+ * A session as listed for its user: everything but the key columns and the data. `id` is the
+ * public, opaque id (it cannot be used as a cookie, and stays the same while the key changes);
+ * `expireDate` moves with activity under `idleTimeout` (see `UserSession.expireDate`);
+ * `createdAt` is when the session was created or last signed in, from which `maxAge` counts.
  */
-export interface ActiveSession extends Omit<SessionRecord, 'data'> {}
+export interface ActiveSession extends Omit<SessionRecord, 'data' | 'keyDigest' | 'previousKeyDigest' | 'keySeal' | 'keyIssuedAt'> {}
 
 /** Options of `clearExpired()`. */
 export interface ClearExpiredOptions {

@@ -27,6 +27,11 @@ export interface UserProfile {
   username: string;
 }
 
+/** What a sign-in answers: the user, and once, what happened to their account since (a session ended as stolen). */
+export interface SignInResult extends UserProfile {
+  securityNotice?: string;
+}
+
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -42,8 +47,9 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @UseGuards(ValidBodyGuard(LoginDto), SignInThrottlerGuard, LocalAuthGuard)
   @ThrottleAccount((request) => usernameKey((request.body as LoginDto).username))
-  login(@Body() _credentials: LoginDto, @Req() request: { user: UserProfile }): UserProfile {
-    return request.user;
+  async login(@Body() _credentials: LoginDto, @Req() request: { user: UserProfile }): Promise<SignInResult> {
+    const notice = await this.users.takeSecurityNotice(request.user.id);
+    return notice === null ? request.user : { ...request.user, securityNotice: notice };
   }
 
   @Post('logout')

@@ -4,11 +4,11 @@ import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { LocalStrategy } from './local.strategy.js';
 import { SessionSerializer } from './session.serializer.js';
-import { SignInListener } from './sign-in.listener.js';
+import { SignInListener, TheftListener } from './sign-in.listener.js';
 
 @Module({
   imports: [UsersModule, PassportModule.register({ session: true })],
   controllers: [AuthController],
-  providers: [LocalStrategy, SessionSerializer, SignInListener],
+  providers: [LocalStrategy, SessionSerializer, SignInListener, TheftListener],
 })
 export class AuthModule {}

@@ -12,6 +12,14 @@
     error.hidden = false;
   }
 
+  // "We signed you out of a session whose cookie was used from two devices…", then on to the sessions.
+  function showNotice(text) {
+    form.hidden = true;
+    document.getElementById('security-notice-text').textContent = text;
+    document.getElementById('security-notice').hidden = false;
+    document.getElementById('security-notice-continue').addEventListener('click', () => location.assign(SESSIONS_PAGE));
+  }
+
   // Already signed in: nothing to do here.
   fetch('/auth/me', { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
     .then((response) => {
@@ -31,6 +39,12 @@
         body: JSON.stringify({ username: form.username.value, password: form.password.value }),
       });
       if (response.ok) {
+        const { securityNotice } = await response.json();
+        if (securityNotice) {
+          // Shown once: the server cleared it as it answered.
+          showNotice(securityNotice);
+          return;
+        }
         location.assign(SESSIONS_PAGE);
         return;
       }

@@ -75,6 +75,19 @@ export class UsersService implements OnApplicationBootstrap {
     await this.users.update({ id }, { passwordHash: await hashPassword(password, this.scryptCost) });
   }
 
+  /** Keeps a notice for the user's next sign-in (the newest replaces an older one not shown yet). */
+  async setSecurityNotice(id: number, notice: string): Promise<void> {
+    await this.users.update({ id }, { securityNotice: notice.slice(0, 1000) });
+  }
+
+  /** The notice kept for the user, cleared as it is read: shown once. */
+  async takeSecurityNotice(id: number): Promise<string | null> {
+    const user = await this.users.findOne({ where: { id }, select: { id: true, securityNotice: true } });
+    if (!user?.securityNotice) return null;
+    await this.users.update({ id, securityNotice: user.securityNotice }, { securityNotice: null });
+    return user.securityNotice;
+  }
+
   findById(id: number): Promise<User | null> {
     return this.users.findOneBy({ id });
   }

@@ -10,11 +10,15 @@ export async function schemaDiff(dataSource: DataSource): Promise<string[]> {
   return upQueries.map((query) => query.query);
 }
 
-/** A session row that expires in an hour. */
+/** A session row that expires in an hour; `id` is its key digest and public id alike. */
 export function sessionRecord(id: string, userId: UserId | null): SessionRecord {
   const now = new Date(Math.floor(Date.now() / 1000) * 1000);
   return {
+    keyDigest: id,
     id,
+    previousKeyDigest: null,
+    keySeal: null,
+    keyIssuedAt: now,
     data: '{"a":1}',
     expireDate: new Date(now.getTime() + 3_600_000),
     userId,
