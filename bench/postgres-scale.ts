@@ -136,9 +136,9 @@ async function measure(app: INestApplicationContext, logger: CapturingLogger, in
   let started = performance.now();
   const now = new Date();
   await dataSource.query(
-    `INSERT INTO ${table} (${column('id')}, ${column('data')}, ${column('expireDate')}, ${column('userId')},
-       ${column('userAgent')}, ${column('ip')}, ${column('lastActivity')}, ${column('createdAt')})
-     SELECT md5('key-' || i) || md5('digest-' || i), '{}',
+    `INSERT INTO ${table} (${column('keyDigest')}, ${column('id')}, ${column('keyIssuedAt')}, ${column('data')}, ${column('expireDate')},
+       ${column('userId')}, ${column('userAgent')}, ${column('ip')}, ${column('lastActivity')}, ${column('createdAt')})
+     SELECT md5('key-' || i) || md5('digest-' || i), md5('key-' || i) || md5('digest-' || i), $2::timestamp, '{}',
             $1::timestamp + (i % 10080) * interval '1 minute',
             '${SEEDED_USER_PREFIX}' || (i % ${SEEDED_USERS}),
             $3,

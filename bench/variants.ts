@@ -210,18 +210,25 @@ async function seedFloorSessions(dataSource: DataSource, variant: VariantName, c
   const now = new Date();
   const keys = Array.from({ length: count }, () => randomBytes(32).toString('base64url'));
   await dataSource.getRepository(Session).insert(
-    keys.map((key, index) => ({
-      id: createHash('sha256').update(key).digest('hex'),
-      data: '{}',
-      expireDate: new Date(now.getTime() + 14 * 86_400_000),
-      userId: userIdFor(variant, index),
-      userAgent: BENCH_USER_AGENT,
-      clientPlatform: null,
-      clientPlatformVersion: null,
-      ip: BENCH_IP,
-      lastActivity: now,
-      createdAt: now,
-    })),
+    keys.map((key, index) => {
+      const digest = createHash('sha256').update(key).digest('hex');
+      return {
+        keyDigest: digest,
+        id: digest,
+        previousKeyDigest: null,
+        keySeal: null,
+        keyIssuedAt: now,
+        data: '{}',
+        expireDate: new Date(now.getTime() + 14 * 86_400_000),
+        userId: userIdFor(variant, index),
+        userAgent: BENCH_USER_AGENT,
+        clientPlatform: null,
+        clientPlatformVersion: null,
+        ip: BENCH_IP,
+        lastActivity: now,
+        createdAt: now,
+      };
+    }),
   );
   return keys.map((key) => `${SESSION_COOKIE}=${key}`);
 }

@@ -26,12 +26,15 @@ describeEachDatabase('clear-expired --table-name --user-id-type', (kind) => {
     const now = Date.now();
     const rows = [-1000, -2000, 60_000].map((offset, i) => {
       const digest = randomBytes(32).toString('hex');
-      return { keyDigest: digest, id: digest, keyIssuedAt: new Date(now),
-      data: '{}',
-      expireDate: new Date(now + offset),
-      userId: i + 1,
-      lastActivity: new Date(now),
-      createdAt: new Date(now),
+      return {
+        keyDigest: digest,
+        id: digest,
+        keyIssuedAt: new Date(now),
+        data: '{}',
+        expireDate: new Date(now + offset),
+        userId: i + 1,
+        lastActivity: new Date(now),
+        createdAt: new Date(now),
       };
     });
     await dataSource.getRepository(Session).insert(rows);

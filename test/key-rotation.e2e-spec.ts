@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, inject, it } from 'vitest';
 import { DataSource, type Repository } from 'typeorm';
 import { Session, UserSessionsEvents, type SessionTheftSuspectedEvent, type UserSessionsEvent } from '../lib/index.js';
 import { digestSessionKey } from '../lib/session/session-key.js';
-import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { cleanUpRedis, connectRedis } from './support/redis.js';
 import { describeEachDatabaseAndPlatform } from './support/platforms.js';
 import { sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -178,5 +180,59 @@ describeEachDatabaseAndPlatform('key rotation and stolen-cookie detection', (kin
     await age(key, 11 * MINUTE);
     const read = await request(t.url).get('/data/theme').set(cookie(key)).expect(200, { value: 'dark' });
     expect(newKey(read)).toBeUndefined();
+  });
+});
+
+const REDIS_SKIP = inject('services').redis;
+const PREFIX = `test-${process.pid}-${randomBytes(3).toString('hex')}:rotation:`;
+
+// Two instances sharing the database and a Redis cache: the rotation on one, the copy on the other.
+describeEachDatabase('key rotation with the Redis cache, two instances', (kind) => {
+  if (REDIS_SKIP !== null) {
+    it.skip(`needs Redis: ${REDIS_SKIP}`);
+    return;
+  }
+  let database: TestDatabase;
+  let a: TestApp;
+  let b: TestApp;
+  const heard: UserSessionsEvent[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    const options = { rotationInterval: 10 * MINUTE, cache: { secret: randomBytes(32), keyPrefix: `${PREFIX}${kind}:` } };
+    a = await startTestApp(database, { ...options, cache: { ...options.cache, redis: await connectRedis() }, onEvent: (event) => void heard.push(event) });
+    b = await startTestApp(database, { ...options, cache: { ...options.cache, redis: await connectRedis() }, onEvent: (event) => void heard.push(event) });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await database?.drop();
+    await cleanUpRedis(PREFIX);
+  });
+
+  it('the copy of the replaced key, used on the other instance, ends the session there and here, cached or not', async () => {
+    const sessions = a.app.get(DataSource).getRepository(Session);
+    const age = (key: string, issuedAgo: number, usedAgo: number) =>
+      sessions.update({ keyDigest: digestSessionKey(key) }, { keyIssuedAt: new Date(Date.now() - issuedAgo), lastActivity: new Date(Date.now() - usedAgo) });
+    const me = (app: TestApp, key: string) => request(app.url).get('/me').set('Cookie', `sessionid=${key}`);
+
+    const login = await request(a.url).post('/login').send({ userId: 'alice' }).expect(201);
+    const copied = sessionCookie(login.headers['set-cookie'])!;
+    await age(copied, 11 * MINUTE, 11 * MINUTE);
+    const current = sessionCookie((await me(a, copied).expect(200)).headers['set-cookie'])!;
+    expect(current).not.toBe(copied);
+    // Cached on A: its next read costs no statement.
+    await me(a, current).expect(200);
+    a.queries.reset();
+    await me(a, current).expect(200);
+    expect(a.queries.sessionStatements()).toEqual([]);
+
+    await age(current, 2 * MINUTE, MINUTE);
+    await me(b, copied).expect(401);
+    await me(a, current).expect(401);
+    await me(b, current).expect(401);
+    expect(heard.filter((event) => event.type === UserSessionsEvents.ended)).toEqual([
+      expect.objectContaining({ endedBy: 'theft-suspected', userId: 'alice' }),
+    ]);
   });
 });

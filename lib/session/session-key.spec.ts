@@ -5,6 +5,8 @@ import {
   digestSessionKey,
   generateSessionKey,
   isWellFormedSessionKey,
+  openRotatedKey,
+  sealRotatedKey,
   SESSION_ID_PATTERN,
 } from './session-key.js';
 
@@ -40,5 +42,26 @@ describe('session keys', () => {
     expect(digestLegacySessionId('abc')).toBe(createHash('sha256').update('express-session:abc').digest('hex'));
     expect(SESSION_ID_PATTERN.test(digestLegacySessionId('abc'))).toBe(true);
     expect(isWellFormedSessionKey('express-session:abc')).toBe(false);
+  });
+});
+
+describe('the rotated key seal', () => {
+  it('opens with the replaced key only, and neither key shows in it', () => {
+    const previous = generateSessionKey();
+    const next = generateSessionKey();
+    const seal = sealRotatedKey(next, previous);
+    expect(isWellFormedSessionKey(seal)).toBe(true);
+    expect(seal).not.toBe(next);
+    expect(seal).not.toContain(previous);
+    expect(openRotatedKey(seal, previous)).toBe(next);
+    const wrong = openRotatedKey(seal, generateSessionKey());
+    expect(wrong).not.toBe(next);
+    // What the store checks before it believes an opened key.
+    expect(digestSessionKey(wrong!)).not.toBe(digestSessionKey(next));
+  });
+
+  it('is null for a seal that is no key', () => {
+    expect(openRotatedKey('not a seal', generateSessionKey())).toBeNull();
+    expect(openRotatedKey('', generateSessionKey())).toBeNull();
   });
 });

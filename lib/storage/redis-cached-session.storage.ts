@@ -81,8 +81,8 @@ function within<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
  * to expire (`HOLD_TTL_MS`), which only delays caching. The user-wide mark costs no statement
  * and one Redis command whatever the number of sessions, and works with any storage.
  *
- * An activity update (`touch()`) ends nothing: it writes first and deletes the entry after, and
- * a deletion that fails is only logged. `insert()` makes a new id, and `deleteExpired()` needs
+ * An activity update (`touch()`), with or without a key rotation, ends nothing: it writes first
+ * and deletes the entries after, and a deletion that fails is only logged. `insert()` makes a new id, and `deleteExpired()` needs
  * nothing: an entry never outlives its row's expiry, and the store checks the expiry of every
  * record it reads anyway.
  *
@@ -195,7 +195,10 @@ export class RedisCachedSessionStorage implements SessionStorage, OnModuleInit, 
   async update(id: string, changes: SessionRecordChanges): Promise<boolean> {
     const renamed = changes.keyDigest;
     const ids = renamed === undefined || renamed === id ? [id] : [id, renamed];
-    if (!Object.keys(changes).every((column) => ACTIVITY_COLUMNS.has(column))) {
+    // A key rotation (it names the replaced key) ends nothing either: that key stays valid for
+    // its grace anyway. Any other new key (sign-in, re-authentication) is a revocation.
+    const rotation = typeof changes.previousKeyDigest === 'string';
+    if (!rotation && !Object.keys(changes).every((column) => ACTIVITY_COLUMNS.has(column))) {
       return this.revoke(this.sessionHold(ids), () => this.storage.update(id, changes));
     }
     try {
