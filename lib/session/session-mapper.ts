@@ -1,5 +1,5 @@
 import type { PlatformHints } from './client.js';
-import { clientOf, type SessionRecord } from './session-record.js';
+import { clientOf, type SessionKeyColumns, type SessionRecord } from './session-record.js';
 import type { SessionLifetime } from './session-lifetime.js';
 import { UserSession } from './user-session.js';
 
@@ -78,13 +78,20 @@ export class SessionMapper {
       previousKeyDigest: null,
       keySeal: null,
       keyIssuedAt: session.keyIssuedAt,
+      createdAt: session.createdAt,
+      ...this.toChanges(session, now, data),
+    };
+  }
+
+  /** What a save writes over a stored row at `now`: every column but the key columns, the id and `createdAt`. */
+  toChanges(session: UserSession, now: Date, data: string): Omit<SessionRecord, keyof SessionKeyColumns | 'id' | 'createdAt'> {
+    return {
       data,
       userId: session.userId,
       expireDate: session.expireDate,
       ...clientOf(session),
       // A request with the previous key records no activity (see `cameWithPreviousKey`).
       lastActivity: session.cameWithPreviousKey ? session.lastActivity : now,
-      createdAt: session.createdAt,
     };
   }
 }

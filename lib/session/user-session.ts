@@ -151,12 +151,16 @@ export class UserSession {
     return this.#key;
   }
 
-  /** @internal A new key, issued at `issuedAt`, stored under `digest`: the cookie must be sent again. */
+  /**
+   * @internal A new key, issued at `issuedAt`, stored under `digest`: the cookie must be sent
+   * again, and the request holds the current key from now on.
+   */
   setKey(key: string, digest: string, issuedAt: Date): void {
     this.#key = key;
     this.keyDigest = digest;
     this.keyIssuedAt = issuedAt;
     this.cookieStale = true;
+    this.cameWithPreviousKey = false;
   }
 
   /**

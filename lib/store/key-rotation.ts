@@ -1,11 +1,17 @@
 import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
 import type { GuardedSessionStorage } from '../storage/guarded-session.storage.js';
-import type { SessionKeyColumns, SessionRecordChanges } from '../session/session-record.js';
+import type { SessionKeyColumns, SessionRecord, SessionRecordChanges } from '../session/session-record.js';
 import type { SessionLifetime } from '../session/session-lifetime.js';
 import type { SeenClient, SessionMapper } from '../session/session-mapper.js';
 import type { UserSession } from '../session/user-session.js';
 import { digestSessionKey, generateSessionKey, openRotatedKey, sealRotatedKey } from '../session/session-key.js';
 import type { UserSessionsEventsPublisher } from '../events/user-sessions-events.publisher.js';
+
+/** The current key of a rotated row, opened from its seal with the key it replaced; null when that is not the replaced key. */
+function currentKeyOf(record: SessionRecord, previousKey: string): string | null {
+  const current = record.keySeal ? openRotatedKey(record.keySeal, previousKey) : null;
+  return current !== null && digestSessionKey(current) === record.keyDigest ? current : null;
+}
 
 /** A new key for a session, and the key columns that store it. */
 export interface KeyChange {
@@ -63,8 +69,8 @@ export class KeyRotation {
     const key = session.key;
     if (!this.enabled || key === null || !session.isAuthenticated) return false;
     const rotated = await this.storage.findByPreviousKey(session.keyDigest!);
-    const current = rotated?.keySeal ? openRotatedKey(rotated.keySeal, key) : null;
-    if (!rotated || rotated.id !== session.id || current === null || digestSessionKey(current) !== rotated.keyDigest) return false;
+    const current = rotated && currentKeyOf(rotated, key);
+    if (!rotated || rotated.id !== session.id || !current) return false;
     if (!(await this.storage.update(rotated.keyDigest, changes))) return false;
     if (changes.keyDigest === undefined) session.setKey(current, rotated.keyDigest, rotated.keyIssuedAt);
     return true;
@@ -81,8 +87,8 @@ export class KeyRotation {
     const record = await this.storage.findByPreviousKey(digest);
     const now = new Date();
     if (!record || !this.lifetime.isActive(record, now)) return null;
-    const current = record.keySeal ? openRotatedKey(record.keySeal, key) : null;
-    if (current === null || digestSessionKey(current) !== record.keyDigest) return null;
+    const current = currentKeyOf(record, key);
+    if (current === null) return null;
     const issuedAt = record.keyIssuedAt.getTime();
     const inGrace = now.getTime() < issuedAt + this.options.rotationGrace;
     // The rotation's own write set last_activity to the key's time; only the new key moves it on.

@@ -106,9 +106,7 @@ export class SessionStoreService {
       session.id ??= session.keyDigest;
       await this.storage.insert(this.mapper.toRecord(session, now, data));
     } else {
-      const { keyDigest: _keyDigest, id: _id, previousKeyDigest: _previous, keySeal: _seal, keyIssuedAt: _issued, createdAt: _createdAt, ...columns } =
-        this.mapper.toRecord(session, now, data);
-      const written = await this.rotation.update(session, { ...keyChange?.columns, ...columns });
+      const written = await this.rotation.update(session, { ...keyChange?.columns, ...this.mapper.toChanges(session, now, data) });
       if (!written) {
         session.markVanished();
         return false;
@@ -194,7 +192,6 @@ export class SessionStoreService {
     session.createdAt = now;
     session.expireDate = this.lifetime.expiryAt(now, now);
     session.lastActivity = now;
-    session.cameWithPreviousKey = false;
     const previousDigest = session.keyDigest;
     // A sign-in starts a new session: new key, and the new key's digest as its public id.
     session.setKey(key, columns.keyDigest, now);
