@@ -138,6 +138,20 @@ describeEachDatabaseAndPlatform('key rotation and stolen-cookie detection', (kin
     expect(heard.filter((event) => event.type === UserSessionsEvents.ended)).toEqual([]);
   });
 
+  it('outside HTTP: a save by a session loaded before a rotation follows it; load() of the replaced key gives the current one', async () => {
+    const { key } = await signIn();
+    await age(key, 11 * MINUTE);
+    const slow = (await t.store.load(key))!;
+    const fast = (await t.store.load(key))!;
+    await t.store.touch(fast);
+    expect(fast.key).not.toBe(key);
+    slow.set('cart', [3]);
+    expect(await t.store.save(slow)).toBe(true);
+    expect(slow.key).toBe(fast.key);
+    expect((await t.store.load(fast.key!))!.get('cart')).toEqual([3]);
+    expect((await t.store.load(key))!.key).toBe(fast.key);
+  });
+
   it('a browser that never got the new cookie keeps its session after the grace, and is given the new key again', async () => {
     const { key } = await signIn();
     await age(key, 11 * MINUTE);
