@@ -3,18 +3,19 @@
  *
  * - SQLite: a temp directory with one file per variant (`<variant>.sqlite`). Separate files
  *   because WAL is a property of the file: a shared file would put every variant in WAL once
- *   `express-session-wal` opens it. Only `express-session-wal` turns WAL on (TypeORM's
- *   `enableWAL`); the others keep TypeORM's default, SQLite's rollback journal.
+ *   a `-wal` variant opens it. Only the `-wal` variants turn WAL on (TypeORM's `enableWAL`);
+ *   the others keep TypeORM's default, SQLite's rollback journal.
  * - PostgreSQL / MariaDB: one database `bench_<pid>` shared by every variant (each variant
  *   has its own users and sessions in the same `user_sessions` table; express-session uses
- *   connect-typeorm's `session`), dropped at the end. TypeORM's default pools (PostgreSQL: pg's idle
- *   timeout off, see below; MariaDB: mysql2 keeps idle connections).
+ *   connect-typeorm's `session`), dropped at the end. better-auth's variants have a second one,
+ *   `bench_<pid>_better_auth`, since its own `session` table has the same name. TypeORM's
+ *   default pools (MariaDB: mysql2 keeps idle connections).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BenchDatabase, DatabaseKind, VariantName } from './protocol.js';
+import { usesWal, type BenchDatabase, type DatabaseKind, type VariantName } from './protocol.js';
 
 const SERVERS = {
   postgres: { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432) },
@@ -71,7 +72,7 @@ export async function createBenchDatabase(kind: DatabaseKind): Promise<BenchData
           typeorm: {
             type: 'better-sqlite3',
             database: join(dir, `${variant}.sqlite`),
-            ...(variant === 'express-session-wal' ? { enableWAL: true } : {}),
+            ...(usesWal(variant) ? { enableWAL: true } : {}),
           },
         }),
         drop: async () => rmSync(dir, { recursive: true, force: true }),
@@ -89,25 +90,31 @@ export async function createBenchDatabase(kind: DatabaseKind): Promise<BenchData
           await client.end();
         }
       };
-      await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await run(`CREATE DATABASE ${name}`);
+      // better-auth's `session` table would clash with connect-typeorm's: its variants get their own database.
+      const names = [name, `${name}_better_auth`];
+      for (const database of names) {
+        await run(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        await run(`CREATE DATABASE ${database}`);
+      }
       return {
         kind,
-        description: `database ${name} on ${admin.host}:${admin.port}, shared by the variants`,
-        forVariant: () => ({
+        description: `database ${name} on ${admin.host}:${admin.port}, shared by the variants (better-auth's: ${names[1]})`,
+        forVariant: (variant) => ({
           kind,
           typeorm: {
             type: 'postgres',
             host: admin.host,
             port: admin.port,
             username: admin.user,
-            database: name,
-            // pg closes pool connections idle for 10 s, and a variant idles longer than that
-            // while the others run: without this, its next round would open them again.
-            extra: { idleTimeoutMillis: 0 },
+            database: variant.startsWith('better-auth') ? names[1] : name,
+            // pg's default pool: connections idle for 10 s close. A variant idles longer than that
+            // while the others run, and `primeTarget()` opens them again before its window. Kept
+            // open, 13 variants' pools would pass PostgreSQL's 100 connections.
           },
         }),
-        drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+        drop: async () => {
+          for (const database of names) await run(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        },
       };
     }
     case 'mariadb': {

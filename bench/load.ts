@@ -1,17 +1,42 @@
 /**
  * Load on a variant's route with autocannon's programmatic API, on 127.0.0.1 only. Each
  * connection carries its own session cookie (round-robin over the variant's cookies, set in
- * `setupClient`) and the one bench user agent. A measurement is valid only when autocannon saw
- * no error, no timeout, no non-2xx answer and no body without the expected user id.
+ * `setupClient`) and the one bench user agent. A route with `{id}` takes the next of the
+ * variant's ids on each request (each id once: the check, the priming and the load share them).
+ * A measurement is valid only when autocannon saw no error, no timeout, no non-2xx answer and no
+ * body without the expected user id.
  */
 import http from 'node:http';
 import autocannon from 'autocannon';
-import type { ReadyMessage } from './protocol.js';
+import { BENCH_USER_AGENT, type ReadyMessage } from './protocol.js';
 import { percentile } from './stats.js';
-import { BENCH_USER_AGENT } from './variants.js';
 
 /** Where and what to send: a child's `ready` message. */
-export type LoadTarget = Pick<ReadyMessage, 'port' | 'route' | 'cookies' | 'bodyContains' | 'expectBody' | 'anonymousStatus'>;
+export type LoadTarget = Pick<ReadyMessage, 'port' | 'route' | 'cookies' | 'ids' | 'bodyContains' | 'expectBody' | 'expectStatus' | 'anonymousStatus'>;
+
+/** How many of an id list have been used: a new list (each window's) starts at 0. */
+const usedIds = new WeakMap<string[], number>();
+
+/** Where the next request goes, and its body: `{id}` filled with the next unused id. */
+function nextRequest(target: LoadTarget): { path: string; body?: string; exhausted: boolean } {
+  const { path, body } = target.route;
+  if (!path.includes('{id}') && !body?.includes('{id}')) return { path, body, exhausted: false };
+  const ids = target.ids ?? [];
+  const used = usedIds.get(ids) ?? 0;
+  usedIds.set(ids, used + 1);
+  // An id that names nothing: the request fails, and so does the measurement.
+  const id = ids[used] ?? 'ids-exhausted';
+  return { path: path.replaceAll('{id}', id), body: body?.replaceAll('{id}', id), exhausted: used >= ids.length };
+}
+
+/** The headers of every request to `target`, with `cookie` when given. */
+function headersFor(target: LoadTarget, cookie: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': BENCH_USER_AGENT };
+  if (cookie) headers.cookie = cookie;
+  if (target.route.body !== undefined) headers['content-type'] = 'application/json';
+  if (target.route.sameOrigin) headers.origin = `http://127.0.0.1:${target.port}`;
+  return headers;
+}
 
 export interface LoadResult {
   /** Responses autocannon completed. */
@@ -50,7 +75,9 @@ export interface RunningLoad {
 export function startLoad(target: LoadTarget, options: LoadOptions): RunningLoad {
   const latencies: number[] = [];
   let next = 0;
+  let exhausted = false;
   const cookies = target.cookies;
+  const perRequest = target.route.path.includes('{id}') || target.route.body?.includes('{id}');
   let instance: autocannon.Instance | undefined;
   const done = new Promise<LoadResult>((resolve, reject) => {
     instance = autocannon(
@@ -60,16 +87,32 @@ export function startLoad(target: LoadTarget, options: LoadOptions): RunningLoad
         connections: options.connections,
         duration: options.duration ?? 24 * 3600,
         ...(options.sampleIntMs !== undefined ? { sampleInt: options.sampleIntMs } : {}),
-        headers: { 'user-agent': BENCH_USER_AGENT },
+        headers: headersFor(target, undefined),
+        ...(target.route.body !== undefined ? { body: target.route.body } : {}),
+        ...(perRequest
+          ? {
+              requests: [
+                {
+                  setupRequest: (request: autocannon.Request) => {
+                    const { path, body, exhausted: none } = nextRequest(target);
+                    exhausted ||= none;
+                    return { ...request, path, ...(body !== undefined ? { body } : {}) };
+                  },
+                },
+              ],
+            }
+          : {}),
         setupClient:
-          cookies.length > 0
-            ? (client) => client.setHeaders({ 'user-agent': BENCH_USER_AGENT, cookie: cookies[next++ % cookies.length] })
-            : undefined,
+          cookies.length > 0 ? (client) => client.setHeaders(headersFor(target, cookies[next++ % cookies.length])) : undefined,
         verifyBody: (body) => String(body).includes(target.bodyContains),
       },
       (error: unknown, result: autocannon.Result) => {
         if (error) reject(error instanceof Error ? error : new Error(String(error)));
-        else resolve(toLoadResult(result, latencies));
+        else {
+          const loadResult = toLoadResult(result, latencies);
+          if (exhausted) loadResult.problems.push(`ran out of ids (${target.ids?.length ?? 0} for the window)`);
+          resolve(loadResult);
+        }
       },
     );
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
@@ -124,11 +167,10 @@ function toLoadResult(result: autocannon.Result, latencies: number[]): LoadResul
 
 /** One plain HTTP request with the bench user agent; resolves with status and body. */
 function request(target: LoadTarget, cookie: string | undefined): Promise<{ status: number; body: string }> {
+  const { path, body } = nextRequest(target);
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { 'user-agent': BENCH_USER_AGENT };
-    if (cookie) headers.cookie = cookie;
     const req = http.request(
-      { host: '127.0.0.1', port: target.port, path: target.route.path, method: target.route.method, headers },
+      { host: '127.0.0.1', port: target.port, path, method: target.route.method, headers: headersFor(target, cookie) },
       (response) => {
         let body = '';
         response.setEncoding('utf8');
@@ -137,21 +179,23 @@ function request(target: LoadTarget, cookie: string | undefined): Promise<{ stat
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
 /**
- * Checks a variant before it is measured: the first cookie's request gets 200 and exactly
- * the expected body (the authenticated route returns that session's user id), and a request
- * without a cookie gets the route's anonymous status (401 where a session is required).
+ * Checks a variant before it is measured: the first cookie's request gets 200 (or the
+ * variant's `expectStatus`) and exactly the expected body (the authenticated route returns that
+ * session's user id), and a request without a cookie gets the route's anonymous status (401
+ * where a session is required).
  * Returns what was wrong, or an empty list.
  */
 export async function checkTarget(target: LoadTarget): Promise<string[]> {
   const problems: string[] = [];
   const signedIn = await request(target, target.cookies[0]);
-  if (signedIn.status !== 200 || signedIn.body !== target.expectBody) {
-    problems.push(`expected 200 ${target.expectBody}, got ${signedIn.status} ${signedIn.body.slice(0, 200)}`);
+  const status = target.expectStatus ?? 200;
+  if (signedIn.status !== status || signedIn.body !== target.expectBody) {
+    problems.push(`expected ${status} ${target.expectBody}, got ${signedIn.status} ${signedIn.body.slice(0, 200)}`);
   }
   if (target.anonymousStatus !== null) {
     const anonymous = await request(target, undefined);
@@ -164,11 +208,11 @@ export async function checkTarget(target: LoadTarget): Promise<string[]> {
 
 /**
  * One request per cookie, all at once, outside any measurement: every session still answers
- * 200 with a body that contains the expected user id. Returns what was wrong.
+ * 200 (or `expectStatus`) with a body that contains the expected user id. Returns what was wrong.
  */
 export async function primeTarget(target: LoadTarget): Promise<string[]> {
   const answers = await Promise.all(target.cookies.map((cookie) => request(target, cookie)));
-  const wrong = answers.filter((answer) => answer.status !== 200 || !answer.body.includes(target.bodyContains));
+  const wrong = answers.filter((answer) => answer.status !== (target.expectStatus ?? 200) || !answer.body.includes(target.bodyContains));
   return wrong.length === 0
     ? []
     : [`${wrong.length} of ${answers.length} sessions failed before the load (first: ${wrong[0].status} ${wrong[0].body.slice(0, 120)})`];

@@ -18,12 +18,11 @@ import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { Session, SessionStoreService, UserSessionsModule } from '../lib/index.js';
-import type { BenchDatabase } from './protocol.js';
 import { primeTarget, runLoad, startLoad, type LoadResult, type LoadTarget } from './load.js';
 import { installStatementCounter, statements, type StatementCounts } from './statement-counter.js';
 import { median, percentile } from './stats.js';
 import type { VariantProcess } from './variant-process.js';
-import { BENCH_USER_AGENT } from './variants.js';
+import { BENCH_USER_AGENT, type BenchDatabase } from './protocol.js';
 
 const TARGET_USER = 'scale-target';
 const TARGET_SESSIONS = 50;

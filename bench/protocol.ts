@@ -12,38 +12,68 @@ export const DATABASE_LABELS: Record<DatabaseKind, string> = {
   mariadb: 'MariaDB',
 };
 
-/** Every app the bench can start; `variantsFor()` says which run on which database. */
-export type VariantName =
-  | 'bare'
-  | 'floor'
-  | 'module-read'
-  | 'module-read-redis'
-  | 'express-session'
-  | 'express-session-default'
-  | 'express-session-wal'
-  | 'module-write';
+/** The one user agent every measured request sends, so that it matches the stored rows. */
+export const BENCH_USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+/** The IP autocannon connects from (127.0.0.1 only), as stored on the sessions. */
+export const BENCH_IP = '127.0.0.1';
 
-export const VARIANT_NAMES: readonly VariantName[] = [
+/** Every app the bench can start (`variants/index.ts` says what each is); `variantsFor()` says where each runs. */
+export const VARIANT_NAMES = [
   'bare',
   'floor',
   'module-read',
   'module-read-redis',
+  'module-read-fastify',
+  'module-write',
+  'module-write-wal',
+  'module-end',
   'express-session',
   'express-session-default',
   'express-session-wal',
-  'module-write',
-];
+  'express-session-write',
+  'express-session-write-default',
+  'express-session-write-wal',
+  'fastify-session',
+  'better-auth-read',
+  'better-auth-cookie-cache',
+  'better-auth-end',
+] as const;
+
+export type VariantName = (typeof VARIANT_NAMES)[number];
 
 /**
- * The variants measured on a database, in the order of each round. SQLite gets two
- * express-session runs: TypeORM's default rollback journal and WAL. The Redis cache runs on
- * SQLite and PostgreSQL, when Redis answers (`redis`).
+ * The variants measured on a database, in the order of each round. On SQLite, express-session
+ * and the module's writes run on both journals: TypeORM's default (rollback) and WAL, so that
+ * each write is compared on the same one. The Redis cache runs on SQLite and PostgreSQL when
+ * Redis answers (`redis`); better-auth on SQLite and PostgreSQL, through its own adapter.
  */
 export function variantsFor(kind: DatabaseKind, redis = true): VariantName[] {
   const cached: VariantName[] = redis && kind !== 'mariadb' ? ['module-read-redis'] : [];
+  const betterAuth: VariantName[] = kind === 'mariadb' ? [] : ['better-auth-read', 'better-auth-cookie-cache', 'better-auth-end'];
+  const fastify: VariantName[] = ['module-read-fastify', 'fastify-session'];
   return kind === 'sqlite'
-    ? ['bare', 'floor', 'module-read', ...cached, 'express-session-default', 'express-session-wal', 'module-write']
-    : ['bare', 'floor', 'module-read', ...cached, 'express-session', 'module-write'];
+    ? [
+        'bare',
+        'floor',
+        'module-read',
+        ...cached,
+        'express-session-default',
+        'express-session-wal',
+        'module-write',
+        'express-session-write-default',
+        'module-write-wal',
+        'express-session-write-wal',
+        'module-end',
+        ...betterAuth,
+        ...fastify,
+      ]
+    : ['bare', 'floor', 'module-read', ...cached, 'express-session', 'module-write', 'express-session-write', 'module-end', ...betterAuth, ...fastify];
+}
+
+/** The journal a SQLite variant runs on: WAL for the `-wal` variants, TypeORM's default (rollback) for the others. */
+export function usesWal(variant: VariantName): boolean {
+  return variant.endsWith('-wal');
 }
 
 /** The database a child connects to: the second argument of `server.js`, as JSON. */
@@ -55,8 +85,13 @@ export interface BenchDatabase {
 
 /** The one kind of request a variant is measured with. */
 export interface RouteSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
+  /** May hold `{id}`: each request takes the next of the variant's `ids`. */
   path: string;
+  /** A JSON body, sent with `Content-Type: application/json`; may hold `{id}` too. */
+  body?: string;
+  /** Send `Origin: http://127.0.0.1:<port>`, as a browser does on a same-origin POST or DELETE. */
+  sameOrigin?: boolean;
 }
 
 /** Sent once by a child when its app listens and its sessions exist. */
@@ -66,8 +101,15 @@ export interface ReadyMessage {
   route: RouteSpec;
   /** `Cookie` header values, one per autocannon connection (round-robin); empty for `bare`. */
   cookies: string[];
+  /**
+   * For a route with `{id}`: what each request names, used once each, in order (the sessions
+   * a request ends). The child hands out a fresh list before each window.
+   */
+  ids?: string[];
   /** Exact body the first cookie's request must get (checked once before measuring). */
   expectBody: string;
+  /** Its status, when not 200 (a DELETE's 204). */
+  expectStatus?: number;
   /** Substring every measured response body must contain. */
   bodyContains: string;
   /** Status the route must answer without a cookie, or null when it is public. */
@@ -92,6 +134,16 @@ export interface SampleMessage {
   heapUsedAfterGc: number;
   /** CPU time (user + system) this process used since the last reset: microseconds. */
   cpuMicros: number;
+  /** What the child's own check after the window found wrong (e.g. a session that was not ended). */
+  problems: string[];
+}
+
+/** What a child hands the parent before a window, when its requests need new values. */
+export interface WindowSetup {
+  /** Replaces `ReadyMessage.cookies` (better-auth's cookie cache expires after 5 minutes). */
+  cookies?: string[];
+  /** Replaces `ReadyMessage.ids`. */
+  ids?: string[];
 }
 
 export type ParentMessage =
@@ -101,6 +153,6 @@ export type ParentMessage =
 
 export type ChildMessage =
   | ReadyMessage
-  | { type: 'reset-done'; id: number; error?: string }
+  | ({ type: 'reset-done'; id: number; error?: string } & WindowSetup)
   | SampleMessage
   | { type: 'failed'; message: string };

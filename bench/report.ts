@@ -12,6 +12,7 @@ import type { DatabaseKind, RouteSpec, VariantName } from './protocol.js';
 import type { BenchSettings } from './settings.js';
 import type { StatementCounts } from './statement-counter.js';
 import { median } from './stats.js';
+import { reportSvg } from './chart.js';
 
 // ------------------------------------------------------------------ data
 
@@ -127,32 +128,32 @@ interface RatioSpec {
 /** The ratios reported for a database, with the targets that apply there. */
 function ratioSpecs(kind: DatabaseKind): RatioSpec[] {
   const sqlOrPg = kind === 'sqlite' || kind === 'postgres';
-  const specs: RatioSpec[] = [
-    { name: 'module-read/bare', numerator: 'module-read', denominator: 'bare', metric: 'req/s', target: sqlOrPg ? { op: '>=', value: 0.8 } : null },
-    { name: 'module-read/floor', numerator: 'module-read', denominator: 'floor', metric: 'req/s', target: sqlOrPg ? { op: '>=', value: 0.9 } : null },
+  const at = (value: number) => ({ op: '>=' as const, value });
+  const ratio = (numerator: VariantName, denominator: VariantName, target: RatioSpec['target'] = null, metric: Metric = 'req/s'): RatioSpec => ({
+    name: `${metric === 'req/s' ? '' : `${metric} `}${numerator}/${denominator}`,
+    numerator,
+    denominator,
+    metric,
+    target,
+  });
+  return [
+    // Retired as a target: the floor itself stays below 0.8× bare on this machine (bench/README.md).
+    ratio('module-read', 'bare'),
+    ratio('module-read', 'floor', sqlOrPg ? at(0.9) : null),
+    ...(kind === 'sqlite'
+      ? [ratio('module-read', 'express-session-default', at(5)), ratio('module-read', 'express-session-wal', at(2))]
+      : [ratio('module-read', 'express-session', kind === 'postgres' ? at(2) : null)]),
+    ratio('module-read-redis', 'module-read'),
+    ratio('module-read', 'better-auth-read', at(2)),
+    ratio('module-read-redis', 'better-auth-cookie-cache'),
+    ratio('module-end', 'better-auth-end'),
+    ratio('module-read-fastify', 'fastify-session', sqlOrPg ? at(1.5) : null),
+    ...(kind === 'sqlite'
+      ? [ratio('module-write', 'express-session-write-default', at(1)), ratio('module-write-wal', 'express-session-write-wal', at(1))]
+      : [ratio('module-write', 'express-session-write', kind === 'postgres' ? at(1) : null)]),
+    ratio('module-read', 'bare', { op: '<=', value: 1.1 }, 'rss'),
+    ratio('module-read', 'bare', { op: '<=', value: 1.1 }, 'rss-after-gc'),
   ];
-  if (kind === 'sqlite') {
-    specs.push(
-      { name: 'module-read/express-session-default', numerator: 'module-read', denominator: 'express-session-default', metric: 'req/s', target: { op: '>=', value: 5 } },
-      { name: 'module-read/express-session-wal', numerator: 'module-read', denominator: 'express-session-wal', metric: 'req/s', target: { op: '>=', value: 2 } },
-    );
-  } else {
-    specs.push({
-      name: 'module-read/express-session',
-      numerator: 'module-read',
-      denominator: 'express-session',
-      metric: 'req/s',
-      target: kind === 'postgres' ? { op: '>=', value: 2 } : null,
-    });
-  }
-  if (kind !== 'mariadb') {
-    specs.push({ name: 'module-read-redis/module-read', numerator: 'module-read-redis', denominator: 'module-read', metric: 'req/s', target: null });
-  }
-  specs.push(
-    { name: 'rss module-read/bare', numerator: 'module-read', denominator: 'bare', metric: 'rss', target: { op: '<=', value: 1.1 } },
-    { name: 'rss-after-gc module-read/bare', numerator: 'module-read', denominator: 'bare', metric: 'rss-after-gc', target: { op: '<=', value: 1.1 } },
-  );
-  return specs;
 }
 
 function measurementsOf(run: DatabaseRun, variant: VariantName): Measurement[] {
@@ -298,6 +299,12 @@ function loadCells(load: LoadResult): string[] {
   return [integer(load.requestsPerSecond), fixed(load.latency.p50, 2), fixed(load.latency.p99, 2)];
 }
 
+/** What each cache costs in revocation, beside their ratio. */
+const REVOCATION_WINDOWS =
+  "Revocation windows of the two caches: the module's Redis cache refuses an ended session on the next request, on every " +
+  'instance (ending a session deletes or marks its entries before it answers); better-auth\'s cookie cache accepts a ' +
+  'revoked session until its signed cookie expires, up to `cookieCache.maxAge` (5 minutes by default), on the device that holds it.';
+
 /** The Markdown section of one database. */
 export function databaseMarkdown(run: DatabaseRun, summary: DatabaseSummary): string {
   const out: string[] = [`### ${run.label}`, '', `Database: ${run.description}.`, ''];
@@ -347,6 +354,8 @@ export function databaseMarkdown(run: DatabaseRun, summary: DatabaseSummary): st
     );
   }
 
+  const ran = new Set(run.variants.map((v) => v.variant));
+  if (ran.has('module-read-redis') && ran.has('better-auth-cookie-cache')) out.push(REVOCATION_WINDOWS, '');
   out.push('Targets:', '');
   for (const t of summary.targets) out.push(`- ${passText(t.pass)}: ${t.name} (${t.detail})`);
   out.push('', 'Variants:', '');
@@ -478,7 +487,7 @@ export function machineInfo(): BenchReport['machine'] {
 
 /** Installed versions of the packages the numbers depend on. */
 export function packageVersions(root: string): Record<string, string | null> {
-  const names = ['@nestjs/core', '@nestjs/platform-express', 'typeorm', 'better-sqlite3', 'pg', 'mysql2', 'ioredis', 'express-session', 'connect-typeorm', 'autocannon'];
+  const names = ['@nestjs/core', '@nestjs/platform-express', 'typeorm', 'better-sqlite3', 'pg', 'mysql2', 'ioredis', 'express-session', 'connect-typeorm', '@nestjs/platform-fastify', '@fastify/session', 'better-auth', '@thallesp/nestjs-better-auth', 'autocannon'];
   return Object.fromEntries(
     names.map((name) => {
       try {
@@ -490,12 +499,14 @@ export function packageVersions(root: string): Record<string, string | null> {
   );
 }
 
-/** Writes `<name>.json` and `<name>.md` into `dir`; returns their paths. */
-export function writeResults(report: BenchReport, dir: string, name: string): { json: string; markdown: string } {
+/** Writes `<name>.json`, `<name>.md` and the chart `<name>.svg` into `dir`; returns their paths. */
+export function writeResults(report: BenchReport, dir: string, name: string): { json: string; markdown: string; svg: string } {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, `${name}.json`);
   const markdown = join(dir, `${name}.md`);
+  const svg = join(dir, `${name}.svg`);
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(markdown, `${reportMarkdown(report)}\n`);
-  return { json, markdown };
+  writeFileSync(svg, reportSvg(report));
+  return { json, markdown, svg };
 }

@@ -81,7 +81,7 @@ async function measure(child: VariantProcess, settings: BenchSettings, round: nu
     },
     cpuMicrosPerRequest: perRequest(sample.cpuMicros),
     memory: { rss: sample.rss, peakRss: sample.peakRss, rssAfterGc: sample.rssAfterGc, heapUsedAfterGc: sample.heapUsedAfterGc },
-    problems: [...primeProblems, ...load.problems],
+    problems: [...primeProblems, ...load.problems, ...sample.problems],
   };
 }
 
@@ -119,7 +119,12 @@ async function runDatabase(kind: DatabaseKind, settings: BenchSettings, redis: b
 
     for (const variant of variants) {
       log(`[${label}] starting ${variant}…`);
-      const child = await VariantProcess.start(variant, database.forVariant(variant), settings.connections, settings.cpuProfileDir);
+      const child = await VariantProcess.start(
+        variant,
+        database.forVariant(variant),
+        { sessions: settings.connections, windowSeconds: settings.duration },
+        settings.cpuProfileDir,
+      );
       children.set(variant, child);
     }
     const measurable: VariantProcess[] = [];
@@ -240,7 +245,7 @@ async function main(): Promise<number> {
       console.log(`  ${verdict}  ${db.label}: ${target.name} (${target.detail})`);
     }
   }
-  console.log(`\nWrote ${files.json} and ${files.markdown}`);
+  console.log(`\nWrote ${files.json}, ${files.markdown} and ${files.svg}`);
 
   const invalid = report.databases.flatMap((db) => [
     ...(db.error ? [`${db.label}: run failed`] : []),

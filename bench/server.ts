@@ -1,13 +1,13 @@
 /**
  * One variant's app, in its own process so that its RSS is its own:
  *
- *   node dist/bench/server.js <variant> <database-json> [sessions]
+ *   node dist/bench/server.js <variant> <database-json> [sessions] [window-seconds]
  *
  * Forked by `run.ts`. It patches the database driver to count statements, starts the app
  * (`variants.ts`), creates `sessions` sessions, and talks over IPC (`protocol.ts`): `ready`
  * once, then on demand `reset` (the variant's pre-window step, then zeroed counters) and
  * `sample` (statements, requests, RSS right after the load, peak RSS during it, RSS and heap
- * after a forced GC).
+ * after a forced GC, and what the variant's own check after the window found wrong).
  */
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ import {
   type VariantName,
 } from './protocol.js';
 import { installStatementCounter, statements, verifyStatementCounter } from './statement-counter.js';
-import { startVariant } from './variants.js';
+import { startVariant } from './variants/index.js';
 
 /** A full GC, when the parent started this process with `--expose-gc`. */
 function collectGarbage(): void {
@@ -51,16 +51,17 @@ function send(message: ChildMessage): void {
 }
 
 async function main(): Promise<void> {
-  const [variantArg, databaseJson, sessionsArg] = process.argv.slice(2);
+  const [variantArg, databaseJson, sessionsArg, secondsArg] = process.argv.slice(2);
   if (!VARIANT_NAMES.includes(variantArg as VariantName) || !databaseJson) {
-    throw new Error(`usage: server.js <${VARIANT_NAMES.join('|')}> <database-json> [sessions]`);
+    throw new Error(`usage: server.js <${VARIANT_NAMES.join('|')}> <database-json> [sessions] [window-seconds]`);
   }
   const variant = variantArg as VariantName;
   const database = JSON.parse(databaseJson) as BenchDatabase;
   const sessions = Number(sessionsArg ?? 50);
+  const windowSeconds = Number(secondsArg ?? 5);
 
   installStatementCounter(database.kind);
-  const started = await startVariant(variant, database, sessions);
+  const started = await startVariant(variant, database, { sessions, windowSeconds });
   await verifyStatementCounter(database.kind, started.dataSource);
 
   let requests = 0;
@@ -76,39 +77,47 @@ async function main(): Promise<void> {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 50).unref();
 
+  const sample = async (id: number) => {
+    const cpu = process.cpuUsage(cpuAtReset);
+    const rss = process.memoryUsage().rss;
+    const counts = statements.snapshot();
+    // After the counters are read: the check's own statements are not the window's.
+    const problems = await (started.afterMeasure?.(requests) ?? Promise.resolve([])).catch((error: unknown) => [
+      `the check after the window failed: ${String(error)}`,
+    ]);
+    collectGarbage();
+    const afterGc = process.memoryUsage();
+    send({
+      type: 'sample',
+      id,
+      statements: counts,
+      requests,
+      rss,
+      peakRss: Math.max(peakRss, rss),
+      rssAfterGc: afterGc.rss,
+      heapUsedAfterGc: afterGc.heapUsed,
+      cpuMicros: cpu.user + cpu.system,
+      problems,
+    });
+  };
+
   process.on('message', (message: ParentMessage) => {
     switch (message.type) {
       case 'reset':
         void (started.beforeMeasure?.() ?? Promise.resolve()).then(
-          () => {
+          (setup) => {
             statements.reset();
             requests = 0;
             peakRss = process.memoryUsage.rss();
             cpuAtReset = process.cpuUsage();
-            send({ type: 'reset-done', id: message.id });
+            send({ type: 'reset-done', id: message.id, ...setup });
           },
           (error: unknown) => send({ type: 'reset-done', id: message.id, error: String(error) }),
         );
         break;
-      case 'sample': {
-        const cpu = process.cpuUsage(cpuAtReset);
-        const rss = process.memoryUsage().rss;
-        const counts = statements.snapshot();
-        collectGarbage();
-        const afterGc = process.memoryUsage();
-        send({
-          type: 'sample',
-          id: message.id,
-          statements: counts,
-          requests,
-          rss,
-          peakRss: Math.max(peakRss, rss),
-          rssAfterGc: afterGc.rss,
-          heapUsedAfterGc: afterGc.heapUsed,
-          cpuMicros: cpu.user + cpu.system,
-        });
+      case 'sample':
+        void sample(message.id);
         break;
-      }
       case 'stop':
         writeProfileRequests(requestsInAll);
         void started.app.close().finally(() => process.exit(0));

@@ -24,8 +24,8 @@ export interface BenchSettings {
 export const HELP = `Usage: node dist/bench/run.js [flags]
 
 HTTP benchmark of nestjs-user-sessions against a bare Nest app, a hand-written floor
-(one raw primary-key SELECT) and express-session + connect-typeorm, every variant in its own
-process, interleaved in rounds (A B C, C B A, A B C …).
+(one raw primary-key SELECT), express-session + connect-typeorm, @fastify/session and
+better-auth, every variant in its own process, interleaved in rounds (A B C, C B A, A B C …).
 
   --duration <s>       seconds per measurement (default 5)
   --rounds <n>         rounds of every variant (default 3)
@@ -48,7 +48,7 @@ Connection settings: PGHOST, PGPORT, PGUSER (default 127.0.0.1:5432, postgres; t
 creates and drops its own database bench_<pid>), MYSQL_HOST, MYSQL_PORT, MYSQL_USER,
 MYSQL_PASSWORD (default 127.0.0.1:3306, root, empty), REDIS_HOST, REDIS_PORT (default
 127.0.0.1:6379, for module-read-redis; skipped when Redis does not answer). Results:
-bench/results/latest.json and latest.md.`;
+bench/results/latest.json, latest.md and the chart latest.svg.`;
 
 const KINDS: DatabaseKind[] = ['sqlite', 'postgres', 'mariadb'];
 

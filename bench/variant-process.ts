@@ -34,12 +34,18 @@ export class VariantProcess {
   }
 
   /**
-   * Forks the child and resolves when its app listens with its sessions created. With
+   * Forks the child and resolves when its app listens with its `sessions` sessions created
+   * (`windowSeconds`: how long a measurement lasts, for the variants that use up sessions). With
    * `cpuProfileDir`, the child writes a V8 CPU profile there when it exits (`--cpu-prof`).
    */
-  static start(variant: VariantName, database: BenchDatabase, sessions: number, cpuProfileDir?: string | null): Promise<VariantProcess> {
+  static start(
+    variant: VariantName,
+    database: BenchDatabase,
+    { sessions, windowSeconds }: { sessions: number; windowSeconds: number },
+    cpuProfileDir?: string | null,
+  ): Promise<VariantProcess> {
     const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${variant}-${process.pid}.cpuprofile`] : [];
-    const child = fork(SERVER_SCRIPT, [variant, JSON.stringify(database), String(sessions)], {
+    const child = fork(SERVER_SCRIPT, [variant, JSON.stringify(database), String(sessions), String(windowSeconds)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: ['--expose-gc', ...profile],
     });
@@ -69,10 +75,16 @@ export class VariantProcess {
     });
   }
 
-  /** Runs the child's pre-window step and zeroes its statement, request and peak-RSS counters. */
+  /**
+   * Runs the child's pre-window step and zeroes its statement, request and peak-RSS counters.
+   * Cookies or ids the child hands out for the window replace those of `ready`.
+   */
   async reset(): Promise<void> {
     const reply = await this.ask({ type: 'reset', id: this.nextId++ });
-    if (reply.type === 'reset-done' && reply.error) throw new Error(`${this.variant}: before the measurement: ${reply.error}`);
+    if (reply.type !== 'reset-done') return;
+    if (reply.error) throw new Error(`${this.variant}: before the measurement: ${reply.error}`);
+    if (reply.cookies) this.ready.cookies = reply.cookies;
+    if (reply.ids) this.ready.ids = reply.ids;
   }
 
   /** Statements and requests since the last reset, and memory now. */
