@@ -57,13 +57,20 @@ function panel(variants: VariantSummary[], x: number, y: number, title: string, 
 /** The whole chart, one section per database that has measurements. */
 export function reportSvg(report: BenchReport): string {
   const body: string[] = [];
-  let y = 30;
   body.push(text(10, 20, `nestjs-user-sessions bench, ${report.machine.date.slice(0, 10)}: medians of ${report.settings.rounds} round(s) × ${report.settings.duration} s, ${report.settings.connections} connections`, 'font-weight="600" font-size="14"'));
   Object.values(FAMILIES).forEach(({ label, color }, index) => {
     const x = 10 + index * 200;
     body.push(`<rect x="${x}" y="32" width="12" height="12" fill="${color}"/>`, text(x + 16, 42, label));
   });
-  y = 44;
+  body.push(
+    text(
+      10,
+      64,
+      'Every variant runs on Nest with Express but module-read-fastify and fastify-session (Nest with Fastify): compare those two with each other.',
+      'fill="#4b5563"',
+    ),
+  );
+  let y = 66;
   for (const database of report.databases) {
     const variants = database.summary.variants;
     if (variants.length === 0) continue;

@@ -2,7 +2,8 @@
  * Load on a variant's route with autocannon's programmatic API, on 127.0.0.1 only. Each
  * connection carries its own session cookie (round-robin over the variant's cookies, set in
  * `setupClient`) and the one bench user agent. A route with `{id}` takes the next of the
- * variant's ids on each request (each id once: the check, the priming and the load share them).
+ * variant's ids on each request: each id at most once (the check, the priming and the load share
+ * them; autocannon builds one request per connection that it never sends).
  * A measurement is valid only when autocannon saw no error, no timeout, no non-2xx answer and no
  * body without the expected user id.
  */

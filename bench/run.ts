@@ -4,11 +4,12 @@
  * For each database: start every variant in its own child process (`server.ts`), check one
  * response of each, warm each up, then measure in interleaved rounds (A B C, C B A, A B C …) with
  * autocannon from this process. Before each measurement every session gets one request
- * (`primeTarget()`: all must still answer), then the child runs its pre-window step (module
- * variants: activity set to now) and zeroes its counters. Prints each database's table,
- * ratios per round and medians, and targets; on PostgreSQL also the 1M-row checks
- * (`postgres-scale.ts`). Writes `bench/results/latest.json` and `latest.md` (`quick.*` for
- * a --quick run). `--help` lists the flags.
+ * (`primeTarget()`: all must still answer), then the child runs its pre-window step (activity
+ * set to now, the sessions a window ends written, fresh cookies or ids handed out) and zeroes its
+ * counters; after the window it checks what it can (the sessions left). Prints each database's
+ * table, ratios per round and medians, and targets; on PostgreSQL also the 1M-row checks
+ * (`postgres-scale.ts`). Writes `bench/results/latest.json`, `latest.md` and the chart
+ * `latest.svg` (`quick.*` for a --quick run). `--help` lists the flags.
  *
  * Exit code 1 when a measurement is INVALID or a run failed; missed targets are reported,
  * not failures.

@@ -4,14 +4,16 @@
  *   node dist/bench/server.js <variant> <database-json> [sessions] [window-seconds]
  *
  * Forked by `run.ts`. It patches the database driver to count statements, starts the app
- * (`variants.ts`), creates `sessions` sessions, and talks over IPC (`protocol.ts`): `ready`
+ * (`variants/index.ts`), creates `sessions` sessions, and talks over IPC (`protocol.ts`): `ready`
  * once, then on demand `reset` (the variant's pre-window step, then zeroed counters) and
- * `sample` (statements, requests, RSS right after the load, peak RSS during it, RSS and heap
- * after a forced GC, and what the variant's own check after the window found wrong).
+ * `sample` (once the requests in flight have finished: statements, requests, RSS right after the
+ * load, peak RSS during it, RSS and heap after a forced GC, and what the variant's own check after
+ * the window found wrong).
  */
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import {
   VARIANT_NAMES,
@@ -22,6 +24,9 @@ import {
 } from './protocol.js';
 import { installStatementCounter, statements, verifyStatementCounter } from './statement-counter.js';
 import { startVariant } from './variants/index.js';
+
+/** How long a sample waits for the requests still being served to finish. */
+const IN_FLIGHT_WAIT_MS = 10_000;
 
 /** A full GC, when the parent started this process with `--expose-gc`. */
 function collectGarbage(): void {
@@ -67,9 +72,12 @@ async function main(): Promise<void> {
   let requests = 0;
   let requestsInAll = 0;
   const server = started.app.getHttpServer() as Server;
-  server.on('request', () => {
+  let inFlight = 0;
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
     requests++;
     requestsInAll++;
+    inFlight++;
+    response.once('close', () => inFlight--);
   });
   let peakRss = 0;
   let cpuAtReset = process.cpuUsage();
@@ -78,6 +86,9 @@ async function main(): Promise<void> {
   }, 50).unref();
 
   const sample = async (id: number) => {
+    // A request still being served when the load stopped (a slow DELETE) belongs to the window.
+    const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+    while (inFlight > 0 && Date.now() < deadline) await sleep(10);
     const cpu = process.cpuUsage(cpuAtReset);
     const rss = process.memoryUsage().rss;
     const counts = statements.snapshot();

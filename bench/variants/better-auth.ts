@@ -26,25 +26,27 @@ import type { BenchDatabase, VariantName } from '../protocol.js';
 import { freePort } from '../../test/support/throwaway-servers.js';
 import {
   BenchAppModule,
+  checkSessionsEnded,
   createApp,
   HelloController,
+  INSERT_BATCH,
   journalNote,
   sessionsToEnd,
   typeOrm,
+  userIdFor,
   type StartedVariant,
   type VariantOptions,
 } from './common.js';
 
 const PASSWORD = 'bench password 1234';
 const SESSION_TOKEN_COOKIE = 'better-auth.session_token';
-/** Rows per INSERT of the sessions to end (8 columns each). */
-const BATCH = 500;
 
 @Controller()
 class BetterAuthController {
   @Get('me')
   me(@CurrentBetterAuthSession() session: UserSession) {
-    return { userId: session.user.id };
+    // The name it was signed up with: the bench's user id, which each response is checked for.
+    return { userId: session.user.name };
   }
 }
 
@@ -78,13 +80,16 @@ function cookieHeader(headers: Headers): string {
     .join('; ');
 }
 
-async function signUp(auth: Auth, email: string): Promise<{ cookie: string; userId: string }> {
-  const { headers, response } = await auth.api.signUpEmail({ body: { email, password: PASSWORD, name: email }, returnHeaders: true });
+/** Signs up `name`: its Cookie header, and the user's id in better-auth. */
+async function signUp(auth: Auth, name: string): Promise<{ cookie: string; userId: string }> {
+  const { headers, response } = await auth.api.signUpEmail({ body: { email: emailOf(name), password: PASSWORD, name }, returnHeaders: true });
   return { cookie: cookieHeader(headers), userId: response.user.id };
 }
 
-async function signIn(auth: Auth, email: string): Promise<string> {
-  const { headers } = await auth.api.signInEmail({ body: { email, password: PASSWORD }, returnHeaders: true });
+const emailOf = (name: string) => `${name}@bench.example`;
+
+async function signIn(auth: Auth, name: string): Promise<string> {
+  const { headers } = await auth.api.signInEmail({ body: { email: emailOf(name), password: PASSWORD }, returnHeaders: true });
   return cookieHeader(headers);
 }
 
@@ -103,6 +108,9 @@ async function refreshCookieCache(auth: Auth, cookies: string[]): Promise<string
   );
 }
 
+/** Quotes a column name of better-auth's camel-case tables for the database (PostgreSQL folds bare names). */
+const escaper = (dataSource: DataSource) => (name: string) => dataSource.driver.escape(name);
+
 /** The session token in a Cookie header: its signed cookie's value before the signature. */
 function tokenOf(cookie: string): string {
   const value = cookie.split('; ').find((pair) => pair.startsWith(`${SESSION_TOKEN_COOKIE}=`))!.slice(SESSION_TOKEN_COOKIE.length + 1);
@@ -115,7 +123,7 @@ function tokenOf(cookie: string): string {
  * take minutes). The user's other sessions but the connections' own are deleted first.
  */
 async function seedSessionsToEnd(auth: Auth, dataSource: DataSource, userId: string, own: string[], count: number): Promise<string[]> {
-  const escape = (name: string) => dataSource.driver.escape(name);
+  const escape = escaper(dataSource);
   await dataSource
     .createQueryBuilder()
     .delete()
@@ -133,19 +141,19 @@ async function seedSessionsToEnd(auth: Auth, dataSource: DataSource, userId: str
   const newId = () => randomBytes(24).toString('base64url').slice(0, 32);
   const rows = Array.from({ length: count - 1 }, () => ({ ...row, id: newId(), token: newId() }));
   await dataSource.transaction(async (manager) => {
-    for (let start = 0; start < rows.length; start += BATCH) {
-      await manager.createQueryBuilder().insert().into('session', Object.keys(row)).values(rows.slice(start, start + BATCH)).execute();
+    for (let start = 0; start < rows.length; start += INSERT_BATCH) {
+      await manager.createQueryBuilder().insert().into('session', Object.keys(row)).values(rows.slice(start, start + INSERT_BATCH)).execute();
     }
   });
   return [template.token, ...rows.map((copy) => copy.token)];
 }
 
-export async function startBetterAuth(variant: VariantName, database: BenchDatabase, { sessions, windowSeconds }: VariantOptions): Promise<StartedVariant> {
+/** The better-auth instance and the Nest app around it, not listening yet. */
+async function createBetterAuthApp(variant: VariantName, database: BenchDatabase) {
   // Its origin check needs the app's own origin (`baseURL`) before the app listens.
   const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
   const cookieCache = variant === 'better-auth-cookie-cache';
-  const auth = createAuth(database, origin, cookieCache);
+  const auth = createAuth(database, `http://127.0.0.1:${port}`, cookieCache);
   await (await getMigrations(auth.options)).runMigrations();
   const app = await createApp(
     {
@@ -155,66 +163,58 @@ export async function startBetterAuth(variant: VariantName, database: BenchDatab
     },
     { bodyParser: false },
   );
-  const dataSource = app.get(DataSource);
   const setup = `better-auth (emailAndPassword, ${cookieCache ? 'session.cookieCache on, maxAge 5 min' : 'cookie cache off'}) through @thallesp/nestjs-better-auth's AuthModule, on its ${
     database.kind === 'sqlite' ? 'better-sqlite3 Database' : 'pg Pool'
   }${journalNote(database)}`;
+  return { auth, app, port, cookieCache, setup, dataSource: app.get(DataSource) };
+}
 
-  if (variant !== 'better-auth-end') {
-    const users = [];
-    for (let index = 0; index < sessions; index++) users.push(await signUp(auth, `${variant}-${index}@bench.example`));
-    await app.listen(port, '127.0.0.1');
-    const cookies = users.map((user) => user.cookie);
-    return {
-      app,
-      dataSource,
-      ...(cookieCache ? { beforeMeasure: async () => ({ cookies: await refreshCookieCache(auth, cookies) }) } : {}),
-      ready: {
-        route: { method: 'GET', path: '/me' },
-        cookies,
-        expectBody: JSON.stringify({ userId: users[0].userId }),
-        bodyContains: '"userId":"',
-        anonymousStatus: 401,
-        notes: `${setup}; GET /me with its @Session() decorator behind its global AuthGuard`,
-      },
-    };
-  }
-
-  const email = `${variant}@bench.example`;
-  const { cookie, userId } = await signUp(auth, email);
-  const cookies = [cookie];
-  while (cookies.length < sessions) cookies.push(await signIn(auth, email));
-  const own = cookies.map(tokenOf);
-  const count = sessionsToEnd(windowSeconds);
-  const escape = (name: string) => dataSource.driver.escape(name);
-  const countSessions = async () =>
-    Number(
-      (
-        (await dataSource
-          .createQueryBuilder()
-          .select('COUNT(*)', 'n')
-          .from('session', 'session')
-          .where(`${escape('userId')} = :userId`, { userId })
-          .getRawOne()) as { n: number | string }
-      ).n,
-    );
-  let left = 0;
-  const seed = async () => {
-    const tokens = await seedSessionsToEnd(auth, dataSource, userId, own, count);
-    left = sessions + count;
-    return tokens;
-  };
-  const firstIds = await seed();
+export async function startBetterAuth(variant: VariantName, database: BenchDatabase, options: VariantOptions): Promise<StartedVariant> {
+  if (variant === 'better-auth-end') return startBetterAuthEnd(variant, database, options);
+  const { auth, app, port, cookieCache, setup, dataSource } = await createBetterAuthApp(variant, database);
+  const cookies: string[] = [];
+  for (let index = 0; index < options.sessions; index++) cookies.push((await signUp(auth, userIdFor(variant, index))).cookie);
   await app.listen(port, '127.0.0.1');
   return {
     app,
     dataSource,
-    beforeMeasure: async () => ({ ids: await seed() }),
-    afterMeasure: async (requests) => {
-      const remaining = await countSessions();
-      const expected = left - requests;
-      return remaining === expected ? [] : [`${remaining} sessions left after ${requests} requests, expected ${expected}`];
+    ...(cookieCache ? { beforeMeasure: async () => ({ cookies: await refreshCookieCache(auth, cookies) }) } : {}),
+    ready: {
+      route: { method: 'GET', path: '/me' },
+      cookies,
+      expectBody: JSON.stringify({ userId: userIdFor(variant, 0) }),
+      bodyContains: `"userId":"${variant}-user-`,
+      anonymousStatus: 401,
+      notes: `${setup}; GET /me with its @Session() decorator behind its global AuthGuard`,
     },
+  };
+}
+
+async function startBetterAuthEnd(variant: VariantName, database: BenchDatabase, { sessions, windowSeconds }: VariantOptions): Promise<StartedVariant> {
+  const { auth, app, port, setup, dataSource } = await createBetterAuthApp(variant, database);
+  const name = userIdFor(variant, 0);
+  const { cookie, userId } = await signUp(auth, name);
+  const cookies = [cookie];
+  while (cookies.length < sessions) cookies.push(await signIn(auth, name));
+  const own = cookies.map(tokenOf);
+  const count = sessionsToEnd(windowSeconds);
+  const escape = escaper(dataSource);
+  const countLeft = async () => {
+    const { n } = (await dataSource
+      .createQueryBuilder()
+      .select('COUNT(*)', 'n')
+      .from('session', 'session')
+      .where(`${escape('userId')} = :userId`, { userId })
+      .getRawOne()) as { n: number | string };
+    return Number(n);
+  };
+  const firstIds = await seedSessionsToEnd(auth, dataSource, userId, own, count);
+  await app.listen(port, '127.0.0.1');
+  return {
+    app,
+    dataSource,
+    beforeMeasure: async () => ({ ids: await seedSessionsToEnd(auth, dataSource, userId, own, count) }),
+    afterMeasure: (requests) => checkSessionsEnded(countLeft, sessions + count, requests),
     ready: {
       route: { method: 'POST', path: '/api/auth/revoke-session', body: '{"token":"{id}"}', sameOrigin: true },
       cookies,

@@ -83,3 +83,19 @@ export interface VariantOptions {
   sessions: number;
   windowSeconds: number;
 }
+
+/**
+ * Rows per INSERT when a variant writes sessions in bulk: under SQLite's 32,766 bound values per
+ * statement, and PostgreSQL's 65,535, for rows of up to 14 columns.
+ */
+export const INSERT_BATCH = 500;
+
+/**
+ * The check after a window whose requests each end one session: exactly one session fewer than
+ * before it per request the server received.
+ */
+export async function checkSessionsEnded(countLeft: () => Promise<number>, beforeWindow: number, requests: number): Promise<string[]> {
+  const left = await countLeft();
+  const expected = beforeWindow - requests;
+  return left === expected ? [] : [`${left} sessions left after ${requests} requests, expected ${expected}`];
+}

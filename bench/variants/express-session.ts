@@ -13,12 +13,13 @@ import { Controller, Get, HttpCode, Post, Req, UnauthorizedException } from '@ne
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request } from 'express';
 import expressSession from 'express-session';
-import { TypeormStore } from 'connect-typeorm';
+import type { TypeormStore } from 'connect-typeorm';
 import { DataSource } from 'typeorm';
 import { Session } from '../../lib/index.js';
 import { ConnectTypeormSession } from '../../test/support/connect-typeorm-session.js';
 import type { BenchDatabase, VariantName } from '../protocol.js';
 import { BenchAppModule, createApp, HelloController, journalNote, typeOrm, userIdFor, type StartedVariant, type VariantOptions } from './common.js';
+import { connectTypeormNotes, connectTypeormStore } from './connect-typeorm-store.js';
 
 const EXPRESS_SESSION_SECRET = 'nestjs-user-sessions bench secret';
 
@@ -57,15 +58,6 @@ class ExpressSessionController {
 function cookieSignature(): { sign(value: string, secret: string): string } {
   const fromExpressSession = createRequire(createRequire(import.meta.url).resolve('express-session'));
   return fromExpressSession('cookie-signature') as { sign(value: string, secret: string): string };
-}
-
-/** The store as connect-typeorm's README makes it (MariaDB: no LIMIT in its cleanup subquery). */
-export function connectTypeormStore(dataSource: DataSource, kind: BenchDatabase['kind']): TypeormStore {
-  return new TypeormStore({
-    cleanupLimit: 2,
-    limitSubquery: kind !== 'mariadb',
-    ttl: 86400,
-  }).connect(dataSource.getRepository(ConnectTypeormSession));
 }
 
 /**
@@ -109,9 +101,9 @@ export async function startExpressSession(variant: VariantName, database: BenchD
       expectBody: JSON.stringify({ userId: userIdFor(variant, 0) }),
       bodyContains: `"userId":"${variant}-user-`,
       anonymousStatus: 401,
-      notes: `express-session (resave false, saveUninitialized false) + connect-typeorm (cleanupLimit 2, ttl 86400${
-        database.kind === 'mariadb' ? ', limitSubquery false' : ''
-      })${writes ? ', req.session.n set on every request' : ''}${journalNote(database)}`,
+      notes: `express-session (resave false, saveUninitialized false) + ${connectTypeormNotes(database.kind)}${
+        writes ? ', req.session.n set on every request' : ''
+      }${journalNote(database)}`,
     },
   };
 }

@@ -14,7 +14,7 @@ import { Session } from '../../lib/index.js';
 import { ConnectTypeormSession } from '../../test/support/connect-typeorm-session.js';
 import type { BenchDatabase, VariantName } from '../protocol.js';
 import { BenchAppModule, createFastifyApp, HelloController, journalNote, typeOrm, userIdFor, type StartedVariant, type VariantOptions } from './common.js';
-import { connectTypeormStore } from './express-session.js';
+import { connectTypeormNotes, connectTypeormStore } from './connect-typeorm-store.js';
 
 const SECRET = 'nestjs-user-sessions bench secret, 32+ characters long';
 
@@ -73,9 +73,9 @@ export async function startFastifySession(variant: VariantName, database: BenchD
       expectBody: JSON.stringify({ userId: userIdFor(variant, 0) }),
       bodyContains: `"userId":"${variant}-user-`,
       anonymousStatus: 401,
-      notes: `@fastify/session (saveUninitialized false, cookie.secure false; rolling true, its default) + @fastify/cookie + connect-typeorm (cleanupLimit 2, ttl 86400${
-        database.kind === 'mariadb' ? ', limitSubquery false' : ''
-      })${journalNote(database)}`,
+      notes: `@fastify/session (saveUninitialized false, cookie.secure false; rolling true, its default) + @fastify/cookie + ${connectTypeormNotes(
+        database.kind,
+      )}${journalNote(database)}`,
     },
   };
 }

@@ -3,9 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { Session } from '../../lib/index.js';
 import { BENCH_IP, BENCH_USER_AGENT } from '../protocol.js';
-
-/** Rows per INSERT: SQLite takes at most 32,766 bound values per statement, PostgreSQL 65,535. */
-const BATCH = 500;
+import { INSERT_BATCH } from './common.js';
 
 /**
  * Inserts `count` signed-in sessions (`userIdOf(index)`), in one transaction; returns each
@@ -38,8 +36,8 @@ export async function insertSessionRows(
     };
   });
   await dataSource.transaction(async (manager) => {
-    for (let start = 0; start < rows.length; start += BATCH) {
-      await manager.getRepository(Session).insert(rows.slice(start, start + BATCH));
+    for (let start = 0; start < rows.length; start += INSERT_BATCH) {
+      await manager.getRepository(Session).insert(rows.slice(start, start + INSERT_BATCH));
     }
   });
   return { keys, ids: rows.map((row) => row.id) };
