@@ -9,6 +9,7 @@ import { Reflector } from '@nestjs/core';
 import { RECENT_LOGIN_METADATA, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
 import type { RequireRecentLoginOptions, ResolvedUserSessionsOptions } from './options/user-sessions-module-options.interface.js';
 import { RequestSessionService } from './http/request-session.service.js';
+import { requestOf } from './http/context-request.js';
 import { ReauthenticationRequiredException } from './exceptions/reauthentication-required.exception.js';
 import type { UserSession } from './session/user-session.js';
 
@@ -37,7 +38,7 @@ export class UserSessionsReauthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const maxAge = this.maxAge(context);
     if (maxAge === undefined) return true;
-    const session = await this.requestSessions.getSession(context.getArgByIndex<object>(0));
+    const session = await this.requestSessions.getSession(requestOf(context));
     if (!session.isAuthenticated) throw new UnauthorizedException('Sign in to continue.');
     if (!this.isRecent(session, maxAge)) throw new ReauthenticationRequiredException();
     return true;

@@ -1,12 +1,11 @@
 import { applyDecorators, createParamDecorator, SetMetadata, UseGuards, type ExecutionContext } from '@nestjs/common';
 import { RECENT_LOGIN_METADATA } from './user-sessions.constants.js';
 import { findHandle, type RequestSessionHandle } from './http/request-session-handle.js';
+import { requestOf } from './http/context-request.js';
 import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
 
 function requestHandle(_data: unknown, context: ExecutionContext): RequestSessionHandle {
-  // The HTTP request, as switchToHttp().getRequest() gives it, without its three closures.
-  const request = context.getArgByIndex<object>(0);
-  const handle = findHandle(request);
+  const handle = findHandle(requestOf(context));
   if (!handle) {
     throw new Error(
       '@CurrentSession() found no session handle: import UserSessionsModule.forRoot() in the application module.',

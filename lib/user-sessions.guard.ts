@@ -5,6 +5,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { RequestSessionService } from './http/request-session.service.js';
+import { requestOf } from './http/context-request.js';
 import type { UserSession } from './session/user-session.js';
 
 /** What a request carries for code written for Passport. */
@@ -13,7 +14,8 @@ interface RequestWithUser {
 }
 
 /**
- * Lets a request through only when its session has a signed-in user; 401 otherwise. Like
+ * Lets a request through only when its session has a signed-in user; 401 otherwise (in a
+ * GraphQL resolver, an `UNAUTHENTICATED` error). Like
  * Passport's `AuthGuard`, it sets `request.user` (`{ id }` unless `user()` is overridden),
  * so code written for Passport keeps reading it. Its check is the request's one primary-key
  * SELECT, which the handler then reuses.
@@ -25,8 +27,7 @@ export class UserSessionsGuard implements CanActivate {
   constructor(protected readonly requestSessions: RequestSessionService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    // switchToHttp().getRequest() is this argument, after three closures assigned onto the context.
-    const request = context.getArgByIndex<RequestWithUser>(0);
+    const request = requestOf<RequestWithUser>(context);
     const session = await this.requestSessions.getSession(request);
     if (!this.isAllowed(session, context)) {
       throw new UnauthorizedException('Sign in to continue.');
