@@ -23,7 +23,7 @@ describe('requestOf()', () => {
     expect(requestOf(contextOf('graphql', [{ parent: true }, {}, { req: request }, {}]))).toBe(request);
   });
 
-  it("in a GraphQL resolver under Mercurius: the context's request", () => {
+  it("in a GraphQL resolver whose context names it request: the context's request", () => {
     const request = { headers: {} };
     expect(requestOf(contextOf('graphql', [undefined, {}, { request }, {}]))).toBe(request);
   });

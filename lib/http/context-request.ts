@@ -3,9 +3,10 @@ import type { ExecutionContext } from '@nestjs/common';
 /**
  * The HTTP request behind a guard's or a decorator's context: on an HTTP route the first
  * argument (what `switchToHttp().getRequest()` returns, without the three closures it assigns
- * onto the context), in a GraphQL resolver the `req` that @nestjs/graphql's drivers put into
- * the GraphQL context (Apollo on Express and on Fastify, Mercurius). A query or mutation sent
- * over HTTP went through the module's middleware like any route, so its session is there.
+ * onto the context), in a GraphQL resolver the `req` that @nestjs/apollo puts into the GraphQL
+ * context on Express and on Fastify (or a `request`, for a context that names it so). A query or
+ * mutation sent over HTTP went through the module's middleware like any route, so its session
+ * is there.
  */
 export function requestOf<T extends object = object>(context: ExecutionContext): T {
   // A hand-made context in an app's unit test may have no getType(): that is an HTTP one.
