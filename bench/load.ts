@@ -18,10 +18,15 @@ export type LoadTarget = Pick<ReadyMessage, 'port' | 'route' | 'cookies' | 'ids'
 /** How many of an id list have been used: a new list (each window's) starts at 0. */
 const usedIds = new WeakMap<string[], number>();
 
+/** Whether each request to `route` names an id of its own. */
+function takesIds(route: LoadTarget['route']): boolean {
+  return route.path.includes('{id}') || route.body?.includes('{id}') === true;
+}
+
 /** Where the next request goes, and its body: `{id}` filled with the next unused id. */
 function nextRequest(target: LoadTarget): { path: string; body?: string; exhausted: boolean } {
   const { path, body } = target.route;
-  if (!path.includes('{id}') && !body?.includes('{id}')) return { path, body, exhausted: false };
+  if (!takesIds(target.route)) return { path, body, exhausted: false };
   const ids = target.ids ?? [];
   const used = usedIds.get(ids) ?? 0;
   usedIds.set(ids, used + 1);
@@ -78,7 +83,6 @@ export function startLoad(target: LoadTarget, options: LoadOptions): RunningLoad
   let next = 0;
   let exhausted = false;
   const cookies = target.cookies;
-  const perRequest = target.route.path.includes('{id}') || target.route.body?.includes('{id}');
   let instance: autocannon.Instance | undefined;
   const done = new Promise<LoadResult>((resolve, reject) => {
     instance = autocannon(
@@ -90,7 +94,7 @@ export function startLoad(target: LoadTarget, options: LoadOptions): RunningLoad
         ...(options.sampleIntMs !== undefined ? { sampleInt: options.sampleIntMs } : {}),
         headers: headersFor(target, undefined),
         ...(target.route.body !== undefined ? { body: target.route.body } : {}),
-        ...(perRequest
+        ...(takesIds(target.route)
           ? {
               requests: [
                 {

@@ -93,11 +93,16 @@ async function signIn(auth: Auth, name: string): Promise<string> {
   return cookieHeader(headers);
 }
 
+/** The `better-auth.session_token=…` pair of a Cookie header. */
+function tokenCookieOf(cookie: string): string {
+  return cookie.split('; ').find((pair) => pair.startsWith(`${SESSION_TOKEN_COOKIE}=`))!;
+}
+
 /** Each cookie's session read from the database once more: the Cookie headers with a freshly signed cache cookie. */
 async function refreshCookieCache(auth: Auth, cookies: string[]): Promise<string[]> {
   return Promise.all(
     cookies.map(async (cookie) => {
-      const token = cookie.split('; ').find((pair) => pair.startsWith(`${SESSION_TOKEN_COOKIE}=`))!;
+      const token = tokenCookieOf(cookie);
       const { headers } = await auth.api.getSession({
         headers: new Headers({ cookie: token }),
         query: { disableCookieCache: true },
@@ -113,7 +118,7 @@ const escaper = (dataSource: DataSource) => (name: string) => dataSource.driver.
 
 /** The session token in a Cookie header: its signed cookie's value before the signature. */
 function tokenOf(cookie: string): string {
-  const value = cookie.split('; ').find((pair) => pair.startsWith(`${SESSION_TOKEN_COOKIE}=`))!.slice(SESSION_TOKEN_COOKIE.length + 1);
+  const value = tokenCookieOf(cookie).slice(SESSION_TOKEN_COOKIE.length + 1);
   return decodeURIComponent(value).split('.')[0];
 }
 
