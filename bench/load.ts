@@ -11,6 +11,7 @@ import http from 'node:http';
 import autocannon from 'autocannon';
 import { BENCH_USER_AGENT, type ReadyMessage } from './protocol.js';
 import { percentile } from './stats.js';
+import { checkWebSocketTarget, openConnections } from './websocket-load.js';
 
 /** Where and what to send: a child's `ready` message. */
 export type LoadTarget = Pick<ReadyMessage, 'port' | 'route' | 'cookies' | 'ids' | 'bodyContains' | 'expectBody' | 'expectStatus' | 'anonymousStatus'>;
@@ -79,6 +80,8 @@ export interface RunningLoad {
 
 /** Starts load on `target`; it ends after `options.duration` seconds or on `stop()`. */
 export function startLoad(target: LoadTarget, options: LoadOptions): RunningLoad {
+  const method = target.route.method;
+  if (method === 'WS') throw new Error('startLoad() sends HTTP requests; a WS route is measured with websocket-load.ts');
   const latencies: number[] = [];
   let next = 0;
   let exhausted = false;
@@ -88,7 +91,7 @@ export function startLoad(target: LoadTarget, options: LoadOptions): RunningLoad
     instance = autocannon(
       {
         url: `http://127.0.0.1:${target.port}${target.route.path}`,
-        method: target.route.method,
+        method,
         connections: options.connections,
         duration: options.duration ?? 24 * 3600,
         ...(options.sampleIntMs !== undefined ? { sampleInt: options.sampleIntMs } : {}),
@@ -133,8 +136,9 @@ export function startLoad(target: LoadTarget, options: LoadOptions): RunningLoad
   };
 }
 
-/** One measurement of `duration` seconds. */
-export function runLoad(target: LoadTarget, options: LoadOptions & { duration: number }): Promise<LoadResult> {
+/** One measurement of `duration` seconds (of WebSocket messages for a `WS` route). */
+export async function runLoad(target: LoadTarget, options: LoadOptions & { duration: number }): Promise<LoadResult> {
+  if (target.route.method === 'WS') return (await openConnections(target, options.connections)).run(options.duration);
   return startLoad(target, options).done;
 }
 
@@ -196,6 +200,7 @@ function request(target: LoadTarget, cookie: string | undefined): Promise<{ stat
  * Returns what was wrong, or an empty list.
  */
 export async function checkTarget(target: LoadTarget): Promise<string[]> {
+  if (target.route.method === 'WS') return checkWebSocketTarget(target);
   const problems: string[] = [];
   const signedIn = await request(target, target.cookies[0]);
   const status = target.expectStatus ?? 200;
@@ -216,6 +221,8 @@ export async function checkTarget(target: LoadTarget): Promise<string[]> {
  * 200 (or `expectStatus`) with a body that contains the expected user id. Returns what was wrong.
  */
 export async function primeTarget(target: LoadTarget): Promise<string[]> {
+  // A WebSocket window opens its connections, each answering once, before it starts.
+  if (target.route.method === 'WS') return [];
   const answers = await Promise.all(target.cookies.map((cookie) => request(target, cookie)));
   const wrong = answers.filter((answer) => answer.status !== (target.expectStatus ?? 200) || !answer.body.includes(target.bodyContains));
   return wrong.length === 0

@@ -38,6 +38,10 @@ export const VARIANT_NAMES = [
   'better-auth-read',
   'better-auth-cookie-cache',
   'better-auth-end',
+  'graphql-bare',
+  'module-graphql',
+  'websocket-bare',
+  'module-websocket',
 ] as const;
 
 export type VariantName = (typeof VARIANT_NAMES)[number];
@@ -52,6 +56,7 @@ export function variantsFor(kind: DatabaseKind, redis = true): VariantName[] {
   const cached: VariantName[] = redis && kind !== 'mariadb' ? ['module-read-redis'] : [];
   const betterAuth: VariantName[] = kind === 'mariadb' ? [] : ['better-auth-read', 'better-auth-cookie-cache', 'better-auth-end'];
   const fastify: VariantName[] = ['module-read-fastify', 'fastify-session'];
+  const live: VariantName[] = ['graphql-bare', 'module-graphql', 'websocket-bare', 'module-websocket'];
   return kind === 'sqlite'
     ? [
         'bare',
@@ -67,8 +72,9 @@ export function variantsFor(kind: DatabaseKind, redis = true): VariantName[] {
         'module-end',
         ...betterAuth,
         ...fastify,
+        ...live,
       ]
-    : ['bare', 'floor', 'module-read', ...cached, 'express-session', 'module-write', 'express-session-write', 'module-end', ...betterAuth, ...fastify];
+    : ['bare', 'floor', 'module-read', ...cached, 'express-session', 'module-write', 'express-session-write', 'module-end', ...betterAuth, ...fastify, ...live];
 }
 
 /** The journal a SQLite variant runs on: WAL for the `-wal` variants, TypeORM's default (rollback) for the others. */
@@ -85,10 +91,11 @@ export interface BenchDatabase {
 
 /** The one kind of request a variant is measured with. */
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'DELETE';
+  /** `WS`: messages on WebSockets opened at `path`, one connection per cookie, `body` each (see `websocket-load.ts`). */
+  method: 'GET' | 'POST' | 'DELETE' | 'WS';
   /** May hold `{id}`: each request takes the next of the variant's `ids`. */
   path: string;
-  /** A JSON body, sent with `Content-Type: application/json`; may hold `{id}` too. */
+  /** A JSON body, sent with `Content-Type: application/json`; may hold `{id}` too. For `WS`, the message. */
   body?: string;
   /** Send `Origin: http://127.0.0.1:<port>`, as a browser does on a same-origin POST or DELETE. */
   sameOrigin?: boolean;
@@ -112,7 +119,7 @@ export interface ReadyMessage {
   expectStatus?: number;
   /** Substring every measured response body must contain. */
   bodyContains: string;
-  /** Status the route must answer without a cookie, or null when it is public. */
+  /** Status the route must answer without a cookie (for `WS`, the close code), or null when it is public. */
   anonymousStatus: number | null;
   /** What the child's app is, in words (journal mode, store options…), for the report. */
   notes: string;

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBenchDatabase, probeDatabase, probeRedis, type BenchDatabaseSet } from './databases.js';
 import { checkTarget, primeTarget, runLoad, type LoadTarget } from './load.js';
+import { openConnections } from './websocket-load.js';
 import { DATABASE_LABELS, variantsFor, type DatabaseKind, type VariantName } from './protocol.js';
 import {
   databaseMarkdown,
@@ -62,9 +63,12 @@ function describe(measurement: Measurement): string {
 }
 
 async function measure(child: VariantProcess, settings: BenchSettings, round: number): Promise<Measurement> {
-  const primeProblems = await primeTarget(targetOf(child));
+  const target = targetOf(child);
+  const primeProblems = await primeTarget(target);
+  // WebSockets are opened before the counters are reset: the window counts messages alone.
+  const sockets = target.route.method === 'WS' ? await openConnections(target, settings.connections) : null;
   await child.reset();
-  const load = await runLoad(targetOf(child), { connections: settings.connections, duration: settings.duration });
+  const load = sockets ? await sockets.run(settings.duration) : await runLoad(target, { connections: settings.connections, duration: settings.duration });
   await sleep(SETTLE_MS);
   const sample = await child.sample();
   const perRequest = (n: number) => (sample.requests > 0 ? n / sample.requests : NaN);

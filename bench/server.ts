@@ -69,12 +69,15 @@ async function main(): Promise<void> {
   const started = await startVariant(variant, database, { sessions, windowSeconds });
   await verifyStatementCounter(database.kind, started.dataSource);
 
-  let requests = 0;
+  let httpRequests = 0;
   let requestsInAll = 0;
+  // A WebSocket variant's requests are its messages.
+  let messagesAtReset = started.messagesAnswered?.() ?? 0;
+  const windowRequests = () => (started.messagesAnswered ? started.messagesAnswered() - messagesAtReset : httpRequests);
   const server = started.app.getHttpServer() as Server;
   let inFlight = 0;
   server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
-    requests++;
+    httpRequests++;
     requestsInAll++;
     inFlight++;
     response.once('close', () => inFlight--);
@@ -92,6 +95,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpuAtReset);
     const rss = process.memoryUsage().rss;
     const counts = statements.snapshot();
+    const requests = windowRequests();
     // After the counters are read: the check's own statements are not the window's.
     const problems = await (started.afterMeasure?.(requests) ?? Promise.resolve([])).catch((error: unknown) => [
       `the check after the window failed: ${String(error)}`,
@@ -118,7 +122,8 @@ async function main(): Promise<void> {
         void (started.beforeMeasure?.() ?? Promise.resolve()).then(
           (setup) => {
             statements.reset();
-            requests = 0;
+            httpRequests = 0;
+            messagesAtReset = started.messagesAnswered?.() ?? 0;
             peakRss = process.memoryUsage.rss();
             cpuAtReset = process.cpuUsage();
             send({ type: 'reset-done', id: message.id, ...setup });
@@ -130,7 +135,7 @@ async function main(): Promise<void> {
         void sample(message.id);
         break;
       case 'stop':
-        writeProfileRequests(requestsInAll);
+        writeProfileRequests(started.messagesAnswered?.() ?? requestsInAll);
         void started.app.close().finally(() => process.exit(0));
         break;
     }

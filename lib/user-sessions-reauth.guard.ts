@@ -1,16 +1,11 @@
-import {
-  Inject,
-  Injectable,
-  UnauthorizedException,
-  type CanActivate,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { RECENT_LOGIN_METADATA, USER_SESSIONS_MODULE_OPTIONS } from './user-sessions.constants.js';
 import type { RequireRecentLoginOptions, ResolvedUserSessionsOptions } from './options/user-sessions-module-options.interface.js';
 import { RequestSessionService } from './http/request-session.service.js';
 import { requestOf } from './http/context-request.js';
-import { ReauthenticationRequiredException } from './exceptions/reauthentication-required.exception.js';
+import { reauthenticationRequired, unauthenticated } from './http/context-errors.js';
+import { LiveSessionsService } from './live/live-sessions.service.js';
 import type { UserSession } from './session/user-session.js';
 
 /**
@@ -24,7 +19,7 @@ export type RecentLoginRequirement = number | { option: keyof RequireRecentLogin
  * route's time limit (`@RequireRecentLogin(maxAge)`): at `login()` or at
  * `SessionStoreService.reauthenticate()`. Signed out: 401, as `UserSessionsGuard`. Signed in
  * but too long ago: 403 `ReauthenticationRequiredException` (`reauthenticate: true` in the
- * body). A route without a limit passes. Costs nothing beyond the request's one primary-key
+ * body; in GraphQL `FORBIDDEN`; in a gateway an `exception` message with `code: 'FORBIDDEN'`). A route without a limit passes. Costs nothing beyond the request's one primary-key
  * SELECT, shared with the handler: the time is kept in the session's data.
  */
 @Injectable()
@@ -35,12 +30,18 @@ export class UserSessionsReauthGuard implements CanActivate {
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
   ) {}
 
+  /**
+   * A property, so that subclasses' constructors need not pass it on; absent from a guard made
+   * with `new` (an app's unit test), which then serves HTTP alone.
+   */
+  @Inject(LiveSessionsService) protected readonly liveSessions?: LiveSessionsService;
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const maxAge = this.maxAge(context);
     if (maxAge === undefined) return true;
-    const session = await this.requestSessions.getSession(requestOf(context));
-    if (!session.isAuthenticated) throw new UnauthorizedException('Sign in to continue.');
-    if (!this.isRecent(session, maxAge)) throw new ReauthenticationRequiredException();
+    const session = await (this.liveSessions?.messageSession(context) ?? this.requestSessions.getSession(requestOf(context)));
+    if (!session.isAuthenticated) throw await unauthenticated(context);
+    if (!this.isRecent(session, maxAge)) throw await reauthenticationRequired(context);
     return true;
   }
 

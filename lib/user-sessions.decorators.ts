@@ -2,7 +2,8 @@ import { applyDecorators, createParamDecorator, SetMetadata, UseGuards, type Exe
 import { RECENT_LOGIN_METADATA } from './user-sessions.constants.js';
 import { findHandle, type RequestSessionHandle } from './http/request-session-handle.js';
 import { requestOf } from './http/context-request.js';
-import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
+import { UserSessionsReauthGuard, type RecentLoginRequirement } from './user-sessions-reauth.guard.js';
+import type { RequireRecentLoginOptions } from './options/user-sessions-module-options.interface.js';
 
 function requestHandle(_data: unknown, context: ExecutionContext): RequestSessionHandle {
   const handle = findHandle(requestOf(context));
@@ -33,8 +34,11 @@ export const CurrentUserId = createParamDecorator((data: unknown, context: Execu
 });
 
 /**
- * "Sudo mode" for a route or controller: the user must have entered their password within
- * `maxAge` milliseconds, at `login()` or at `SessionStoreService.reauthenticate()`. Otherwise
+ * "Sudo mode" for a route, resolver, gateway message or their class: the user must have entered
+ * their password within `maxAge` milliseconds, at `login()` or at
+ * `SessionStoreService.reauthenticate()`; or within the time of the module's
+ * `requireRecentLogin` option named (`'endOtherSessions'`, for an app's own "end all other
+ * sessions" in GraphQL, say), which lets everything through while the option is unset. Otherwise
  * the route answers 403 `{ …, message: 'Re-authentication required', reauthenticate: true }`
  * (401 when signed out), and the front end asks for the password, re-authenticates and retries.
  *
@@ -43,9 +47,14 @@ export const CurrentUserId = createParamDecorator((data: unknown, context: Execu
  * @RequireRecentLogin(5 * 60_000)
  * deleteAccount(@CurrentUserId() userId: number) { … }
  */
-export function RequireRecentLogin(maxAge: number): MethodDecorator & ClassDecorator {
-  if (!Number.isSafeInteger(maxAge) || maxAge < 1000) {
-    throw new RangeError(`@RequireRecentLogin() takes a whole number of milliseconds, at least 1000; got ${maxAge}`);
+export function RequireRecentLogin(maxAge: number | keyof RequireRecentLoginOptions): MethodDecorator & ClassDecorator {
+  let requirement: RecentLoginRequirement;
+  if (maxAge === 'endOtherSessions' || maxAge === 'endSession') requirement = { option: maxAge };
+  else if (Number.isSafeInteger(maxAge) && (maxAge as number) >= 1000) requirement = maxAge;
+  else {
+    throw new RangeError(
+      `@RequireRecentLogin() takes a whole number of milliseconds, at least 1000, or 'endOtherSessions' or 'endSession'; got ${String(maxAge)}`,
+    );
   }
-  return applyDecorators(SetMetadata(RECENT_LOGIN_METADATA, maxAge), UseGuards(UserSessionsReauthGuard));
+  return applyDecorators(SetMetadata(RECENT_LOGIN_METADATA, requirement), UseGuards(UserSessionsReauthGuard));
 }

@@ -1,3 +1,5 @@
+import { LiveSessionsService } from './live/live-sessions.service.js';
+import { UserSessionsInterceptor } from './user-sessions.interceptor.js';
 import type { ServerResponse } from 'node:http';
 import {
   Controller,
@@ -143,6 +145,8 @@ export class UserSessionsModule implements NestModule {
         SessionDetailsService,
         UserSessionsGuard,
         UserSessionsReauthGuard,
+        LiveSessionsService,
+        UserSessionsInterceptor,
       ],
     };
   }

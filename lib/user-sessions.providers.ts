@@ -28,6 +28,12 @@ import { UserSessionsMiddleware } from './http/user-sessions.middleware.js';
 import { ExpressSessionApiService } from './http/express-session-api.service.js';
 import { UserSessionsFastifyHook } from './http/user-sessions-fastify.hook.js';
 import { UserSessionsGuard } from './user-sessions.guard.js';
+import { UserSessionsInterceptor } from './user-sessions.interceptor.js';
+import { LiveSessionsService } from './live/live-sessions.service.js';
+import { InProcessSessionEndBus, SessionEndBus } from './live/session-end-bus.js';
+import { RedisSessionEndBus } from './live/redis-session-end-bus.js';
+import { PostgresSessionEndBus } from './live/postgres-session-end-bus.js';
+import type { LiveSessionsRedis } from './options/live-sessions.options.js';
 import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
 
 /** The providers every configuration of the module shares, given the options provider. */
@@ -140,5 +146,29 @@ export function createUserSessionsProviders(): Provider[] {
     UserSessionsFastifyHook,
     UserSessionsGuard,
     UserSessionsReauthGuard,
+    // live/: WebSockets and subscriptions, and how ends reach every instance.
+    {
+      provide: SessionEndBus,
+      useFactory: (options: ResolvedUserSessionsOptions, dataSource: DataSource | null) => createSessionEndBus(options, dataSource),
+      inject: [USER_SESSIONS_MODULE_OPTIONS, USER_SESSIONS_DATA_SOURCE],
+    },
+    LiveSessionsService,
+    UserSessionsInterceptor,
   ];
+}
+
+/**
+ * The `liveSessions` option's transport: its Redis client, else the cache's; else PostgreSQL's
+ * LISTEN/NOTIFY on a PostgreSQL data source; else this instance only.
+ */
+function createSessionEndBus(options: ResolvedUserSessionsOptions, dataSource: DataSource | null): SessionEndBus {
+  const logger = new Logger('UserSessions');
+  const channel = options.liveSessions?.channel ?? `${options.tableName}:ended`;
+  const cacheRedis = options.cache?.redis as Partial<LiveSessionsRedis> | undefined;
+  const redis =
+    options.liveSessions?.redis ??
+    (typeof cacheRedis?.publish === 'function' && typeof cacheRedis.duplicate === 'function' ? (cacheRedis as LiveSessionsRedis) : undefined);
+  if (redis) return new RedisSessionEndBus(redis, channel, logger);
+  if (dataSource?.options.type === 'postgres') return new PostgresSessionEndBus(dataSource, channel, logger);
+  return new InProcessSessionEndBus();
 }

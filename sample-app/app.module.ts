@@ -8,6 +8,8 @@ import { AuthModule } from './auth/auth.module.js';
 import { SIGN_IN_LIMITS } from './auth/sign-in-limits.js';
 import { validationPipe } from './json-depth.pipe.js';
 import { PagesModule } from './pages/pages.module.js';
+import { SessionsGraphqlModule } from './graphql/sessions-graphql.module.js';
+import { SessionsGateway } from './live/sessions.gateway.js';
 import { OWASP_SCRYPT_COST, type ScryptCost } from './users/password-hash.js';
 import { ScryptCostModule } from './users/scrypt-cost.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -78,8 +80,14 @@ export class AppModule {
         AuthModule,
         // The sign-in page at / and the "Active sessions" page at /account/sessions.
         PagesModule,
+        // The sessions in GraphQL, at POST /graphql.
+        SessionsGraphqlModule,
       ],
-      providers: [{ provide: APP_PIPE, useValue: validationPipe() }],
+      providers: [
+        { provide: APP_PIPE, useValue: validationPipe() },
+        // The sessions page's WebSocket, at /account/sessions/live.
+        SessionsGateway,
+      ],
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { DynamicModule, INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { fastifyTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 /** The HTTP platforms the sample app runs on. */
@@ -33,11 +34,13 @@ export async function createSampleApp(
   if (platform === 'fastify') {
     // Loaded here only: the app on Express never loads Fastify.
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-    return NestFactory.create(module, new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: fastifyTrustProxy(trustProxy) }), options);
+    const app = await NestFactory.create(module, new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: fastifyTrustProxy(trustProxy) }), options);
+    // The sessions page's WebSocket: plain WebSockets (the ws package), no client library.
+    return app.useWebSocketAdapter(new WsAdapter(app));
   }
   const app = await NestFactory.create<NestExpressApplication>(module, options);
   // Which framework answers is nobody's business.
   app.disable('x-powered-by');
   if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
-  return app;
+  return app.useWebSocketAdapter(new WsAdapter(app));
 }

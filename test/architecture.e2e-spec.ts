@@ -35,6 +35,8 @@ const LAYERS: Readonly<Record<string, number>> = {
   'user-sessions.guard.ts': 85,
   'user-sessions-reauth.guard.ts': 85,
   'user-sessions.decorators.ts': 85,
+  'user-sessions.interceptor.ts': 85,
+  'live/': 82,
   'http/': 80,
   'express-session/': 75,
   'store/': 70,

@@ -1,5 +1,4 @@
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { INestApplication } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -8,9 +7,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { FAST_SIGN_INS } from './support/sample-app.js';
 import { requiredServices } from './support/services.js';
-import { Session } from '../lib/index.js';
+import { LiveSessionsService, Session } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
 import { setupOpenApi } from '../sample-app/openapi.js';
+import { createSampleApp } from '../sample-app/platform.js';
 
 /**
  * The sample app's pages in a real Chromium (Debian's `chromium` package; playwright-core
@@ -37,7 +37,7 @@ const STEP_TIMEOUT = 5_000;
 
 describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sample app in Chromium (skipped: ${SKIP})`, () => {
   let database: TestDatabase;
-  let app: NestExpressApplication;
+  let app: INestApplication;
   let browser: Browser;
   let url: string;
   const contexts: BrowserContext[] = [];
@@ -46,10 +46,10 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
-    app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }, FAST_SIGN_INS),
-      { logger: ['error'] },
-    );
+    // As main.ts makes it: with the WebSocket adapter of the live sessions page.
+    app = await createSampleApp(AppModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true }, FAST_SIGN_INS), 'express', undefined, {
+      logger: ['error'],
+    });
     setupOpenApi(app);
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
@@ -186,6 +186,40 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
     await phone.reload();
     await expectSignInPage(phone);
     expect((await phone.context().request.get('/auth/me')).status()).toBe(401);
+  });
+
+  it('live, two browsers: a sign-in and an end elsewhere each show within a second, and the ended device shows the sign-in form, without a reload', async () => {
+    const live = app.get(LiveSessionsService);
+    const laptop = await device(WINDOWS_CHROME, DESKTOP);
+    await signIn(laptop, 'alice', 'alice-password');
+    await expect.poll(() => live.openConnections).toBe(1);
+    await laptop.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
+
+    const phone = await device(IPHONE_SAFARI, PHONE);
+    await signIn(phone, 'alice', 'alice-password');
+    const signedIn = Date.now();
+    await expect.poll(() => row(laptop, 'Safari on iPhone').count(), { timeout: 1000, interval: 25 }).toBe(1);
+    expect(Date.now() - signedIn).toBeLessThan(1000);
+    await expect.poll(() => live.openConnections).toBe(2);
+
+    // The phone signs out: its row leaves the laptop's page.
+    await phone.getByRole('button', { name: 'Sign out' }).click();
+    const signedOut = Date.now();
+    await expect.poll(() => rows(laptop).count(), { timeout: 1000, interval: 25 }).toBe(1);
+    expect(Date.now() - signedOut).toBeLessThan(1000);
+    await expectSignInPage(phone);
+
+    // Signed in again, the phone's page is ended from the laptop: it shows the sign-in form by itself.
+    await signIn(phone, 'alice', 'alice-password');
+    await expect.poll(() => row(laptop, 'Safari on iPhone').count(), { timeout: 1000, interval: 25 }).toBe(1);
+    await expect.poll(() => live.openConnections).toBe(2);
+    await row(laptop, 'Safari on iPhone').getByRole('button', { name: 'End session' }).click();
+    const ended = Date.now();
+    await phone.waitForURL(`${url}/`, { timeout: 1000 });
+    expect(Date.now() - ended).toBeLessThan(1000);
+    await expectSignInPage(phone);
+    expect(await laptop.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(await rows(laptop).count()).toBe(1);
   });
 
   it('unknown devices, and activity minutes, hours and days ago, read as people say them', async () => {

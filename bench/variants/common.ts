@@ -18,6 +18,8 @@ export interface StartedVariant {
   beforeMeasure?: () => Promise<WindowSetup | void>;
   /** Run after each window with the requests the server received in it: what is wrong, if anything. */
   afterMeasure?: (requests: number) => Promise<string[]>;
+  /** A WebSocket variant: the messages its gateway answered since it started (they are its requests). */
+  messagesAnswered?: () => number;
 }
 
 @Controller()

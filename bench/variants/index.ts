@@ -8,7 +8,9 @@
  * - `module-*` (`module.ts`): this library;
  * - `express-session*` (`express-session.ts`): express-session + connect-typeorm;
  * - `fastify-session` (`fastify-session.ts`): @fastify/session on Fastify;
- * - `better-auth-*` (`better-auth.ts`): better-auth through its NestJS integration.
+ * - `better-auth-*` (`better-auth.ts`): better-auth through its NestJS integration;
+ * - `graphql-bare`, `module-graphql` (`graphql.ts`): a GraphQL query without and with the guard;
+ * - `websocket-bare`, `module-websocket` (`websocket.ts`): WebSocket messages without and with it.
  *
  * Sessions are created by the child before it reports ready: one per autocannon connection.
  */
@@ -21,6 +23,8 @@ import { startExpressSession } from './express-session.js';
 import { startFastifySession } from './fastify-session.js';
 import { startFloor } from './floor.js';
 import { startModule } from './module.js';
+import { startGraphql } from './graphql.js';
+import { startWebSocket } from './websocket.js';
 
 export type { StartedVariant } from './common.js';
 
@@ -45,6 +49,8 @@ async function startBare(database: BenchDatabase): Promise<StartedVariant> {
 export function startVariant(variant: VariantName, database: BenchDatabase, options: VariantOptions): Promise<StartedVariant> {
   if (variant === 'bare') return startBare(database);
   if (variant === 'floor') return startFloor(variant, database, options);
+  if (variant === 'graphql-bare' || variant === 'module-graphql') return startGraphql(variant, database, options);
+  if (variant === 'websocket-bare' || variant === 'module-websocket') return startWebSocket(variant, database, options);
   if (variant.startsWith('module-')) return startModule(variant, database, options);
   if (variant.startsWith('express-session')) return startExpressSession(variant, database, options);
   if (variant === 'fastify-session') return startFastifySession(variant, database, options);

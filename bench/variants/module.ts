@@ -70,7 +70,7 @@ class ModuleController {
  * runs then. With it, a window shorter than 60 s measures the request alone; in steady state
  * the refresh is one UPDATE per session per minute.
  */
-async function refreshActivity(dataSource: DataSource, userIds: string[]): Promise<void> {
+export async function refreshActivity(dataSource: DataSource, userIds: string[]): Promise<void> {
   await dataSource.getRepository(Session).update({ userId: In(userIds) }, { lastActivity: new Date() });
 }
 
@@ -90,7 +90,7 @@ function refreshActivityAndWarmCache(app: INestApplication, cookies: string[]): 
 }
 
 /** Sessions made through the module's store, as a sign-in makes them: their cookies. */
-async function signIn(app: INestApplication, count: number, userIdOf: (index: number) => string): Promise<string[]> {
+export async function signIn(app: INestApplication, count: number, userIdOf: (index: number) => string): Promise<string[]> {
   const store = app.get(SessionStoreService);
   const cookies: string[] = [];
   for (let index = 0; index < count; index++) {

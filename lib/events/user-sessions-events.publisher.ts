@@ -4,6 +4,7 @@ import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import type { SessionRecord } from '../session/session-record.js';
 import type { SeenClient } from '../session/session-mapper.js';
 import type { UserSession } from '../session/user-session.js';
+import type { UserId } from '../session/user-id.js';
 import { SessionDetailsService } from '../details/session-details.service.js';
 import {
   UserSessionsEvents,
@@ -17,6 +18,13 @@ import {
 
 /** What an `ended` event says was ended (besides the options' actor and who ended it). */
 type EndedSessions = Partial<Pick<SessionEndedEvent, 'sessionId' | 'keptSessionId' | 'userId'>> & { count: number };
+
+/**
+ * @internal Which sessions ended, for what must follow every end (closing live connections):
+ * one session, or a user's sessions but the one kept (null: all of them). Expiry is not told:
+ * whoever holds a session knows when it expires.
+ */
+export type SessionsEnded = { sessionId: string; userId: UserId | null } | { userId: UserId; exceptSessionId: string | null };
 
 /** The parts of `EventEmitter2` the publisher uses. */
 interface EventEmitterLike {
@@ -38,6 +46,7 @@ interface EventEmitterLike {
 export class UserSessionsEventsPublisher implements OnModuleInit {
   private readonly logger = new Logger('UserSessions');
   private emitter: EventEmitterLike | null = null;
+  private readonly endListeners: ((ended: SessionsEnded) => void)[] = [];
 
   constructor(
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: { onEvent?: UserSessionsEventListener },
@@ -94,8 +103,20 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
     });
   }
 
+  /** @internal Hears every end but expiry, whether or not the app listens to events. */
+  onSessionsEnded(listener: (ended: SessionsEnded) => void): void {
+    this.endListeners.push(listener);
+  }
+
   /** Sessions were ended; `defaultEndedBy` unless the caller's options say who. */
   ended(scope: SessionEndedEvent['scope'], options: EndSessionsOptions, defaultEndedBy: SessionEndedBy, ended: EndedSessions): void {
+    if (scope !== 'expired' && this.endListeners.length > 0) {
+      const which: SessionsEnded =
+        scope === 'session'
+          ? { sessionId: ended.sessionId!, userId: ended.userId ?? null }
+          : { userId: ended.userId!, exceptSessionId: ended.keptSessionId ?? null };
+      for (const listener of this.endListeners) this.settle(UserSessionsEvents.ended, () => listener(which));
+    }
     if (!this.isListening(UserSessionsEvents.ended)) return;
     const actor = options.actor ? { userId: options.actor.userId, sessionId: options.actor.id } : null;
     this.publish({

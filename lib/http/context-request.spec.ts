@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
-import { requestOf } from './context-request.js';
+import { keepHandshake, liveSocketOf, requestOf } from './context-request.js';
 
 function contextOf(type: string, args: unknown[]): ExecutionContext {
   return { getType: () => type, getArgByIndex: (index: number) => args[index] } as unknown as ExecutionContext;
@@ -30,5 +30,32 @@ describe('requestOf()', () => {
 
   it('a GraphQL context without the request: an error that says how to keep it', () => {
     expect(() => requestOf(contextOf('graphql', [undefined, {}, { user: 1 }, {}]))).toThrow(/context: \(\{ req \}\) => \(\{ req \}\)/);
+  });
+
+  it("in a socket.io gateway: the client's handshake request", () => {
+    const handshake = { headers: { cookie: 'sessionid=x' } };
+    const client = { handshake: {}, request: handshake, disconnect: () => undefined };
+    expect(requestOf(contextOf('ws', [client, {}]))).toBe(handshake);
+    expect(liveSocketOf(contextOf('ws', [client, {}]))).toEqual({ socket: client, request: handshake });
+  });
+
+  it('in a ws gateway: the handshake request kept at the connection, or an error that says where to keep it', () => {
+    const client = { readyState: 1, close: () => undefined };
+    expect(() => requestOf(contextOf('ws', [client, {}]))).toThrow(/liveSessions\.connect\(client, request\)/);
+    const handshake = { headers: {} };
+    keepHandshake(client, handshake as never);
+    expect(requestOf(contextOf('ws', [client, {}]))).toBe(handshake);
+  });
+
+  it("in a graphql-ws subscription: the connection's handshake, from @nestjs/apollo's default context or the app's own", () => {
+    const extra = { socket: { readyState: 1 }, request: { headers: {} } };
+    expect(requestOf(contextOf('graphql', [undefined, {}, { req: { connectionParams: {}, extra } }, {}]))).toBe(extra.request);
+    expect(requestOf(contextOf('graphql', [undefined, {}, { extra }, {}]))).toBe(extra.request);
+    expect(liveSocketOf(contextOf('graphql', [undefined, {}, { req: { extra } }, {}]))).toEqual(extra);
+  });
+
+  it('on HTTP, and in a GraphQL query over HTTP: no live socket', () => {
+    expect(liveSocketOf(contextOf('http', [{ headers: {} }, {}]))).toBeNull();
+    expect(liveSocketOf(contextOf('graphql', [undefined, {}, { req: { headers: {} } }, {}]))).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
 import { LegacySessionMoveOver } from '../express-session/legacy-session-move-over.js';
@@ -14,6 +15,7 @@ import { readClientHints, requestIp, type ClientRequestLike } from './client-inf
 import { readCookies } from './cookies.js';
 import { findHandle, keepHandle, RequestSessionHandle, type SessionLoader } from './request-session-handle.js';
 import { sessionCookieName, SessionCookieWriter } from './session-cookie.js';
+import { trustProxyOf, type TrustProxy } from './trust-proxy.js';
 
 /**
  * The parts of a request the session layer reads: Express's request, a FastifyRequest, or
@@ -42,6 +44,12 @@ export class RequestSessionService implements SessionLoader {
    * on. In whole seconds, as MariaDB keeps `created_at`.
    */
   private readonly startedAt = Math.floor(Date.now() / 1000) * 1000;
+  /** The app's trust-proxy rule, looked up for the first handshake request that needs it. */
+  private trust: TrustProxy | null | undefined;
+  private readonly trustProxy = (): TrustProxy | null => {
+    if (this.trust === undefined) this.trust = trustProxyOf(this.adapterHost?.httpAdapter?.getInstance());
+    return this.trust;
+  };
 
   constructor(
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
@@ -53,6 +61,7 @@ export class RequestSessionService implements SessionLoader {
     private readonly rotation: KeyRotation,
     /** Only with the `legacyCookie` option. */
     @Optional() @Inject(LegacySessionMoveOver) private readonly legacy: LegacySessionMoveOver | null = null,
+    @Optional() @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost | null = null,
   ) {
     this.cookies = new SessionCookieWriter(options, lifetime);
     this.cookieName = sessionCookieName(options);
@@ -80,7 +89,7 @@ export class RequestSessionService implements SessionLoader {
       if (unprefixed) key = readCookies(headers?.cookie, this.options.cookieName).find(isWellFormedSessionKey) ?? null;
       handle = new RequestSessionHandle(
         key,
-        this.client.ip(requestIp(platformRequest)),
+        this.client.ip(requestIp(platformRequest, this.trustProxy)),
         this.client.userAgent(headers?.['user-agent']),
         this.client.keepsUserAgent ? readClientHints(headers) : null,
         platformRequest,

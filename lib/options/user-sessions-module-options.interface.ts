@@ -1,5 +1,6 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { SessionStorage } from '../storage/session-storage.interface.js';
+import type { LiveSessionsOptions } from './live-sessions.options.js';
 import type { SessionCacheOptions } from '../storage/redis-cache.options.js';
 import type { GeoIpOptions } from '../details/location.js';
 import type { UserSession } from '../session/user-session.js';
@@ -8,6 +9,7 @@ import type { UserSessionsEventListener } from '../events/user-sessions.events.j
 import type { UserId, UserIdType } from '../session/user-id.js';
 
 export type { UserId, UserIdType };
+export type { LiveSessionsOptions, LiveSessionsRedis, LiveSessionsRedisSubscriber } from './live-sessions.options.js';
 export type { SessionCacheOptions, SessionCacheRedis, SessionCacheSecret } from '../storage/redis-cache.options.js';
 
 /**
@@ -216,6 +218,14 @@ export interface UserSessionsRuntimeOptions {
   cache?: SessionCacheOptions;
 
   /**
+   * How ending a session closes its WebSocket connections and GraphQL subscriptions on every
+   * app instance (see docs/websockets.md): through Redis pub/sub, PostgreSQL's LISTEN/NOTIFY, or
+   * on this instance only.
+   * @default Redis of `cache` if set; else LISTEN/NOTIFY on PostgreSQL; else this instance only
+   */
+  liveSessions?: LiveSessionsOptions;
+
+  /**
    * The GeoIP database that turns IPs into "City, Country" (`location` in the sessions API and
    * `SessionDetailsService`): a directory or file (`path`), or `cityDatabase` /
    * `countryDatabase`, and the `locale` of the names. Opened once at start-up; a missing or
@@ -400,6 +410,7 @@ interface UnsetByDefault {
   adminPath?: string;
   legacyCookie?: Required<LegacyCookieOptions>;
   cache?: Required<SessionCacheOptions>;
+  liveSessions?: LiveSessionsOptions;
   hostPrefix?: boolean;
   maxSessionsPerUser?: number;
   isAdmin?: (context: AdminCheckContext) => boolean | Promise<boolean>;

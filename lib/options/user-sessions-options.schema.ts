@@ -37,6 +37,7 @@ import {
   type SessionCacheRedis,
   type SessionCacheSecret,
 } from '../storage/redis-cache.options.js';
+import type { LiveSessionsOptions, LiveSessionsRedis } from './live-sessions.options.js';
 import type { GeoIpOptions } from '../details/location.js';
 import type { UserSessionsEventListener } from '../events/user-sessions.events.js';
 import type {
@@ -196,6 +197,18 @@ export class SessionCacheOptionsSchema implements Required<SessionCacheOptions> 
   @Min(1, { message: 'cache.timeout must be at least 1 millisecond, got $value' })
   @Max(10_000, { message: 'cache.timeout must be at most 10000 milliseconds: a cache slower than that is down, got $value' })
   timeout: number = DEFAULT_CACHE_TIMEOUT;
+}
+
+export class LiveSessionsOptionsSchema implements Record<keyof LiveSessionsOptions, unknown> {
+  @HasMethods(['publish', 'duplicate'], () => 'liveSessions.redis must be an ioredis client (5 or later), e.g. new Redis(process.env.REDIS_URL)')
+  redis: LiveSessionsRedis | undefined = undefined;
+
+  @IsOptional()
+  @IsString({ message: "liveSessions.channel must be a string such as 'user_sessions:ended'" })
+  @Matches(/^[\x21-\x7e]{1,63}$/, {
+    message: 'liveSessions.channel must be 1 to 63 printable ASCII characters without spaces (a PostgreSQL channel name), got "$value"',
+  })
+  channel: string | undefined = undefined;
 }
 
 export class RequireRecentLoginOptionsSchema implements RequireRecentLoginOptions {
@@ -373,6 +386,9 @@ export class UserSessionsOptionsSchema
 
   @NestedOptions(() => SessionCacheOptionsSchema, 'cache must be an object such as { redis: new Redis(process.env.REDIS_URL), secret: process.env.SESSION_CACHE_SECRET }')
   cache: SessionCacheOptionsSchema | undefined = undefined;
+
+  @NestedOptions(() => LiveSessionsOptionsSchema, 'liveSessions must be an object such as { redis: new Redis(process.env.REDIS_URL) }')
+  liveSessions: LiveSessionsOptionsSchema | undefined = undefined;
 
   @HasMethods(SESSION_STORAGE_METHODS, (missing) => `storage must implement SessionStorage; it lacks ${missing.join(', ')}`)
   storage: SessionStorage | undefined = undefined;

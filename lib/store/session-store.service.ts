@@ -124,13 +124,14 @@ export class SessionStoreService {
    * overwritten. With `rotationInterval`, a signed-in session whose key is older than that gets
    * a new one in the same statement (`session.key` is then the new key, for the client). One
    * UPDATE by primary key; nothing when the row is gone. A request that came with the previous
-   * key records nothing (see `UserSession.cameWithPreviousKey`).
+   * key records nothing (see `UserSession.cameWithPreviousKey`). `rotateKey: false` for a
+   * client that cannot be given a new cookie (a WebSocket).
    */
-  async touch(session: UserSession): Promise<void> {
+  async touch(session: UserSession, options: { rotateKey?: boolean } = {}): Promise<void> {
     if (session.cameWithPreviousKey || !session.isStored) return;
     const now = new Date();
     const expireDate = this.lifetime.activityExpiry(session, now);
-    const rotation = this.rotation.due(session, now);
+    const rotation = options.rotateKey === false ? null : this.rotation.due(session, now);
     const written = await this.storage.update(session.keyDigest!, {
       ...clientOf(session),
       lastActivity: now,

@@ -286,5 +286,30 @@
     for (const time of rows.querySelectorAll('time')) time.textContent = relativeTime(new Date(time.dateTime));
   }, 30_000);
 
+  /**
+   * Live updates: the server says "sessions-changed" when a session of this user starts or
+   * ends elsewhere, and the list is loaded again. When this session ends (here or elsewhere)
+   * the server closes the socket with 4401, and the page goes to the sign-in form. Any other
+   * close (a restart) is retried, a little later each time.
+   */
+  function listen(retryDelay = 1000) {
+    const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${API}/live`);
+    socket.addEventListener('open', () => {
+      retryDelay = 1000;
+    });
+    socket.addEventListener('message', (event) => {
+      const message = JSON.parse(event.data);
+      if (message.event === 'sessions-changed') run(load);
+    });
+    socket.addEventListener('close', (event) => {
+      if (event.code === 4401) {
+        location.replace('/');
+        return;
+      }
+      setTimeout(() => listen(Math.min(retryDelay * 2, 30_000)), retryDelay);
+    });
+  }
+
   run(() => Promise.all([load(), loadUser()]));
+  listen();
 })();

@@ -1,0 +1,67 @@
+/**
+ * GraphQL (Apollo, code first) on the module, the same query with and without the guard:
+ *
+ * - `module-graphql`: `{ me }` behind `UserSessionsGuard`, answered with `@CurrentUserId()`: one
+ *   primary-key SELECT per request, as on REST;
+ * - `graphql-bare`: the same app and resolver without the guard, answering a constant: the
+ *   module's middleware runs, but no session is loaded.
+ */
+import { Module, UseGuards } from '@nestjs/common';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { GraphQLModule, Query, Resolver } from '@nestjs/graphql';
+import { DataSource } from 'typeorm';
+import { CurrentUserId, Session, UserSessionsGuard, UserSessionsModule } from '../../lib/index.js';
+import type { BenchDatabase, VariantName } from '../protocol.js';
+import { BenchAppModule, createApp, journalNote, typeOrm, userIdFor, type StartedVariant, type VariantOptions } from './common.js';
+import { refreshActivity, signIn } from './module.js';
+
+@Resolver()
+class GuardedResolver {
+  @Query(() => String)
+  @UseGuards(UserSessionsGuard)
+  me(@CurrentUserId() userId: string): string {
+    return userId;
+  }
+}
+
+@Resolver()
+class OpenResolver {
+  @Query(() => String)
+  me(): string {
+    return 'graphql-bare';
+  }
+}
+
+function graphqlModule(guarded: boolean) {
+  @Module({
+    imports: [GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, autoSchemaFile: true })],
+    providers: [guarded ? GuardedResolver : OpenResolver],
+  })
+  class BenchGraphqlModule {}
+  return BenchGraphqlModule;
+}
+
+export async function startGraphql(variant: VariantName, database: BenchDatabase, { sessions }: VariantOptions): Promise<StartedVariant> {
+  const guarded = variant === 'module-graphql';
+  const app = await createApp({
+    module: BenchAppModule,
+    imports: [typeOrm(database, [Session]), UserSessionsModule.forRoot({}), graphqlModule(guarded)],
+  });
+  const userIds = Array.from({ length: sessions }, (_, index) => userIdFor(variant, index));
+  const cookies = await signIn(app, sessions, (index) => userIds[index]);
+  await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    dataSource: app.get(DataSource),
+    beforeMeasure: () => refreshActivity(app.get(DataSource), userIds),
+    ready: {
+      route: { method: 'POST', path: '/graphql', body: JSON.stringify({ query: '{ me }' }) },
+      cookies,
+      expectBody: `${JSON.stringify({ data: { me: guarded ? userIds[0] : 'graphql-bare' } })}\n`,
+      bodyContains: guarded ? `"me":"${variant}-user-` : '"me":"graphql-bare"',
+      // GraphQL answers 200 either way; a refusal is in the body's errors.
+      anonymousStatus: null,
+      notes: `Apollo (code first), query { me }, ${guarded ? 'UserSessionsGuard and @CurrentUserId()' : 'no guard, a constant'}; UserSessionsModule.forRoot() in both${journalNote(database)}`,
+    },
+  };
+}
