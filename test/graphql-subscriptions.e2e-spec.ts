@@ -20,17 +20,24 @@ class TickResolver {
     return 'pong';
   }
 
+  /** Open to everyone, with the interceptor alone: the user's id, or "anonymous". */
+  @Subscription(() => String, { resolve: (userId: string) => userId })
+  @UseInterceptors(UserSessionsInterceptor)
+  async *publicTicks(@CurrentUserId() userId: string | null): AsyncIterableIterator<string> {
+    for (;;) {
+      yield userId ?? 'anonymous';
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** The signed-in user's id, every 50 ms, for as long as the subscription lasts. */
   @Subscription(() => String, { resolve: (userId: string) => userId })
   @UseGuards(UserSessionsGuard)
-  @UseInterceptors(UserSessionsInterceptor)
-  ticks(@CurrentUserId() userId: string): AsyncIterableIterator<string> {
-    return (async function* () {
-      for (;;) {
-        yield userId;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    })();
+  async *ticks(@CurrentUserId() userId: string): AsyncIterableIterator<string> {
+    for (;;) {
+      yield userId;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }
 
@@ -85,17 +92,17 @@ describeEachDatabaseAndPlatform('GraphQL subscriptions over graphql-ws: the sess
   }
 
   /** Subscribes to ticks; collects what arrives, and how it ended. */
-  function subscribe(cookie?: string) {
+  function subscribe(cookie?: string, query = 'subscription { ticks }') {
     const { client, closed } = subscriber(t.url, cookie);
     clients.push(client);
     const values: string[] = [];
     const errors: unknown[] = [];
     let completed = false;
-    client.subscribe<{ ticks: string }>(
-      { query: 'subscription { ticks }' },
+    client.subscribe<Record<string, string>>(
+      { query },
       {
         next: (result) => {
-          if (result.data) values.push(result.data.ticks);
+          if (result.data) values.push(...Object.values(result.data));
           if (result.errors) errors.push(...result.errors);
         },
         error: (error) => errors.push(error),
@@ -137,5 +144,18 @@ describeEachDatabaseAndPlatform('GraphQL subscriptions over graphql-ws: the sess
     const count = ticks.values.length;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(ticks.values).toHaveLength(count);
+  });
+
+  it('a public subscription with the interceptor alone: anonymous ticks for everyone, the user for a session, closed when it ends', async () => {
+    const anonymous = subscribe(undefined, 'subscription { publicTicks }');
+    await until(() => anonymous.values.length >= 2, 5_000, 'two anonymous ticks');
+    expect(anonymous.values.slice(0, 2)).toEqual(['anonymous', 'anonymous']);
+    const phone = await signIn('ada');
+    const ticks = subscribe(phone.cookie, 'subscription { publicTicks }');
+    await until(() => ticks.values.length >= 2, 5_000, 'two ticks');
+    expect(ticks.values.slice(0, 2)).toEqual(['ada', 'ada']);
+    await t.store.deleteAllForUser('ada');
+    expect(await ticks.closed).toBe(UNAUTHENTICATED_CLOSE_CODE);
+    expect(anonymous.errors).toEqual([]);
   });
 });

@@ -74,7 +74,8 @@ export class LiveConnectionRegistry {
     }
   }
 
-  private close(connection: LiveConnection, reason: string): void {
+  /** Ends one connection (its session was found gone). */
+  close(connection: LiveConnection, reason: string): void {
     this.remove(connection);
     connection.end(reason);
   }

@@ -141,12 +141,16 @@ export class LiveSessionsService implements OnModuleInit, BeforeApplicationShutd
    * A message arrived on the connection: its activity is recorded as on HTTP, at most one
    * write per `activityInterval` (none otherwise), without a new key (a socket cannot set the
    * browser's cookie). The write is not awaited: the message goes on, and a failure is logged.
+   * A row found gone (an end this instance was not told of) closes the connection.
    */
   private recordActivity(connection: LiveConnection): LiveConnection {
     const session = connection.session;
     if (connection.ended || connection.touching !== null || !this.lifetime.activityIsDue(session)) return connection;
     connection.touching = this.store
       .touch(session, { rotateKey: false })
+      .then((found) => {
+        if (!found) this.registry.close(connection, 'Session ended.');
+      })
       .catch((error: unknown) => this.logger.warn(`Could not record a live connection's activity: ${(error as Error)?.message ?? error}`))
       .finally(() => (connection.touching = null));
     return connection;

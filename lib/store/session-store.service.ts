@@ -125,10 +125,11 @@ export class SessionStoreService {
    * a new one in the same statement (`session.key` is then the new key, for the client). One
    * UPDATE by primary key; nothing when the row is gone. A request that came with the previous
    * key records nothing (see `UserSession.cameWithPreviousKey`). `rotateKey: false` for a
-   * client that cannot be given a new cookie (a WebSocket).
+   * client that cannot be given a new cookie (a WebSocket). Returns false when the row was
+   * gone (the session ended elsewhere).
    */
-  async touch(session: UserSession, options: { rotateKey?: boolean } = {}): Promise<void> {
-    if (session.cameWithPreviousKey || !session.isStored) return;
+  async touch(session: UserSession, options: { rotateKey?: boolean } = {}): Promise<boolean> {
+    if (session.cameWithPreviousKey || !session.isStored) return true;
     const now = new Date();
     const expireDate = this.lifetime.activityExpiry(session, now);
     const rotation = options.rotateKey === false ? null : this.rotation.due(session, now);
@@ -138,9 +139,10 @@ export class SessionStoreService {
       ...(expireDate && { expireDate }),
       ...rotation?.columns,
     });
-    if (!written) return;
+    if (!written) return false;
     session.markTouched(now, expireDate);
     if (rotation) session.setKey(rotation.key, rotation.columns.keyDigest, now);
+    return true;
   }
 
   /**
