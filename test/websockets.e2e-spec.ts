@@ -244,6 +244,36 @@ for (const library of ['socket.io', 'ws'] as const) {
   });
 }
 
+describeEachDatabaseAndPlatform('WebSocket gateway (ws) with rotationInterval: a key rotated by HTTP while the socket is open', (kind, platform) => {
+  let database: TestDatabase;
+  let t: TestApp;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    t = await startGatewayApp(database, platform, 'ws', { rotationInterval: 15 * 60_000 });
+  });
+  afterAll(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await t?.close();
+    await database?.drop();
+  });
+
+  it('keeps the socket, and its activity follows the new key', async () => {
+    const { cookie, id } = await signIn(t, 'ada');
+    const sessions = t.app.get(DataSource).getRepository(Session);
+    // A key 16 minutes old, last used 2 minutes ago: the next request rotates it and records activity.
+    await sessions.update({ id }, { keyIssuedAt: new Date(Date.now() - 16 * 60_000), lastActivity: new Date(Date.now() - 120_000) });
+    const client = await openClient('ws', t.url, { Cookie: cookie });
+    const rotated = await request(t.url).get('/me').set('Cookie', cookie).expect(200);
+    expect(sessionCookie(rotated.headers['set-cookie'])).toBeDefined();
+    expect(digestSessionKey(cookie.slice('sessionid='.length))).not.toBe((await sessions.findOneByOrFail({ id })).keyDigest);
+    const before = (await sessions.findOneByOrFail({ id })).lastActivity.getTime();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await nextMessage((client.send('whoami'), client), 'me')).toBe('ada');
+    await until(async () => (await sessions.findOneByOrFail({ id })).lastActivity.getTime() > before, 2_000, 'the activity write');
+    expect(client.received.filter((message) => message.event === 'exception')).toEqual([]);
+  });
+});
+
 /** Two instances over one database: the connection is on A, the session is ended on B. */
 function describeTwoInstances(title: string, kinds: DatabaseKind[], options: () => Promise<UserSessionsModuleOptions>, skip: string | null, transport: string) {
   for (const entry of databaseMatrix().filter(({ kind }) => kinds.includes(kind))) {

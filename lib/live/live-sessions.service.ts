@@ -4,6 +4,7 @@ import { UserSessionsEventsPublisher } from '../events/user-sessions-events.publ
 import { RequestSessionService } from '../http/request-session.service.js';
 import { handshakeOf, keepHandshake, liveSocketOf } from '../http/context-request.js';
 import { SessionStoreService } from '../store/session-store.service.js';
+import { GuardedSessionStorage } from '../storage/guarded-session.storage.js';
 import { SessionLifetime } from '../session/session-lifetime.js';
 import type { UserSession } from '../session/user-session.js';
 import { LiveConnection } from './live-connection.js';
@@ -43,6 +44,7 @@ export class LiveSessionsService implements OnModuleInit, BeforeApplicationShutd
   constructor(
     private readonly requestSessions: RequestSessionService,
     private readonly store: SessionStoreService,
+    private readonly storage: GuardedSessionStorage,
     private readonly lifetime: SessionLifetime,
     private readonly events: UserSessionsEventsPublisher,
     private readonly bus: SessionEndBus,
@@ -145,15 +147,27 @@ export class LiveSessionsService implements OnModuleInit, BeforeApplicationShutd
    */
   private recordActivity(connection: LiveConnection): LiveConnection {
     const session = connection.session;
-    if (connection.ended || connection.touching !== null || !this.lifetime.activityIsDue(session)) return connection;
+    if (connection.ended || connection.activityLost || connection.touching !== null || !this.lifetime.activityIsDue(session)) return connection;
     connection.touching = this.store
       .touch(session, { rotateKey: false })
-      .then((found) => {
-        if (!found) this.registry.close(connection, 'Session ended.');
-      })
+      .then((found) => (found ? undefined : this.keyNotFound(connection)))
       .catch((error: unknown) => this.logger.warn(`Could not record a live connection's activity: ${(error as Error)?.message ?? error}`))
       .finally(() => (connection.touching = null));
     return connection;
+  }
+
+  /**
+   * The activity write found no row with the connection's key: the session ended (an end this
+   * instance was not told of), and the connection is closed; or its key was replaced twice
+   * since the handshake (`rotationInterval`, by HTTP requests), which no write can follow, and
+   * the connection stops recording activity (the browser's requests record it).
+   */
+  private async keyNotFound(connection: LiveConnection): Promise<void> {
+    const record = await this.storage.findById(connection.sessionId!);
+    const alive =
+      record !== null && (record.userId === null ? null : String(record.userId)) === connection.userKey && this.lifetime.isActive(record);
+    if (alive) connection.activityLost = true;
+    else this.registry.close(connection, 'Session ended.');
   }
 
   private async open(socket: LiveSocket, handshake: IncomingMessage): Promise<LiveConnection> {

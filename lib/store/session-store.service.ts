@@ -125,20 +125,19 @@ export class SessionStoreService {
    * a new one in the same statement (`session.key` is then the new key, for the client). One
    * UPDATE by primary key; nothing when the row is gone. A request that came with the previous
    * key records nothing (see `UserSession.cameWithPreviousKey`). `rotateKey: false` for a
-   * client that cannot be given a new cookie (a WebSocket). Returns false when the row was
-   * gone (the session ended elsewhere).
+   * client that cannot be given a new cookie (a WebSocket). Returns false when no row has the
+   * session's key (nor, with `rotationInterval`, the key that replaced it).
    */
   async touch(session: UserSession, options: { rotateKey?: boolean } = {}): Promise<boolean> {
     if (session.cameWithPreviousKey || !session.isStored) return true;
     const now = new Date();
     const expireDate = this.lifetime.activityExpiry(session, now);
     const rotation = options.rotateKey === false ? null : this.rotation.due(session, now);
-    const written = await this.storage.update(session.keyDigest!, {
-      ...clientOf(session),
-      lastActivity: now,
-      ...(expireDate && { expireDate }),
-      ...rotation?.columns,
-    });
+    const changes = { ...clientOf(session), lastActivity: now, ...(expireDate && { expireDate }), ...rotation?.columns };
+    // Without a rotation of its own, it follows one made meanwhile by a concurrent request (a
+    // WebSocket's session, loaded before an HTTP request rotated the key); a rotation of its own
+    // must not replace the key a second time.
+    const written = rotation ? await this.storage.update(session.keyDigest!, changes) : await this.rotation.update(session, changes);
     if (!written) return false;
     session.markTouched(now, expireDate);
     if (rotation) session.setKey(rotation.key, rotation.columns.keyDigest, now);
