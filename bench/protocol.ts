@@ -39,6 +39,7 @@ export const VARIANT_NAMES = [
   'better-auth-cookie-cache',
   'better-auth-end',
   'graphql-bare',
+  'graphql-floor',
   'module-graphql',
   'websocket-bare',
   'module-websocket',
@@ -56,7 +57,7 @@ export function variantsFor(kind: DatabaseKind, redis = true): VariantName[] {
   const cached: VariantName[] = redis && kind !== 'mariadb' ? ['module-read-redis'] : [];
   const betterAuth: VariantName[] = kind === 'mariadb' ? [] : ['better-auth-read', 'better-auth-cookie-cache', 'better-auth-end'];
   const fastify: VariantName[] = ['module-read-fastify', 'fastify-session'];
-  const live: VariantName[] = ['graphql-bare', 'module-graphql', 'websocket-bare', 'module-websocket'];
+  const live: VariantName[] = ['graphql-bare', 'graphql-floor', 'module-graphql', 'websocket-bare', 'module-websocket'];
   return kind === 'sqlite'
     ? [
         'bare',

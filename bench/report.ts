@@ -150,6 +150,9 @@ function ratioSpecs(kind: DatabaseKind): RatioSpec[] {
     ratio('module-read-fastify', 'fastify-session', sqlOrPg ? at(1.5) : null),
     // GraphQL and WebSockets (issue 17): the guard against the same resolver or gateway without it.
     ratio('module-graphql', 'graphql-bare', at(0.85)),
+    // What one raw primary-key read leaves of a GraphQL query: the most any database session can.
+    ratio('graphql-floor', 'graphql-bare'),
+    ratio('module-graphql', 'graphql-floor'),
     ratio('module-websocket', 'websocket-bare', at(0.9)),
     ...(kind === 'sqlite'
       ? [ratio('module-write', 'express-session-write-default', at(1)), ratio('module-write-wal', 'express-session-write-wal', at(1))]

@@ -17,7 +17,7 @@ import {
   UserSessionsInterceptor,
   type UserSessionsModuleOptions,
 } from '../lib/index.js';
-import { createTestDatabase, databaseMatrix, type DatabaseKind, type TestDatabase } from './support/databases.js';
+import { createTestDatabase, databaseMatrix, describeEachDatabase, type DatabaseKind, type TestDatabase } from './support/databases.js';
 import { describeEachDatabaseAndPlatform, type TestPlatform } from './support/platforms.js';
 import { sessionCookie, startTestApp, type TestApp } from './support/test-app.js';
 import { digestSessionKey } from '../lib/session/session-key.js';
@@ -271,6 +271,29 @@ describeEachDatabaseAndPlatform('WebSocket gateway (ws) with rotationInterval: a
     expect(await nextMessage((client.send('whoami'), client), 'me')).toBe('ada');
     await until(async () => (await sessions.findOneByOrFail({ id })).lastActivity.getTime() > before, 2_000, 'the activity write');
     expect(client.received.filter((message) => message.event === 'exception')).toEqual([]);
+  });
+});
+
+describeEachDatabase('WebSocket gateway (ws): a session that expires', (kind) => {
+  let database: TestDatabase;
+  let t: TestApp;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    t = await startGatewayApp(database, 'express', 'ws', { maxAge: 3000 });
+  });
+  afterAll(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await t?.close();
+    await database?.drop();
+  });
+
+  it('closes its socket within a second of its expiry, with code 4401', async () => {
+    const { cookie, id } = await signIn(t, 'ada');
+    const client = await openClient('ws', t.url, { Cookie: cookie });
+    expect(await nextMessage((client.send('whoami'), client), 'me')).toBe('ada');
+    const expiry = (await t.app.get(DataSource).getRepository(Session).findOneByOrFail({ id })).expireDate.getTime();
+    expect(await client.closed).toBe(UNAUTHENTICATED_CLOSE_CODE);
+    expect(Date.now() - expiry).toBeLessThan(1500);
   });
 });
 

@@ -26,7 +26,7 @@ import { insertSessionRows } from './session-rows.js';
 type Row = Record<string, unknown>;
 type FindRow = (digest: string) => Promise<Row | undefined>;
 
-interface FloorRequest extends Request {
+export interface FloorRequest extends Request {
   floorSession?: { row: Row; userId: unknown };
 }
 
@@ -67,7 +67,7 @@ function floorFinder(dataSource: DataSource): FindRow {
 }
 
 @Injectable()
-class FloorSessionMiddleware implements NestMiddleware {
+export class FloorSessionMiddleware implements NestMiddleware {
   private readonly find: FindRow;
   private readonly userIdColumn: string;
 

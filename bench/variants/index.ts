@@ -9,7 +9,8 @@
  * - `express-session*` (`express-session.ts`): express-session + connect-typeorm;
  * - `fastify-session` (`fastify-session.ts`): @fastify/session on Fastify;
  * - `better-auth-*` (`better-auth.ts`): better-auth through its NestJS integration;
- * - `graphql-bare`, `module-graphql` (`graphql.ts`): a GraphQL query without and with the guard;
+ * - `graphql-bare`, `graphql-floor`, `module-graphql` (`graphql.ts`): a GraphQL query without a
+ *   session, with the floor's one raw read, and with the module's guard;
  * - `websocket-bare`, `module-websocket` (`websocket.ts`): WebSocket messages without and with it.
  *
  * Sessions are created by the child before it reports ready: one per autocannon connection.
@@ -49,7 +50,7 @@ async function startBare(database: BenchDatabase): Promise<StartedVariant> {
 export function startVariant(variant: VariantName, database: BenchDatabase, options: VariantOptions): Promise<StartedVariant> {
   if (variant === 'bare') return startBare(database);
   if (variant === 'floor') return startFloor(variant, database, options);
-  if (variant === 'graphql-bare' || variant === 'module-graphql') return startGraphql(variant, database, options);
+  if (variant === 'graphql-bare' || variant === 'graphql-floor' || variant === 'module-graphql') return startGraphql(variant, database, options);
   if (variant === 'websocket-bare' || variant === 'module-websocket') return startWebSocket(variant, database, options);
   if (variant.startsWith('module-')) return startModule(variant, database, options);
   if (variant.startsWith('express-session')) return startExpressSession(variant, database, options);
