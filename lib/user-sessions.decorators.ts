@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, SetMetadata, UseGuards, type ExecutionContext } from '@nestjs/common';
 import { RECENT_LOGIN_METADATA } from './user-sessions.constants.js';
 import { findHandle, type RequestSessionHandle } from './http/request-session-handle.js';
-import { requestOf } from './http/context-request.js';
+import { liveSocketOf, requestOf } from './http/context-request.js';
 import { UserSessionsReauthGuard, type RecentLoginRequirement } from './user-sessions-reauth.guard.js';
 import type { RequireRecentLoginOptions } from './options/user-sessions-module-options.interface.js';
 
@@ -9,7 +9,9 @@ function requestHandle(_data: unknown, context: ExecutionContext): RequestSessio
   const handle = findHandle(requestOf(context));
   if (!handle) {
     throw new Error(
-      '@CurrentSession() found no session handle: import UserSessionsModule.forRoot() in the application module.',
+      liveSocketOf(context)
+        ? "@CurrentSession() found no session on this socket: put UserSessionsGuard or UserSessionsInterceptor on the handler, or call liveSessions.connect() in the gateway's handleConnection()."
+        : '@CurrentSession() found no session handle: import UserSessionsModule.forRoot() in the application module.',
     );
   }
   return handle;

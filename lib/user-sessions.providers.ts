@@ -163,7 +163,8 @@ export function createUserSessionsProviders(): Provider[] {
  */
 function createSessionEndBus(options: ResolvedUserSessionsOptions, dataSource: DataSource | null): SessionEndBus {
   const logger = new Logger('UserSessions');
-  const channel = options.liveSessions?.channel ?? `${options.tableName}:ended`;
+  // PostgreSQL takes channel names of at most 63 bytes; table names are at most 63 too.
+  const channel = options.liveSessions?.channel ?? `${options.tableName.slice(0, 57)}:ended`;
   const cacheRedis = options.cache?.redis as Partial<LiveSessionsRedis> | undefined;
   const redis =
     options.liveSessions?.redis ??

@@ -225,6 +225,28 @@ for (const library of ['socket.io', 'ws'] as const) {
       expect(await laptopSocket.closed).toBe(CLOSED_BY_SERVER[library]);
     });
 
+    it('refuses a handshake from a page of another origin (cross-site WebSocket hijacking): no session, closed with 4403', async () => {
+      const { cookie } = await signIn(t, 'ada');
+      t.queries.reset();
+      const foreign = await openClient(library, t.url, { Cookie: cookie, Origin: 'https://evil.example' });
+      expect(await foreign.closed).toBe(library === 'ws' ? 4403 : 'io server disconnect');
+      if (library === 'socket.io') {
+        expect(foreign.received).toContainEqual({ event: 'exception', data: { status: 'error', message: 'Cross-origin WebSocket refused.', code: 'FORBIDDEN' } });
+      }
+      expect(t.queries.sessionStatements()).toEqual([]);
+      // The app's own pages are let through.
+      const own = await openClient(library, t.url, { Cookie: cookie, Origin: t.url });
+      expect(await nextMessage((own.send('whoami'), own), 'me')).toBe('ada');
+    });
+
+    it("closes the socket when another user signs in over its session (the session's id changes)", async () => {
+      const { cookie } = await signIn(t, 'ada');
+      const client = await openClient(library, t.url, { Cookie: cookie });
+      expect(await nextMessage((client.send('whoami'), client), 'me')).toBe('ada');
+      await request(t.url).post('/login').set('Cookie', cookie).send({ userId: 'bob' }).expect(201);
+      expect(await client.closed).toBe(CLOSED_BY_SERVER[library]);
+    });
+
     it('refuses a "sudo mode" message once the sign-in is old, as FORBIDDEN, and keeps the connection', async () => {
       const { cookie, id } = await signIn(t, 'ada');
       const client = await openClient(library, t.url, { Cookie: cookie });
@@ -271,6 +293,36 @@ describeEachDatabaseAndPlatform('WebSocket gateway (ws) with rotationInterval: a
     expect(await nextMessage((client.send('whoami'), client), 'me')).toBe('ada');
     await until(async () => (await sessions.findOneByOrFail({ id })).lastActivity.getTime() > before, 2_000, 'the activity write');
     expect(client.received.filter((message) => message.event === 'exception')).toEqual([]);
+  });
+});
+
+describeEachDatabase('WebSocket gateway (ws) with idleTimeout: a socket that only listens', (kind) => {
+  let database: TestDatabase;
+  let t: TestApp;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    t = await startGatewayApp(database, 'express', 'ws', { activityInterval: 1000, idleTimeout: 3000 });
+  });
+  afterAll(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await t?.close();
+    await database?.drop();
+  });
+
+  it("stays open while the browser's requests keep the session alive, and closes once it is idle", async () => {
+    const { cookie } = await signIn(t, 'ada');
+    const client = await openClient('ws', t.url, { Cookie: cookie });
+    let open = true;
+    void client.closed.then(() => (open = false));
+    // The page's HTTP requests move the expiry; the socket sends nothing.
+    for (let elapsed = 0; elapsed < 4500; elapsed += 400) {
+      await request(t.url).get('/me').set('Cookie', cookie).expect(200);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    expect(open).toBe(true);
+    const idleSince = Date.now();
+    expect(await client.closed).toBe(UNAUTHENTICATED_CLOSE_CODE);
+    expect(Date.now() - idleSince).toBeLessThan(3000 + 2000);
   });
 });
 

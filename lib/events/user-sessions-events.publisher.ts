@@ -108,6 +108,15 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
     this.endListeners.push(listener);
   }
 
+  /**
+   * @internal A sign-in gave the session a new public id (see `SessionStoreService.login()`):
+   * what held the previous one (a live connection) holds a session that is gone. No event: the
+   * session goes on under its new id.
+   */
+  sessionIdReplaced(previousId: string, userId: UserId | null): void {
+    for (const listener of this.endListeners) this.settle(UserSessionsEvents.ended, () => listener({ sessionId: previousId, userId }));
+  }
+
   /** Sessions were ended; `defaultEndedBy` unless the caller's options say who. */
   ended(scope: SessionEndedEvent['scope'], options: EndSessionsOptions, defaultEndedBy: SessionEndedBy, ended: EndedSessions): void {
     if (scope !== 'expired' && this.endListeners.length > 0) {

@@ -32,25 +32,26 @@ describe('requestOf()', () => {
     expect(() => requestOf(contextOf('graphql', [undefined, {}, { user: 1 }, {}]))).toThrow(/context: \(\{ req \}\) => \(\{ req \}\)/);
   });
 
-  it("in a socket.io gateway: the client's handshake request", () => {
+  it("in a socket.io gateway: the client, and its handshake's request", () => {
     const handshake = { headers: { cookie: 'sessionid=x' } };
     const client = { handshake: {}, request: handshake, disconnect: () => undefined };
-    expect(requestOf(contextOf('ws', [client, {}]))).toBe(handshake);
+    expect(requestOf(contextOf('ws', [client, {}]))).toBe(client);
     expect(liveSocketOf(contextOf('ws', [client, {}]))).toEqual({ socket: client, request: handshake });
   });
 
-  it('in a ws gateway: the handshake request kept at the connection, or an error that says where to keep it', () => {
+  it('in a ws gateway: the client, and the handshake request kept at the connection (or none)', () => {
     const client = { readyState: 1, close: () => undefined };
-    expect(() => requestOf(contextOf('ws', [client, {}]))).toThrow(/liveSessions\.connect\(client, request\)/);
+    expect(liveSocketOf(contextOf('ws', [client, {}]))).toEqual({ socket: client, request: undefined });
     const handshake = { headers: {} };
     keepHandshake(client, handshake as never);
-    expect(requestOf(contextOf('ws', [client, {}]))).toBe(handshake);
+    expect(requestOf(contextOf('ws', [client, {}]))).toBe(client);
+    expect(liveSocketOf(contextOf('ws', [client, {}]))).toEqual({ socket: client, request: handshake });
   });
 
-  it("in a graphql-ws subscription: the connection's handshake, from @nestjs/apollo's default context or the app's own", () => {
+  it("in a graphql-ws subscription: the connection's socket and handshake, from @nestjs/apollo's default context or the app's own", () => {
     const extra = { socket: { readyState: 1 }, request: { headers: {} } };
-    expect(requestOf(contextOf('graphql', [undefined, {}, { req: { connectionParams: {}, extra } }, {}]))).toBe(extra.request);
-    expect(requestOf(contextOf('graphql', [undefined, {}, { extra }, {}]))).toBe(extra.request);
+    expect(requestOf(contextOf('graphql', [undefined, {}, { req: { connectionParams: {}, extra } }, {}]))).toBe(extra.socket);
+    expect(requestOf(contextOf('graphql', [undefined, {}, { extra }, {}]))).toBe(extra.socket);
     expect(liveSocketOf(contextOf('graphql', [undefined, {}, { req: { extra } }, {}]))).toEqual(extra);
   });
 

@@ -30,32 +30,23 @@ export function handshakeOf(client: object): IncomingMessage | undefined {
 }
 
 /**
- * The request behind a guard's, an interceptor's or a decorator's context:
- * - on an HTTP route, the first argument (what `switchToHttp().getRequest()` returns, without
- *   the three closures it assigns onto the context);
+ * What carries the session behind a guard's, an interceptor's or a decorator's context:
+ * - on an HTTP route, the request: the first argument (what `switchToHttp().getRequest()`
+ *   returns, without the three closures it assigns onto the context);
  * - in a GraphQL query or mutation, the `req` that @nestjs/apollo puts into the GraphQL context
  *   on Express and on Fastify (or a `request`, for a context that names it so); it went through
  *   the module's middleware like any route, so its session is there;
- * - in a GraphQL subscription over graphql-ws, and in a WebSocket gateway, the handshake's
- *   request (see `liveSocketOf()`): the session is the one of the connection.
+ * - in a WebSocket gateway, and in a GraphQL subscription over graphql-ws, the socket: its
+ *   session is the connection's, kept on it by `LiveSessionsService` (see `liveSocketOf()`).
  */
 export function requestOf<T extends object = object>(context: ExecutionContext): T {
   // A hand-made context in an app's unit test may have no getType(): that is an HTTP one.
   const type = context.getType?.<string>();
-  if (type === 'ws') {
-    const client = context.getArgByIndex<object>(0);
-    const handshake = handshakeOf(client);
-    if (!handshake) {
-      throw new Error(
-        'UserSessions: this WebSocket client has no handshake request. On the ws platform, call `liveSessions.connect(client, request)` in the gateway\'s handleConnection(client, request).',
-      );
-    }
-    return handshake as unknown as T;
-  }
+  if (type === 'ws') return context.getArgByIndex<T>(0);
   if (type !== 'graphql') return context.getArgByIndex<T>(0);
   const graphqlContext = context.getArgByIndex<{ req?: T; request?: T; extra?: unknown } | undefined>(2);
   const extra = graphqlWsExtraOf(graphqlContext);
-  if (extra) return extra.request as unknown as T;
+  if (extra) return extra.socket as T;
   const request = graphqlContext?.req ?? graphqlContext?.request;
   if (!request) {
     throw new Error(

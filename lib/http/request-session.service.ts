@@ -82,23 +82,32 @@ export class RequestSessionService implements SessionLoader {
   forRequest(request: object): RequestSessionHandle {
     let handle = findHandle(request);
     if (!handle) {
-      const platformRequest = request as PlatformRequest;
-      const headers = platformRequest.headers;
-      let key = readCookies(headers?.cookie, this.cookieName).find(isWellFormedSessionKey) ?? null;
-      const unprefixed = key === null && this.options.hostPrefix === true;
-      if (unprefixed) key = readCookies(headers?.cookie, this.options.cookieName).find(isWellFormedSessionKey) ?? null;
-      handle = new RequestSessionHandle(
-        key,
-        this.client.ip(requestIp(platformRequest, this.trustProxy)),
-        this.client.userAgent(headers?.['user-agent']),
-        this.client.keepsUserAgent ? readClientHints(headers) : null,
-        platformRequest,
-        this,
-      );
-      if (this.legacy) handle.legacyCookies = readCookies(headers?.cookie, this.legacy.options.name);
-      if (unprefixed && key !== null) handle.unprefixedCookie = true;
+      handle = this.createHandle(request);
       keepHandle(request, handle);
     }
+    return handle;
+  }
+
+  /**
+   * @internal A new handle for a request, not kept on it: a WebSocket's, kept on the socket,
+   * since socket.io shares one handshake request between the sockets of its namespaces.
+   */
+  createHandle(request: object): RequestSessionHandle {
+    const platformRequest = request as PlatformRequest;
+    const headers = platformRequest.headers;
+    let key = readCookies(headers?.cookie, this.cookieName).find(isWellFormedSessionKey) ?? null;
+    const unprefixed = key === null && this.options.hostPrefix === true;
+    if (unprefixed) key = readCookies(headers?.cookie, this.options.cookieName).find(isWellFormedSessionKey) ?? null;
+    const handle = new RequestSessionHandle(
+      key,
+      this.client.ip(requestIp(platformRequest, this.trustProxy)),
+      this.client.userAgent(headers?.['user-agent']),
+      this.client.keepsUserAgent ? readClientHints(headers) : null,
+      platformRequest,
+      this,
+    );
+    if (this.legacy) handle.legacyCookies = readCookies(headers?.cookie, this.legacy.options.name);
+    if (unprefixed && key !== null) handle.unprefixedCookie = true;
     return handle;
   }
 

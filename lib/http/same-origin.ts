@@ -31,6 +31,21 @@ export function isCrossOriginRefused(request: OriginRequest, options: Pick<Resol
   return !isAllowed(claimed, request, options.trustedOrigins);
 }
 
+/**
+ * Whether a WebSocket handshake comes from a page of another origin (cross-site WebSocket
+ * hijacking: the browser sends the cookie with it, and `sameSite: 'lax'` lets a sibling
+ * subdomain's page do so). Browsers always send `Origin` on a handshake; a client that sends
+ * none is not a browser, and passes. The handshake's own scheme is not known to a raw request,
+ * so a `Host` without a port is taken as the origin's default port.
+ */
+export function isCrossOriginHandshake(request: OriginRequest, options: Pick<ResolvedUserSessionsOptions, 'checkOrigin' | 'trustedOrigins'>): boolean {
+  if (!options.checkOrigin) return false;
+  const claimed = firstHeader(request.headers.origin);
+  if (claimed === undefined || claimed === '') return false;
+  const protocol = claimed.toLowerCase().startsWith('https:') ? 'https' : 'http';
+  return !isAllowed(claimed, { headers: request.headers, protocol }, options.trustedOrigins);
+}
+
 function isAllowed(claimed: string, request: OriginRequest, trustedOrigins: string[]): boolean {
   let url: URL;
   try {

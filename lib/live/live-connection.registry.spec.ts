@@ -22,7 +22,12 @@ function connection(id: string | null, userId: string | number | null, active = 
 }
 
 describe('LiveConnectionRegistry', () => {
-  const registry = () => new LiveConnectionRegistry((session) => (session as unknown as { active: boolean }).active);
+  const looksExpired: LiveConnection[] = [];
+  const registry = () =>
+    new LiveConnectionRegistry(
+      (session) => (session as unknown as { active: boolean }).active,
+      (connection) => looksExpired.push(connection),
+    );
 
   it('ends the connections of one session, and no other', () => {
     const live = registry();
@@ -64,13 +69,19 @@ describe('LiveConnectionRegistry', () => {
     expect(live.size).toBe(0);
   });
 
-  it('closes expired sessions within a second', async () => {
+  it('finds, within a second, the connections whose session looks expired, for the caller to check; close() then ends one', async () => {
     const live = registry();
     const expiring = connection('s1', 'ada');
+    const fresh = connection('s2', 'ada');
     live.add(expiring, Date.now());
+    live.add(fresh, Date.now());
     (expiring.session as unknown as { active: boolean }).active = false;
     await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(looksExpired).toContain(expiring);
+    expect(looksExpired).not.toContain(fresh);
+    live.close(expiring, 'Session expired.');
     expect((expiring.socket as ReturnType<typeof socket>).closedWith).toEqual([4401, 'Session expired.']);
-    expect(live.size).toBe(0);
+    expect(live.size).toBe(1);
+    live.stop();
   });
 });

@@ -13,7 +13,8 @@ const RECENT_END_WINDOW = 30_000;
 
 /**
  * This instance's open connections, by session and by user, so that an end closes them at
- * once; and a sweep each second that closes those whose session expired (or went idle).
+ * once; and a sweep each second that finds those whose session looks expired (or idle), for the
+ * caller to check.
  */
 export class LiveConnectionRegistry {
   private readonly bySession = new Map<string, Set<LiveConnection>>();
@@ -21,7 +22,11 @@ export class LiveConnectionRegistry {
   private sweep: NodeJS.Timeout | null = null;
   private recentEnds: { ended: SessionsEnded; at: number }[] = [];
 
-  constructor(private readonly isActive: (session: UserSession) => boolean) {}
+  constructor(
+    private readonly isActive: (session: UserSession) => boolean,
+    /** A connection whose session looks expired here: the caller checks the row, and closes it or not. */
+    private readonly looksExpired: (connection: LiveConnection) => void,
+  ) {}
 
   get size(): number {
     let size = 0;
@@ -69,7 +74,7 @@ export class LiveConnectionRegistry {
   private closeExpired(): void {
     for (const connections of [...this.bySession.values()]) {
       for (const connection of [...connections]) {
-        if (!this.isActive(connection.session)) this.close(connection, 'Session expired.');
+        if (!this.isActive(connection.session)) this.looksExpired(connection);
       }
     }
   }

@@ -11,7 +11,9 @@ export class LiveConnection {
   ended = false;
   /** The activity write under way, so that a burst of messages makes one. */
   touching: Promise<void> | null = null;
-  /** Its key was replaced twice since the handshake: its messages record no activity (see `LiveSessionsService`). */
+  /** The check of its row under way, when its session looked expired. */
+  checking: Promise<void> | null = null;
+  /** Its key was replaced since the handshake: its messages record no activity (see `LiveSessionsService`). */
   activityLost = false;
 
   /** What the registry finds it by, kept as loaded: an ended session has neither. */

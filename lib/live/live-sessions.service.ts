@@ -1,15 +1,19 @@
-import { Injectable, Logger, type ExecutionContext, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type ExecutionContext, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { UserSessionsEventsPublisher } from '../events/user-sessions-events.publisher.js';
 import { RequestSessionService } from '../http/request-session.service.js';
 import { handshakeOf, keepHandshake, liveSocketOf } from '../http/context-request.js';
+import { keepHandle } from '../http/request-session-handle.js';
+import { isCrossOriginHandshake } from '../http/same-origin.js';
+import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
+import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
 import { SessionStoreService } from '../store/session-store.service.js';
 import { GuardedSessionStorage } from '../storage/guarded-session.storage.js';
 import { SessionLifetime } from '../session/session-lifetime.js';
 import type { UserSession } from '../session/user-session.js';
 import { LiveConnection } from './live-connection.js';
 import { LiveConnectionRegistry } from './live-connection.registry.js';
-import { closeSocket, isOpen, onClose, type LiveSocket } from './live-socket.js';
+import { closeSocket, FORBIDDEN_CLOSE_CODE, INTERNAL_ERROR_CLOSE_CODE, isOpen, onClose, type LiveSocket } from './live-socket.js';
 import { SessionEndBus } from './session-end-bus.js';
 
 /** What a client carries its connection under: while it loads, and once loaded. */
@@ -20,6 +24,9 @@ interface ConnectionCarrier {
   [LIVE_CONNECTION]?: Promise<LiveConnection>;
   [LOADED_CONNECTION]?: LiveConnection;
 }
+
+/** How long a connection waits for the other instances' ends to be heard before it goes on without. */
+const LISTEN_TIMEOUT = 2000;
 
 /** How `connect()` treats a handshake without a signed-in user. */
 export interface LiveConnectOptions {
@@ -40,8 +47,10 @@ export interface LiveConnectOptions {
 export class LiveSessionsService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('UserSessions');
   private readonly registry: LiveConnectionRegistry;
+  private listenFailed = false;
 
   constructor(
+    @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: ResolvedUserSessionsOptions,
     private readonly requestSessions: RequestSessionService,
     private readonly store: SessionStoreService,
     private readonly storage: GuardedSessionStorage,
@@ -49,7 +58,10 @@ export class LiveSessionsService implements OnModuleInit, BeforeApplicationShutd
     private readonly events: UserSessionsEventsPublisher,
     private readonly bus: SessionEndBus,
   ) {
-    this.registry = new LiveConnectionRegistry((session) => lifetime.isActive(session));
+    this.registry = new LiveConnectionRegistry(
+      (session) => lifetime.isActive(session),
+      (connection) => void this.confirmActive(connection),
+    );
   }
 
   onModuleInit(): void {
@@ -85,7 +97,15 @@ export class LiveSessionsService implements OnModuleInit, BeforeApplicationShutd
    * @example async handleConnection(client: WebSocket, request: IncomingMessage) { await this.liveSessions.connect(client, request) }
    */
   async connect(client: object, request?: IncomingMessage, options: LiveConnectOptions = {}): Promise<UserSession | null> {
-    const connection = await this.track(client, request);
+    let connection: LiveConnection;
+    try {
+      connection = await this.track(client, request);
+    } catch (error) {
+      // Nest does not await handleConnection(): a rejection here would be unhandled.
+      this.logger.error(`A WebSocket's session could not be loaded; the socket is closed: ${(error as Error)?.message ?? error}`);
+      closeSocket(client as LiveSocket, 'The session could not be loaded.', INTERNAL_ERROR_CLOSE_CODE);
+      return null;
+    }
     if (connection.ended || !isOpen(connection.socket)) return null;
     if (!connection.session.isAuthenticated && !options.allowAnonymous) {
       closeSocket(connection.socket, 'Sign in to continue.');
@@ -105,6 +125,8 @@ export class LiveSessionsService implements OnModuleInit, BeforeApplicationShutd
     if (!live) return null;
     const loaded = (live.socket as ConnectionCarrier)[LOADED_CONNECTION];
     if (!loaded) return this.track(live.socket, live.request).then((connection) => this.recordActivity(connection));
+    // Past its expiry as this instance last saw it: the row says whether it really is.
+    if (!loaded.ended && !this.lifetime.isActive(loaded.session)) return this.confirmActive(loaded).then(() => this.recordActivity(loaded));
     return this.recordActivity(loaded);
   }
 
@@ -158,8 +180,8 @@ export class LiveSessionsService implements OnModuleInit, BeforeApplicationShutd
 
   /**
    * The activity write found no row with the connection's key: the session ended (an end this
-   * instance was not told of), and the connection is closed; or its key was replaced twice
-   * since the handshake (`rotationInterval`, by HTTP requests), which no write can follow, and
+   * instance was not told of), and the connection is closed; or its key was replaced since the
+   * handshake in a way no write can follow (`reauthenticate()`, `cycleKey()`, two rotations), and
    * the connection stops recording activity (the browser's requests record it).
    */
   private async keyNotFound(connection: LiveConnection): Promise<void> {
@@ -170,10 +192,39 @@ export class LiveSessionsService implements OnModuleInit, BeforeApplicationShutd
     else this.registry.close(connection, 'Session ended.');
   }
 
+  /**
+   * The connection's session looks expired as this instance last saw it; with `idleTimeout`,
+   * HTTP requests may have moved its expiry since. The row decides: the connection is closed, or
+   * its session takes the row's activity and expiry.
+   */
+  private confirmActive(connection: LiveConnection): Promise<void> {
+    connection.checking ??= this.storage
+      .findById(connection.sessionId!)
+      .then((record) => {
+        const sameUser = record !== null && (record.userId === null ? null : String(record.userId)) === connection.userKey;
+        if (sameUser && this.lifetime.isActive(record)) connection.session.markTouched(record.lastActivity, record.expireDate);
+        else this.registry.close(connection, 'Session expired.');
+      })
+      .catch((error: unknown) => this.logger.warn(`Could not check a live connection's session: ${(error as Error)?.message ?? error}`))
+      .finally(() => (connection.checking = null));
+    return connection.checking;
+  }
+
   private async open(socket: LiveSocket, handshake: IncomingMessage): Promise<LiveConnection> {
     // Hearing the other instances first: an end published while the session loads is not missed.
-    await this.bus.listen((ended) => this.registry.end(ended));
-    const handle = this.requestSessions.forRequest(handshake);
+    await this.listen();
+    // Its own handle, kept on the socket: socket.io shares the handshake between namespaces.
+    const handle = this.requestSessions.createHandle(handshake);
+    keepHandle(socket, handle);
+    if (isCrossOriginHandshake(handshake, this.options)) {
+      // A page of another site opened it with the user's cookie: no session for it.
+      const refused = new LiveConnection(socket, handle, this.requestSessions.newSession(handle));
+      handle.session = refused.session;
+      (socket as ConnectionCarrier)[LOADED_CONNECTION] = refused;
+      refused.ended = true;
+      closeSocket(socket, 'Cross-origin WebSocket refused.', FORBIDDEN_CLOSE_CODE);
+      return refused;
+    }
     const loadedAt = Date.now();
     const session = await handle.load();
     const connection = new LiveConnection(socket, handle, session);
@@ -181,5 +232,26 @@ export class LiveSessionsService implements OnModuleInit, BeforeApplicationShutd
     if (!isOpen(socket)) return connection;
     if (this.registry.add(connection, loadedAt)) onClose(socket, () => this.registry.remove(connection));
     return connection;
+  }
+
+  /** Starts hearing the other instances' ends; a bus that does not answer in time is warned of, and not waited for. */
+  private async listen(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${LISTEN_TIMEOUT} ms`)), LISTEN_TIMEOUT).unref();
+    });
+    try {
+      await Promise.race([this.bus.listen((ended) => this.registry.end(ended)), timeout]);
+      this.listenFailed = false;
+    } catch (error) {
+      if (!this.listenFailed) {
+        this.logger.warn(
+          `Ends of sessions on other instances cannot be heard (${this.bus.transport}: ${(error as Error)?.message ?? error}); this instance's sockets close on its own ends only, until it can`,
+        );
+      }
+      this.listenFailed = true;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -25,6 +25,14 @@ export type LiveSocket = IoSocketLike | WsSocketLike;
  */
 export const UNAUTHENTICATED_CLOSE_CODE = 4401;
 
+/** A handshake from a page of another origin (`checkOrigin`): graphql-ws's "Forbidden". */
+export const FORBIDDEN_CLOSE_CODE = 4403;
+
+/** The session could not be loaded (the database is down): RFC 6455's "internal error". */
+export const INTERNAL_ERROR_CLOSE_CODE = 1011;
+
+const GRAPHQL_CODES: Record<number, string> = { [UNAUTHENTICATED_CLOSE_CODE]: 'UNAUTHENTICATED', [FORBIDDEN_CLOSE_CODE]: 'FORBIDDEN' };
+
 export function isWsSocket(client: object): client is WsSocketLike {
   return typeof (client as WsSocketLike).readyState === 'number' && typeof (client as WsSocketLike).close === 'function';
 }
@@ -35,17 +43,17 @@ export function isOpen(socket: LiveSocket): boolean {
 }
 
 /**
- * Closes the client, saying why in its library's way: a ws client gets close code 4401 with
- * `reason`; a socket.io client gets Nest's `exception` event (`{ status, message, code }`) and
- * is disconnected.
+ * Closes the client, saying why in its library's way: a ws client gets the close `code` (4401
+ * unless said) with `reason`; a socket.io client gets Nest's `exception` event (`{ status,
+ * message, code }`, the code in GraphQL's words) and is disconnected.
  */
-export function closeSocket(socket: LiveSocket, reason: string): void {
+export function closeSocket(socket: LiveSocket, reason: string, code = UNAUTHENTICATED_CLOSE_CODE): void {
   if (isWsSocket(socket)) {
-    if (socket.readyState <= 1) socket.close(UNAUTHENTICATED_CLOSE_CODE, reason);
+    if (socket.readyState <= 1) socket.close(code, reason);
     return;
   }
   if (!socket.connected) return;
-  socket.emit('exception', { status: 'error', message: reason, code: 'UNAUTHENTICATED' });
+  socket.emit('exception', { status: 'error', message: reason, code: GRAPHQL_CODES[code] ?? 'INTERNAL_SERVER_ERROR' });
   socket.disconnect(true);
 }
 

@@ -45,7 +45,7 @@ export class PostgresSessionEndBus extends SessionEndBus {
   }
 
   listen(onEnded: (ended: SessionsEnded) => void): Promise<void> {
-    this.closed = false;
+    if (this.closed) return Promise.resolve();
     this.listening ??= this.connect(onEnded).catch((error: unknown) => {
       this.listening = null;
       throw error;
@@ -78,6 +78,12 @@ export class PostgresSessionEndBus extends SessionEndBus {
     } catch (error) {
       release(error);
       throw error;
+    }
+    // Closed while it was being opened: given back at once, or the pool could never end.
+    if (this.closed) {
+      await client.query('UNLISTEN *').catch(() => undefined);
+      release();
+      return;
     }
     this.connection = { client, release };
   }

@@ -45,11 +45,20 @@ export class RedisSessionEndBus extends SessionEndBus {
   private async subscribe(onEnded: (ended: SessionsEnded) => void): Promise<void> {
     const subscriber = this.redis.duplicate();
     this.subscriber = subscriber;
+    // ioredis reports connection errors as events, and reconnects by itself.
+    subscriber.on('error', () => undefined);
     subscriber.on('message', (channel, text) => {
       if (channel !== this.channel) return;
       const ended = this.messages.decode(text);
       if (ended) onEnded(ended);
     });
-    await subscriber.subscribe(this.channel);
+    try {
+      await subscriber.subscribe(this.channel);
+    } catch (error) {
+      // The next connection tries again with a new one.
+      if (this.subscriber === subscriber) this.subscriber = null;
+      subscriber.disconnect();
+      throw error;
+    }
   }
 }

@@ -9,7 +9,9 @@ export interface LiveSessionsRedis {
 export interface LiveSessionsRedisSubscriber {
   subscribe(channel: string): Promise<unknown>;
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
   quit(): Promise<unknown>;
+  disconnect(): void;
 }
 
 /** How ended sessions reach the live connections of every app instance (`liveSessions`). */

@@ -190,6 +190,7 @@ export class SessionStoreService {
     session.setAuthenticatedAt(now);
     const data = session.serializeData();
     const { key, columns } = freshKey(now);
+    const previous = { id: session.id, userId: session.userId };
     session.userId = user;
     session.createdAt = now;
     session.expireDate = this.lifetime.expiryAt(now, now);
@@ -202,6 +203,7 @@ export class SessionStoreService {
     // One UPDATE renames the row; a new session, or one ended meanwhile, gets a fresh row.
     const renamed = session.isStored && (await this.storage.update(previousDigest!, record));
     if (!renamed) await this.storage.insert(record);
+    else if (previous.id !== null) this.events.sessionIdReplaced(previous.id, previous.userId);
     session.markStored(now);
     if (!renamed) this.events.created(session, now);
     await this.limit.enforceAfter(session, user);
