@@ -114,17 +114,17 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
    * session goes on under its new id.
    */
   sessionIdReplaced(previousId: string, userId: UserId | null): void {
-    for (const listener of this.endListeners) this.settle(UserSessionsEvents.ended, () => listener({ sessionId: previousId, userId }));
+    this.tellEndListeners({ sessionId: previousId, userId });
   }
 
   /** Sessions were ended; `defaultEndedBy` unless the caller's options say who. */
   ended(scope: SessionEndedEvent['scope'], options: EndSessionsOptions, defaultEndedBy: SessionEndedBy, ended: EndedSessions): void {
-    if (scope !== 'expired' && this.endListeners.length > 0) {
-      const which: SessionsEnded =
+    if (scope !== 'expired') {
+      this.tellEndListeners(
         scope === 'session'
           ? { sessionId: ended.sessionId!, userId: ended.userId ?? null }
-          : { userId: ended.userId!, exceptSessionId: ended.keptSessionId ?? null };
-      for (const listener of this.endListeners) this.settle(UserSessionsEvents.ended, () => listener(which));
+          : { userId: ended.userId!, exceptSessionId: ended.keptSessionId ?? null },
+      );
     }
     if (!this.isListening(UserSessionsEvents.ended)) return;
     const actor = options.actor ? { userId: options.actor.userId, sessionId: options.actor.id } : null;
@@ -162,6 +162,10 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
       previousKeyDevice: { ip: seen.ip, userAgent: seen.userAgent, ...this.details.describe(presented), seenAt: at },
       at,
     });
+  }
+
+  private tellEndListeners(which: SessionsEnded): void {
+    for (const listener of this.endListeners) this.settle(UserSessionsEvents.ended, () => listener(which));
   }
 
   /** Delivers the event; called after the database write it reports succeeded. */

@@ -1,4 +1,4 @@
-import { UnauthorizedException, type ExecutionContext, type HttpException } from '@nestjs/common';
+import { UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { ReauthenticationRequiredException } from '../exceptions/reauthentication-required.exception.js';
 
 /** What a WebSocket client gets in Nest's `exception` message when the module refuses one of its messages. */
@@ -25,7 +25,7 @@ export async function reauthenticationRequired(context: ExecutionContext): Promi
   if (context.getType?.<string>() === 'ws') {
     return wsException({ status: 'error', message: 'Re-authentication required', code: 'FORBIDDEN', reauthenticate: true });
   }
-  return new ReauthenticationRequiredException() as HttpException;
+  return new ReauthenticationRequiredException();
 }
 
 /** @nestjs/websockets is an optional peer: only a gateway's context gets here, and a gateway's app has it. */

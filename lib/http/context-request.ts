@@ -42,7 +42,7 @@ export function handshakeOf(client: object): IncomingMessage | undefined {
 export function requestOf<T extends object = object>(context: ExecutionContext): T {
   // A hand-made context in an app's unit test may have no getType(): that is an HTTP one.
   const type = context.getType?.<string>();
-  if (type === 'ws') return context.getArgByIndex<T>(0);
+  // HTTP, and a gateway's client (its session is kept on it).
   if (type !== 'graphql') return context.getArgByIndex<T>(0);
   const graphqlContext = context.getArgByIndex<{ req?: T; request?: T; extra?: unknown } | undefined>(2);
   const extra = graphqlWsExtraOf(graphqlContext);

@@ -11,6 +11,7 @@ import { SessionStoreService } from '../store/session-store.service.js';
 import { GuardedSessionStorage } from '../storage/guarded-session.storage.js';
 import { SessionLifetime } from '../session/session-lifetime.js';
 import type { UserSession } from '../session/user-session.js';
+import type { SessionRecord } from '../session/session-record.js';
 import { LiveConnection } from './live-connection.js';
 import { LiveConnectionRegistry } from './live-connection.registry.js';
 import { closeSocket, FORBIDDEN_CLOSE_CODE, INTERNAL_ERROR_CLOSE_CODE, isOpen, onClose, type LiveSocket } from './live-socket.js';
@@ -186,10 +187,13 @@ export class LiveSessionsService implements OnModuleInit, BeforeApplicationShutd
    */
   private async keyNotFound(connection: LiveConnection): Promise<void> {
     const record = await this.storage.findById(connection.sessionId!);
-    const alive =
-      record !== null && (record.userId === null ? null : String(record.userId)) === connection.userKey && this.lifetime.isActive(record);
-    if (alive) connection.activityLost = true;
+    if (this.stillHolds(connection, record)) connection.activityLost = true;
     else this.registry.close(connection, 'Session ended.');
+  }
+
+  /** Whether `record`, read by the connection's session id, is still its user's session and active. */
+  private stillHolds(connection: LiveConnection, record: SessionRecord | null): record is SessionRecord {
+    return record !== null && (record.userId === null ? null : String(record.userId)) === connection.userKey && this.lifetime.isActive(record);
   }
 
   /**
@@ -201,8 +205,7 @@ export class LiveSessionsService implements OnModuleInit, BeforeApplicationShutd
     connection.checking ??= this.storage
       .findById(connection.sessionId!)
       .then((record) => {
-        const sameUser = record !== null && (record.userId === null ? null : String(record.userId)) === connection.userKey;
-        if (sameUser && this.lifetime.isActive(record)) connection.session.markTouched(record.lastActivity, record.expireDate);
+        if (this.stillHolds(connection, record)) connection.session.markTouched(record.lastActivity, record.expireDate);
         else this.registry.close(connection, 'Session expired.');
       })
       .catch((error: unknown) => this.logger.warn(`Could not check a live connection's session: ${(error as Error)?.message ?? error}`))
