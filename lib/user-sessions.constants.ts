@@ -35,6 +35,15 @@ export const DEFAULT_CACHE_KEY_PREFIX = 'user-sessions:';
 /** How long one Redis command may take before a lookup goes to the database (`cache.timeout`). */
 export const DEFAULT_CACHE_TIMEOUT = 200;
 
+/** Default table of the known devices (`devicesTableName`). */
+export const DEFAULT_DEVICES_TABLE_NAME = 'user_devices';
+/** Default table of the security activity history (`activityTableName`). */
+export const DEFAULT_ACTIVITY_TABLE_NAME = 'user_security_activity';
+/** How long "Was this you?" answers stay valid by default: a week. */
+export const DEFAULT_DEVICE_ANSWER_TTL = 7 * 24 * 60 * 60 * 1000;
+/** How many days of security activity are kept by default. */
+export const DEFAULT_ACTIVITY_HISTORY_DAYS = 30;
+
 /** Sessions per page of `SessionStoreService.list()` (and the admin API) when no limit is given. */
 export const DEFAULT_LIST_LIMIT = 50;
 /** The largest page `SessionStoreService.list()` returns: a page is one query and one response. */

@@ -25,6 +25,13 @@ import type {
 } from './options/user-sessions-module-options.interface.js';
 import { resolveUserSessionsOptions, STATIC_OPTION_KEYS } from './options/user-sessions.options.js';
 import { configureSessionEntity, Session } from './session/session.entity.js';
+import { UserDevice } from './session/user-device.entity.js';
+import { SecurityActivityRecord } from './session/security-activity.entity.js';
+import { SecurityActivityService } from './activity/security-activity.service.js';
+import { KnownDevicesService } from './store/known-devices.service.js';
+import { UserActivityController } from './api/user-activity.controller.js';
+import { UserDevicesController } from './api/user-devices.controller.js';
+import { UserActivityAdminController } from './api/user-activity-admin.controller.js';
 import { createUserSessionsProviders } from './user-sessions.providers.js';
 import { SessionStoreService } from './store/session-store.service.js';
 import { RequestSessionService } from './http/request-session.service.js';
@@ -115,8 +122,15 @@ export class UserSessionsModule implements NestModule {
 
   private static applyStaticOptions(options: ResolvedUserSessionsOptions): void {
     configureSessionEntity(options);
+    // The account's routes share the sessions API's prefix: `{path}/activity`, `{path}/devices`.
+    const account = options.path.replace(/(^|\/)sessions$/, '') || options.path;
     Controller(options.path)(UserSessionsController);
-    if (options.adminPath !== undefined) Controller(options.adminPath)(UserSessionsAdminController);
+    Controller(account)(UserActivityController);
+    Controller(account)(UserDevicesController);
+    if (options.adminPath !== undefined) {
+      Controller(options.adminPath)(UserSessionsAdminController);
+      Controller(options.adminPath)(UserActivityAdminController);
+    }
     documentUserIdType(options.userIdType);
   }
 
@@ -128,19 +142,21 @@ export class UserSessionsModule implements NestModule {
     // Registers Session for TypeORM's autoLoadEntities. Its module is not imported: the session
     // table's repository comes from the DataSource (user-sessions.providers.ts), so that an app
     // without TypeOrmModule gets one error saying so, not an unresolved dependency.
-    TypeOrmModule.forFeature([Session]);
+    TypeOrmModule.forFeature([Session, UserDevice, SecurityActivityRecord]);
     return {
       module: UserSessionsModule,
       global: true,
       imports,
       // Without adminPath the admin API has no route at all, not merely a guard that refuses.
       controllers: statics.adminPath === undefined
-        ? [UserSessionsController]
-        : [UserSessionsController, UserSessionsAdminController],
+        ? [UserSessionsController, UserActivityController, UserDevicesController]
+        : [UserSessionsController, UserActivityController, UserDevicesController, UserSessionsAdminController, UserActivityAdminController],
       providers: [...optionsProviders, ...createUserSessionsProviders()],
       exports: [
         USER_SESSIONS_MODULE_OPTIONS,
         SessionStoreService,
+        KnownDevicesService,
+        SecurityActivityService,
         RequestSessionService,
         SessionDetailsService,
         UserSessionsGuard,

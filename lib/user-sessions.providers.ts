@@ -35,6 +35,14 @@ import { RedisSessionEndBus } from './live/redis-session-end-bus.js';
 import { PostgresSessionEndBus } from './live/postgres-session-end-bus.js';
 import type { LiveSessionsRedis } from './options/live-sessions.options.js';
 import { UserSessionsReauthGuard } from './user-sessions-reauth.guard.js';
+import { SecurityActivityService } from './activity/security-activity.service.js';
+import { SecurityActivityRecord } from './session/security-activity.entity.js';
+import { DeviceRegistry } from './devices/device-registry.js';
+import { UserDevice } from './session/user-device.entity.js';
+import { RiskSignals } from './risk/risk-signals.js';
+import { SignInRecord } from './store/sign-in-record.js';
+import { KnownDevicesService } from './store/known-devices.service.js';
+import { ActivityViews } from './api/activity-views.js';
 
 /** The providers every configuration of the module shares, given the options provider. */
 export function createUserSessionsProviders(): Provider[] {
@@ -64,8 +72,13 @@ export function createUserSessionsProviders(): Provider[] {
           throw new MissingDataSourceError();
         }
         // Before initialize() (TypeORM's manualInitialization) the entities are not known yet.
-        if (dataSource.isInitialized && !options.storage && !dataSource.hasMetadata(Session)) {
-          throw new SessionEntityNotRegisteredError();
+        if (dataSource.isInitialized) {
+          const missing = [
+            ...(!options.storage && !dataSource.hasMetadata(Session) ? ['Session'] : []),
+            ...(options.knownDevices.enabled && !dataSource.hasMetadata(UserDevice) ? ['UserDevice'] : []),
+            ...(options.activityHistoryDays > 0 && !dataSource.hasMetadata(SecurityActivityRecord) ? ['SecurityActivityRecord'] : []),
+          ];
+          if (missing.length > 0) throw new SessionEntityNotRegisteredError(missing);
         }
         return dataSource;
       },
@@ -138,7 +151,43 @@ export function createUserSessionsProviders(): Provider[] {
       ) => new KeyRotation(options, storage, lifetime, mapper, events),
       inject: [USER_SESSIONS_MODULE_OPTIONS, GuardedSessionStorage, SessionLifetime, SessionMapper, UserSessionsEventsPublisher],
     },
+    // activity/, devices/, risk/: what a sign-in, an end or a change of place leaves behind.
+    {
+      provide: SecurityActivityService,
+      useFactory: (options: ResolvedUserSessionsOptions, dataSource: DataSource | null, events: UserSessionsEventsPublisher, storage: GuardedSessionStorage) =>
+        new SecurityActivityService(
+          dataSource && options.activityHistoryDays > 0 ? dataSource.getRepository(SecurityActivityRecord) : null,
+          options.activityHistoryDays,
+          events,
+          (action) => storage.run(action),
+        ),
+      inject: [USER_SESSIONS_MODULE_OPTIONS, USER_SESSIONS_DATA_SOURCE, UserSessionsEventsPublisher, GuardedSessionStorage],
+    },
+    {
+      provide: DeviceRegistry,
+      useFactory: (options: ResolvedUserSessionsOptions, dataSource: DataSource | null, storage: GuardedSessionStorage) =>
+        new DeviceRegistry(
+          dataSource && options.knownDevices.enabled ? dataSource.getRepository(UserDevice) : null,
+          options.knownDevices.answerTtl,
+          (action) => storage.run(action),
+        ),
+      inject: [USER_SESSIONS_MODULE_OPTIONS, USER_SESSIONS_DATA_SOURCE, GuardedSessionStorage],
+    },
+    {
+      provide: RiskSignals,
+      useFactory: (options: ResolvedUserSessionsOptions, locator: GeoIpLocator, events: UserSessionsEventsPublisher, activity: SecurityActivityService) =>
+        new RiskSignals(locator, options.riskSignals, events, activity),
+      inject: [USER_SESSIONS_MODULE_OPTIONS, GEOIP_LOCATOR, UserSessionsEventsPublisher, SecurityActivityService],
+    },
+    {
+      provide: SignInRecord,
+      useFactory: (devices: DeviceRegistry, activity: SecurityActivityService, risk: RiskSignals, events: UserSessionsEventsPublisher) =>
+        new SignInRecord(devices, activity, risk, events),
+      inject: [DeviceRegistry, SecurityActivityService, RiskSignals, UserSessionsEventsPublisher],
+    },
     SessionStoreService,
+    KnownDevicesService,
+    ActivityViews,
     UserSessionsCleanupService,
     SessionTableCheckService,
     RequestSessionService,

@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { FAST_SIGN_INS } from './support/sample-app.js';
 import { requiredServices } from './support/services.js';
-import { LiveSessionsService, Session } from '../lib/index.js';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { LiveSessionsService, Session, UserSessionsEntities, UserSessionsEvents, type NewDeviceEvent } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
 import { setupOpenApi } from '../sample-app/openapi.js';
 import { createSampleApp } from '../sample-app/platform.js';
@@ -62,7 +63,7 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
   });
 
   beforeEach(async () => {
-    await app.get(DataSource).getRepository(Session).clear();
+    for (const entity of UserSessionsEntities) await app.get(DataSource).getRepository(entity).clear();
   });
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();
@@ -77,8 +78,8 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
   });
 
   /** A browser of its own (cookies and all) with this user agent and window size. */
-  async function device(userAgent: string, viewport: { width: number; height: number }): Promise<Page> {
-    const context = await browser.newContext({ baseURL: url, userAgent, viewport });
+  async function device(userAgent: string, viewport: { width: number; height: number }, locale = 'en-US'): Promise<Page> {
+    const context = await browser.newContext({ baseURL: url, userAgent, viewport, locale });
     context.setDefaultTimeout(STEP_TIMEOUT);
     contexts.push(context);
     const page = await context.newPage();
@@ -88,7 +89,9 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
       // the 403 of "re-authentication required" and of a wrong password when re-authenticating.
       const expected =
         /status of 401/.test(message.text()) ||
-        (/status of 403/.test(message.text()) && /\/(account\/sessions(\/[0-9a-f]{64})?|auth\/reauthenticate)$/.test(message.location().url));
+        (/status of 403/.test(message.text()) && /\/(account\/sessions(\/[0-9a-f]{64})?|auth\/reauthenticate)$/.test(message.location().url)) ||
+        // A used or expired "Was this you?" link: its page says so.
+        (/status of (404|410)/.test(message.text()) && /\/account\/devices\/answer\/preview$/.test(message.location().url));
       if (message.type() === 'error' && !expected) {
         pageErrors.push(`${page.url()}: ${message.text()}`);
       }
@@ -220,6 +223,74 @@ describe.skipIf(SKIP !== null)(SKIP === null ? 'sample app in Chromium' : `sampl
     await expectSignInPage(phone);
     expect(await laptop.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
     expect(await rows(laptop).count()).toBe(1);
+  });
+
+  it('"Your devices" and "Recent activity", in English on a desktop and in German on a phone; "No, this was not me" from the alert signs the phone out', async () => {
+    const alerts: NewDeviceEvent[] = [];
+    app.get(EventEmitter2).on(UserSessionsEvents.newDevice, (event: NewDeviceEvent) => void alerts.push(event));
+    const laptop = await device(WINDOWS_CHROME, DESKTOP);
+    await signIn(laptop, 'alice', 'alice-password');
+    const devices = (page: Page) => page.locator('#devices li');
+    const activity = (page: Page) => page.locator('#activity li');
+    await expect.poll(() => devices(laptop).count()).toBe(1);
+    expect(await devices(laptop).first().textContent()).toMatch(/^Chrome on Windows 10 \(this device\)not confirmed · last sign-in just now$/);
+    await expect.poll(() => activity(laptop).allTextContents()).toEqual([
+      expect.stringMatching(/^New device · this sessionjust now · Chrome on Windows$/),
+      expect.stringMatching(/^Signed in · this sessionjust now · Chrome on Windows$/),
+    ]);
+
+    // The phone reads German: the page's words, and the API's device names, follow its language.
+    const phone = await device(IPHONE_SAFARI, PHONE, 'de-DE');
+    await phone.goto('/');
+    await phone.getByLabel('Username').fill('alice');
+    await phone.getByLabel('Password').fill('alice-password');
+    await phone.getByRole('button', { name: 'Sign in' }).click();
+    await phone.waitForURL(`${url}/account/sessions`);
+    await phone.getByRole('heading', { name: 'Aktive Sitzungen' }).waitFor();
+    expect(await phone.evaluate(() => (globalThis as unknown as { document: { documentElement: { lang: string } } }).document.documentElement.lang)).toBe('de');
+    await expect.poll(() => devices(phone).count()).toBe(2);
+    expect(await devices(phone).first().textContent()).toMatch(/^Safari auf iPhone \(dieses Gerät\)nicht bestätigt · letzte Anmeldung gerade eben$/);
+    await expect.poll(() => activity(phone).first().textContent()).toMatch(/^Neues Gerät · diese Sitzunggerade eben · Safari auf iPhone$/);
+    expect(await phone.getByRole('heading', { name: 'Ihre Geräte' }).isVisible()).toBe(true);
+    expect(await phone.getByRole('heading', { name: 'Letzte Aktivitäten' }).isVisible()).toBe(true);
+    expect(await phone.locator('td[data-label="Gerät"]').first().textContent()).toBe('Safari auf iPhone');
+    // Nothing wider than the phone's screen.
+    expect(await phone.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await phone.screenshot({ path: `${SCREENSHOTS}account-phone-de.png`, fullPage: true });
+
+    // The laptop hears of the new device live.
+    await expect.poll(() => devices(laptop).count()).toBe(2);
+    await laptop.screenshot({ path: `${SCREENSHOTS}account-desktop.png`, fullPage: true });
+
+    // The alert e-mail's "No" link, opened where nobody is signed in: it asks first, then acts.
+    expect(alerts.map((alert) => alert.device)).toEqual(['Chrome on Windows 10', 'Safari on iPhone']);
+    const mail = await device(WINDOWS_CHROME, PHONE);
+    await mail.goto(`/devices/answer#token=${encodeURIComponent(alerts[1].answers.reportToken)}`);
+    await mail.getByRole('button', { name: 'No, this was not me: sign it out' }).waitFor();
+    expect(await mail.locator('#device').textContent()).toBe('Safari on iPhone');
+    // The token is not left in the address bar.
+    expect(mail.url()).toBe(`${url}/devices/answer`);
+    await mail.screenshot({ path: `${SCREENSHOTS}device-answer-phone.png`, fullPage: true });
+    await mail.getByRole('button', { name: 'No, this was not me: sign it out' }).click();
+    await expect.poll(() => mail.getByRole('status').textContent()).toBe('We signed that device out (1 session ended). Change your password now.');
+    await expectSignInPage(phone);
+    await expect.poll(() => laptop.locator('#devices li[data-trust="reported"]').textContent()).toMatch(/^Safari on iPhone.*reported: not you/);
+    await expect.poll(() => activity(laptop).first().textContent()).toMatch(/^Device reported as not you/);
+
+    // The same link again: used.
+    await mail.goto('about:blank');
+    await mail.goto(`/devices/answer#token=${encodeURIComponent(alerts[1].answers.reportToken)}`);
+    await expect.poll(() => mail.getByRole('status').textContent()).toBe('This link is not valid: it was mistyped, or it was used already.');
+
+    // alice's next sign-in tells her to change her password (the app's listener of device-reported).
+    const next = await device(WINDOWS_CHROME, DESKTOP);
+    await next.goto('/');
+    await next.getByLabel('Username').fill('alice');
+    await next.getByLabel('Password').fill('alice-password');
+    await next.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => next.locator('#security-notice-text').textContent()).toMatch(/^You said a sign-in from Safari on iPhone was not you: we signed that device out\. .*change it now\.$/);
+    await next.getByRole('button', { name: 'Review your sessions' }).click();
+    await next.waitForURL(`${url}/account/sessions`);
   });
 
   it('unknown devices, and activity minutes, hours and days ago, read as people say them', async () => {

@@ -8,7 +8,7 @@ import { DataSource, type Repository } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { main } from '../lib/cli/main.js';
-import { Session } from '../lib/index.js';
+import { SecurityActivityRecord, Session, UserSessionsEntities } from '../lib/index.js';
 
 /** Runs the command line in-process, as `nestjs-user-sessions <argv>` would. */
 async function cli(argv: string[], env: Record<string, string | undefined> = {}, isTTY = false) {
@@ -125,6 +125,36 @@ describeEachDatabase('nestjs-user-sessions command line', (kind) => {
     const again = await cli(['clear-expired'], { DATABASE_URL: url });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^Deleted 0 expired sessions in /);
+  });
+
+  it('clear-expired, with the security activity table: each signed-in session it deletes is recorded as expired, and old entries go', async () => {
+    const withHistory = new DataSource({ ...database.options, entities: [...UserSessionsEntities], synchronize: true } as never);
+    await withHistory.initialize();
+    const activity = withHistory.getRepository(SecurityActivityRecord);
+    try {
+      await sessions.insert([row(-1000, 'bob'), row(-2000, 'bob'), row(-3000), row(60_000, 'alice')]);
+      await activity.insert([
+        { userId: 'carol', kind: 'signed-in', at: new Date(Date.now() - 40 * 86_400_000), details: null },
+        { userId: 'carol', kind: 'signed-in', at: new Date(Date.now() - 10 * 86_400_000), details: null },
+      ]);
+      const { code, stdout, stderr } = await cli(['clear-expired', '--activity-days', '30'], { DATABASE_URL: url });
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(stdout).toMatch(/^Deleted 3 expired sessions in \d+\.\d s\.\nDeleted 1 security activity entry older than 30 days\.\n$/);
+      const entries = await activity.find({ order: { id: 'ASC' } });
+      expect(entries.map(({ userId, kind }) => [userId, kind])).toEqual([['carol', 'signed-in'], ['bob', 'session-ended'], ['bob', 'session-ended']]);
+      expect(JSON.parse(entries[1].details!)).toMatchObject({ endedBy: 'expiry', expiredAt: expect.any(String) });
+      // Without --activity-days (the app's setting is not known here) the table is left alone.
+      await sessions.insert(row(-1000, 'dave'));
+      const untouched = await cli(['clear-expired'], { DATABASE_URL: url });
+      expect(untouched.stdout).toMatch(/^Deleted 1 expired session in \d+\.\d s\.\n$/);
+      expect(await activity.count()).toBe(3);
+      expect((await cli(['clear-expired', '--activity-days', 'x'], { DATABASE_URL: url })).code).toBe(2);
+      expect((await cli(['clear-expired', '--activity-days', '0'], { DATABASE_URL: url })).code).toBe(2);
+    } finally {
+      await withHistory.query(`DROP TABLE ${withHistory.driver.escape('user_security_activity')}`);
+      await withHistory.query(`DROP TABLE ${withHistory.driver.escape('user_devices')}`);
+      await withHistory.destroy();
+    }
   });
 
   it('clear-expired --data-source takes the DataSource a module exports (default or named), never DATABASE_URL', async () => {

@@ -57,6 +57,7 @@ describe('events without @nestjs/event-emitter installed', () => {
     expect(heard).toEqual([
       expect.objectContaining({ type: 'user-sessions.created', userId: 'carol' }),
       expect.objectContaining({ type: 'user-sessions.signed-in', userId: 'carol', userAgent: 'Test/1.0', newDevice: true, newIp: true }),
+      expect.objectContaining({ type: 'user-sessions.new-device', userId: 'carol', userAgent: 'Test/1.0' }),
       expect.objectContaining({ type: 'user-sessions.ended', endedBy: 'self', scope: 'session', userId: 'carol', count: 1 }),
     ]);
     expect(JSON.stringify(heard)).not.toContain(key);

@@ -29,10 +29,17 @@ const geoipDir = useLondonGeoipDirectory('events');
 const FIELDS: Record<UserSessionsEventType, string[]> = {
   [UserSessionsEvents.created]: ['at', 'ip', 'sessionId', 'type', 'userAgent', 'userId'],
   [UserSessionsEvents.signedIn]: [
-    'at', 'browser', 'device', 'ip', 'location', 'newDevice', 'newIp', 'platform', 'sessionId', 'type', 'userAgent', 'userId',
+    'at', 'browser', 'device', 'deviceId', 'ip', 'location', 'newDevice', 'newIp', 'platform', 'sessionId', 'type', 'userAgent', 'userId',
   ],
   [UserSessionsEvents.ended]: ['actor', 'at', 'count', 'endedBy', 'keptSessionId', 'reason', 'scope', 'sessionId', 'type', 'userId'],
   [UserSessionsEvents.theftSuspected]: ['at', 'currentKeyDevice', 'previousKeyDevice', 'sessionId', 'type', 'userId'],
+  [UserSessionsEvents.newDevice]: [
+    'answers', 'at', 'browser', 'device', 'deviceId', 'ip', 'location', 'platform', 'sessionId', 'type', 'userAgent', 'userId',
+  ],
+  [UserSessionsEvents.deviceTrusted]: ['at', 'browser', 'device', 'deviceId', 'endedSessions', 'ip', 'location', 'platform', 'type', 'userAgent', 'userId'],
+  [UserSessionsEvents.deviceReported]: ['at', 'browser', 'device', 'deviceId', 'endedSessions', 'ip', 'location', 'platform', 'type', 'userAgent', 'userId'],
+  [UserSessionsEvents.placeChanged]: ['at', 'change', 'from', 'recentLoginRequired', 'sessionId', 'to', 'type', 'userId'],
+  [UserSessionsEvents.impossibleTravel]: ['at', 'distanceKm', 'from', 'sessionId', 'speedKmh', 'to', 'type', 'userId'],
 };
 
 /** The app's EventEmitter2 and what its listeners heard, with the keys a test handed out. */
@@ -131,7 +138,9 @@ describeEachDatabase('events', (kind) => {
       browser: 'Chrome',
       platform: 'Windows',
       location: 'London, United Kingdom',
+      // Signed in outside HTTP: no browser to give a device cookie to (see known-devices.e2e-spec.ts).
       newDevice: true,
+      deviceId: null,
       newIp: true,
       at: expect.any(Date),
     });
@@ -351,7 +360,7 @@ describe('events to an onEvent callback and EventEmitter2 at once, with wildcard
     const response = await request(t.url).post('/login').send({ userId: 'alice' }).expect(201);
     const key = sessionCookie(response.headers['set-cookie'])!;
     await request(t.url).post('/logout').set('Cookie', `sessionid=${key}`).expect(204);
-    expect(called.map((event) => event.type)).toEqual(['user-sessions.created', 'user-sessions.signed-in', 'user-sessions.ended']);
+    expect(called.map((event) => event.type)).toEqual(['user-sessions.created', 'user-sessions.signed-in', 'user-sessions.new-device', 'user-sessions.ended']);
     expect(emitted.map(([name]) => name)).toEqual(called.map((event) => event.type));
     emitted.forEach(([, event], i) => expect(event).toBe(called[i]));
     expect(JSON.stringify(called)).not.toContain(key);

@@ -31,8 +31,10 @@ describeEachDatabaseAndPlatform('the __Host- cookie prefix', (kind, platform) =>
 
   it('names the cookie __Host-sessionid, Secure, Path=/, no Domain; the plain name is not read', async () => {
     const login = await request(t.url).post('/login').send({ userId: 'alice' }).expect(201);
-    const [header] = setCookies(login);
+    const [header, device] = setCookies(login);
     expect(header).toMatch(/^__Host-sessionid=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/);
+    // The device cookie (knownDevices) gets the prefix too.
+    expect(device).toMatch(/^__Host-sessionid_device=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=34560000; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/);
     const key = sessionCookie(login.headers['set-cookie'], '__Host-sessionid')!;
     await request(t.url).get('/me').set('Cookie', `__Host-sessionid=${key}`).expect(200, { userId: 'alice' });
     // A session of this app's time under the plain name: planted, not moved over; cleared.

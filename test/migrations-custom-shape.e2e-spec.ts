@@ -16,6 +16,7 @@ import {
   createUserSessionsMigrations,
   Session,
   TypeOrmSessionStorage,
+  UserSessionsEntities,
   UserSessionsMigrationError,
 } from '../lib/index.js';
 
@@ -30,7 +31,13 @@ class AppUser {
 
 // What UserSessionsModule.forRoot({ tableName, userIdType, userEntity }) does to the entity;
 // once per process, hence this file apart from migrations.e2e-spec.ts.
-configureSessionEntity({ tableName: 'app_sessions', userIdType: 'number', userEntity: () => AppUser });
+configureSessionEntity({
+  tableName: 'app_sessions',
+  userIdType: 'number',
+  userEntity: () => AppUser,
+  devicesTableName: 'app_devices',
+  activityTableName: 'app_activity',
+});
 
 /** The app's own migration for its users table, at the given timestamp. */
 function createAppUsers(timestamp: number): new () => MigrationInterface {
@@ -53,7 +60,7 @@ function createAppUsers(timestamp: number): new () => MigrationInterface {
   };
 }
 
-const SHAPE = { tableName: 'app_sessions', userIdType: 'number' } as const;
+const SHAPE = { tableName: 'app_sessions', userIdType: 'number', devicesTableName: 'app_devices', activityTableName: 'app_activity' } as const;
 
 describeEachDatabase('createUserSessionsMigrations() with tableName, userIdType number and userForeignKey', (kind) => {
   const databases: TestDatabase[] = [];
@@ -65,7 +72,7 @@ describeEachDatabase('createUserSessionsMigrations() with tableName, userIdType 
     databases.push(database);
     const dataSource = new DataSource({
       ...database.options,
-      entities: [AppUser, Session],
+      entities: [AppUser, ...UserSessionsEntities],
       migrations,
       synchronize: false,
     } as DataSourceOptions);
@@ -100,6 +107,7 @@ describeEachDatabase('createUserSessionsMigrations() with tableName, userIdType 
         'CreateUserSessions1795651200000',
         'AddUserSessionsForeignKey1795651200001',
         'AddSessionKeyRotation1796515200000',
+        'AddDevicesAndActivity1796601600000',
       ]);
       const diff = await schemaDiff(dataSource);
       expect(diff, `schema diff after up:\n${diff.join(';\n')}`).toEqual([]);
@@ -122,7 +130,8 @@ describeEachDatabase('createUserSessionsMigrations() with tableName, userIdType 
       await expect(storage.insert(sessionRecord('e'.repeat(64), 999_999))).rejects.toThrow();
     });
 
-    it('down removes the key rotation, the foreign key, then the table; the users table stays', async () => {
+    it('down removes the devices and activity, the key rotation, the foreign key, then the table; the users table stays', async () => {
+      await dataSource.undoLastMigration();
       await dataSource.undoLastMigration();
       await dataSource.undoLastMigration();
       const withoutForeignKey = await schemaDiff(dataSource);
@@ -141,7 +150,7 @@ describeEachDatabase('createUserSessionsMigrations() with tableName, userIdType 
       expect(diff.join('\n')).toMatch(/CREATE TABLE .?app_sessions/);
       expect(diff.join('\n')).not.toMatch(/CREATE TABLE .?app_users/);
 
-      expect(await dataSource.runMigrations()).toHaveLength(3);
+      expect(await dataSource.runMigrations()).toHaveLength(4);
       expect(await schemaDiff(dataSource)).toEqual([]);
     });
   });
@@ -165,6 +174,7 @@ describeEachDatabase('createUserSessionsMigrations() with tableName, userIdType 
     expect(ran.map((migration) => migration.name)).toEqual([
       'CreateUserSessions1795651200000',
       'AddSessionKeyRotation1796515200000',
+      'AddDevicesAndActivity1796601600000',
       'CreateAppUsers1800000000000',
       'AddUserSessionsForeignKey1800000000001',
     ]);

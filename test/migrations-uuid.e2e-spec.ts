@@ -3,7 +3,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { schemaDiff, sessionRecord } from './support/migrations.js';
-import { configureSessionEntity, createUserSessionsMigrations, Session, TypeOrmSessionStorage } from '../lib/index.js';
+import { configureSessionEntity, createUserSessionsMigrations, Session, TypeOrmSessionStorage, UserSessionsEntities } from '../lib/index.js';
 
 // UUID user ids: each database has its own type for them (uuid, or varchar(36) where there
 // is none), which the migration must pick as the entity does. Once per process, hence its own file.
@@ -17,7 +17,7 @@ describeEachDatabase('createUserSessionsMigrations() with userIdType uuid', (kin
     database = await createTestDatabase(kind);
     dataSource = new DataSource({
       ...database.options,
-      entities: [Session],
+      entities: [...UserSessionsEntities],
       migrations: createUserSessionsMigrations({ userIdType: 'uuid' }),
       synchronize: false,
     } as DataSourceOptions);

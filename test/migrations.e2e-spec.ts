@@ -7,8 +7,11 @@ import { createTestDatabase, describeEachDatabase, type TestDatabase } from './s
 import { schemaDiff, sessionRecord } from './support/migrations.js';
 import { digestSessionKey, generateSessionKey } from '../lib/session/session-key.js';
 import {
+  SecurityActivityRecord,
   Session,
   SessionStoreService,
+  UserDevice,
+  UserSessionsEntities,
   TypeOrmSessionStorage,
   UserSessionsMigrationError,
   UserSessionsMigrations,
@@ -27,7 +30,7 @@ describeEachDatabase('UserSessionsMigrations', (kind) => {
     database = await createTestDatabase(kind);
     dataSource = new DataSource({
       ...database.options,
-      entities: [Session],
+      entities: [...UserSessionsEntities],
       migrations: [...UserSessionsMigrations],
       synchronize: false,
     } as DataSourceOptions);
@@ -42,12 +45,18 @@ describeEachDatabase('UserSessionsMigrations', (kind) => {
   it('up creates exactly the table the entity describes: the schema diff is empty', async () => {
     // The diff sees a missing table and its indexes, so an empty one below means something.
     expect(emptyDatabaseDiff.join('\n')).toMatch(/CREATE TABLE .?user_sessions/);
-    const indexes = dataSource.getMetadata(Session).indices.map((index) => index.name);
-    expect(indexes).toHaveLength(4);
+    expect(emptyDatabaseDiff.join('\n')).toMatch(/CREATE TABLE .?user_devices/);
+    expect(emptyDatabaseDiff.join('\n')).toMatch(/CREATE TABLE .?user_security_activity/);
+    const indexes = [Session, UserDevice, SecurityActivityRecord].flatMap((entity) => dataSource.getMetadata(entity).indices.map((index) => index.name));
+    expect(indexes).toHaveLength(8);
     for (const index of indexes) expect(emptyDatabaseDiff.join('\n')).toContain(index);
 
     const ran = await dataSource.runMigrations();
-    expect(ran.map((migration) => migration.name)).toEqual(['CreateUserSessions1795651200000', 'AddSessionKeyRotation1796515200000']);
+    expect(ran.map((migration) => migration.name)).toEqual([
+      'CreateUserSessions1795651200000',
+      'AddSessionKeyRotation1796515200000',
+      'AddDevicesAndActivity1796601600000',
+    ]);
     const diff = await schemaDiff(dataSource);
     expect(diff, `schema diff after up:\n${diff.join(';\n')}`).toEqual([]);
   });
@@ -70,11 +79,15 @@ describeEachDatabase('UserSessionsMigrations', (kind) => {
     expect(await schemaDiff(dataSource)).toEqual([]);
   });
 
-  it('down removes the table and its indexes: the database is as it was before up', async () => {
-    await dataSource.undoLastMigration();
+  it('down removes the tables and their indexes: the database is as it was before up', async () => {
     await dataSource.undoLastMigration();
     const queryRunner = dataSource.createQueryRunner();
     try {
+      expect(await queryRunner.hasTable('user_devices')).toBe(false);
+      expect(await queryRunner.hasTable('user_security_activity')).toBe(false);
+      expect(await queryRunner.hasTable('user_sessions')).toBe(true);
+      await dataSource.undoLastMigration();
+      await dataSource.undoLastMigration();
       expect(await queryRunner.hasTable('user_sessions')).toBe(false);
     } finally {
       await queryRunner.release();
@@ -83,11 +96,12 @@ describeEachDatabase('UserSessionsMigrations', (kind) => {
     expect(await dataSource.showMigrations()).toBe(true);
 
     // And up again after down.
-    expect(await dataSource.runMigrations()).toHaveLength(2);
+    expect(await dataSource.runMigrations()).toHaveLength(3);
     expect(await schemaDiff(dataSource)).toEqual([]);
   });
 
   it('refuses to create a table that synchronize already made; recorded as run, it is left alone', async () => {
+    await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     await dataSource.synchronize();
@@ -105,6 +119,12 @@ describeEachDatabase('UserSessionsMigrations', (kind) => {
     expect(String(second)).toMatch(/has them already.*record AddSessionKeyRotation1796515200000 as run/);
     await dataSource.query(
       "INSERT INTO migrations (timestamp, name) VALUES (1796515200000, 'AddSessionKeyRotation1796515200000')",
+    );
+    const third = await dataSource.runMigrations().catch((error: unknown) => error);
+    expect(third).toBeInstanceOf(UserSessionsMigrationError);
+    expect(String(third)).toMatch(/"user_devices", which already exists.*record AddDevicesAndActivity1796601600000 as run/);
+    await dataSource.query(
+      "INSERT INTO migrations (timestamp, name) VALUES (1796601600000, 'AddDevicesAndActivity1796601600000')",
     );
     expect(await dataSource.runMigrations()).toEqual([]);
     expect(await schemaDiff(dataSource)).toEqual([]);
@@ -166,6 +186,43 @@ describeEachDatabase('UserSessionsMigrations', (kind) => {
       expect((await store.load(session.key!))!.userId).toBe('alice');
     } finally {
       await app.close();
+      await appDatabase.drop();
+    }
+  });
+
+  it('an app updated without running AddDevicesAndActivity does not start: the check names the migration and the options that turn it off', async () => {
+    const appDatabase = await createTestDatabase(kind);
+    const [createTable, addRotation] = UserSessionsMigrations;
+    const start = async (options: Parameters<typeof UserSessionsModule.forRoot>[0]) => {
+      @Module({
+        imports: [
+          TypeOrmModule.forRoot({
+            ...appDatabase.options,
+            autoLoadEntities: true,
+            synchronize: false,
+            migrations: [createTable, addRotation],
+            migrationsRun: true,
+          } as Parameters<typeof TypeOrmModule.forRoot>[0]),
+          UserSessionsModule.forRoot(options),
+        ],
+      })
+      class AppModule {}
+      const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+      const app = moduleRef.createNestApplication({ logger: false });
+      try {
+        await app.init();
+      } finally {
+        await app.close();
+      }
+    };
+    try {
+      const failure = await start({}).catch((error: unknown) => error);
+      expect(String(failure)).toMatch(
+        /"user_devices" and "user_security_activity" .* do not exist.*AddDevicesAndActivity1796601600000.*knownDevices: \{ enabled: false \}, activityHistoryDays: 0/,
+      );
+      // With both features off, the two tables are not needed.
+      await start({ knownDevices: { enabled: false }, activityHistoryDays: 0 });
+    } finally {
       await appDatabase.drop();
     }
   });

@@ -31,5 +31,25 @@ it('an explicit entity list without Session refuses to start with one error that
     UserSessionsModule.forRoot(),
   ]);
   await expect(started).rejects.toThrow(SessionEntityNotRegisteredError);
-  await expect(started).rejects.toThrow(/add it to the entities list \(entities: \[User, Session\].*or set autoLoadEntities: true/);
+  await expect(started).rejects.toThrow(
+    /does not know the Session and UserDevice and SecurityActivityRecord entities .*add them to the entities list \(entities: \[User, \.\.\.UserSessionsEntities\].*or set autoLoadEntities: true.*or turn their feature off \(knownDevices: \{ enabled: false \}, activityHistoryDays: 0\)/,
+  );
+});
+
+it('an entity list with Session alone names the two entities that known devices and the activity history need', async () => {
+  const { TypeOrmModule } = await import('@nestjs/typeorm');
+  const { Session } = await import('../lib/index.js');
+  const started = start([
+    TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: [Session], synchronize: true }),
+    UserSessionsModule.forRoot(),
+  ]);
+  await expect(started).rejects.toThrow(/does not know the UserDevice and SecurityActivityRecord entities/);
+  // With the two features off, Session alone is enough.
+  const { TypeOrmModule: Again } = await import('@nestjs/typeorm');
+  await expectStoreServesThenClose(
+    await start([
+      Again.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: [Session], synchronize: true }),
+      UserSessionsModule.forRoot({ knownDevices: { enabled: false }, activityHistoryDays: 0 }),
+    ]),
+  );
 });

@@ -48,8 +48,10 @@ describeEachPlatform('UserSessionsModule options', (platform) => {
       expireAtBrowserClose: true,
     });
     const response = await request(app.url).post('/login').send({ userId: 'alice' }).expect(201);
-    const header = String(response.headers['set-cookie']);
+    const [header, device] = [response.headers['set-cookie']].flat() as string[];
     expect(header).toMatch(/^sid=[A-Za-z0-9_-]{43}; Path=\/app; Domain=example.test; HttpOnly; Secure; SameSite=Strict$/);
+    // The device cookie follows them, and outlives the browser session (400 days).
+    expect(device).toMatch(/^sid_device=[A-Za-z0-9_-]{43}; Path=\/app; Domain=example.test; Max-Age=34560000; Expires=[^;]+; HttpOnly; Secure; SameSite=Strict$/);
   });
 
   it("with secure 'auto', sets Secure only for HTTPS as the app's trust proxy setting sees it", async () => {

@@ -11,6 +11,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   UserSessionsAdminController,
+  UserActivityAdminController,
   UserSessionsModule,
   type UserSessionsModuleAsyncOptions,
   type UserSessionsModuleOptions,
@@ -142,6 +143,7 @@ describe('OpenAPI document of the sessions APIs', () => {
       document = SwaggerModule.createDocument(t.app, new DocumentBuilder().addCookieAuth('sid', { type: 'apiKey' }, 'sid').build());
     } finally {
       ApiExcludeController()(UserSessionsAdminController);
+      ApiExcludeController()(UserActivityAdminController);
     }
   });
 
@@ -209,12 +211,14 @@ describe('OpenAPI document of the sessions APIs', () => {
     expect(schemas.SessionsApiErrorView.required).toEqual(['statusCode', 'message']);
   });
 
-  it('the admin API of `adminPath`: its three operations and the list filters with their constraints', () => {
+  it('the admin API of `adminPath`: its operations and the list filters with their constraints', () => {
     expect(Object.keys(document.paths).filter((path) => path.startsWith('/admin/'))).toEqual([
       '/admin/sessions',
       '/admin/sessions/users/{userId}',
       '/admin/sessions/{id}',
+      '/admin/sessions/users/{userId}/activity',
     ]);
+    expect(operation(document, '/admin/sessions/users/{userId}/activity', 'get').security).toEqual([{ sid: [] }]);
     const list = operation(document, '/admin/sessions', 'get');
     const endOne = operation(document, '/admin/sessions/{id}', 'delete');
     const endAll = operation(document, '/admin/sessions/users/{userId}', 'delete');
@@ -321,9 +325,20 @@ describe('OpenAPI document of forRootAsync without adminPath', () => {
     const document = SwaggerModule.createDocument(app, new DocumentBuilder().build());
     await app.close();
     await database.drop();
-    expect(Object.keys(document.paths).sort()).toEqual(['/me/sessions', '/me/sessions/{id}']);
-    expect(Object.keys(document.components!.schemas!).sort()).toEqual(['EndOtherSessionsResult', 'SessionView', 'SessionsApiErrorView']);
-    expect(collect(document.paths, 'security').flat()).toEqual([{ app_session: [] }, { app_session: [] }, { app_session: [] }]);
+    // The account's other routes share the prefix: path 'me/sessions' puts them under /me.
+    expect(Object.keys(document.paths).sort()).toEqual(['/me/activity', '/me/devices', '/me/devices/answer', '/me/devices/answer/preview', '/me/sessions', '/me/sessions/{id}']);
+    expect(Object.keys(document.components!.schemas!).sort()).toEqual([
+      'ActivityEntryView',
+      'ActivityPage',
+      'DeviceAnswerBody',
+      'DeviceAnswerOutcome',
+      'DeviceAnswerPreview',
+      'DeviceView',
+      'EndOtherSessionsResult',
+      'SessionView',
+      'SessionsApiErrorView',
+    ]);
+    expect(collect(document.paths, 'security').flat()).toEqual(Array(5).fill({ app_session: [] }));
   });
 });
 

@@ -84,7 +84,8 @@ describeEachDatabaseAndPlatform('request lifecycle', (kind, platform) => {
     expect(row.userId).toBe('alice');
     expect(row.id).toBe(digestSessionKey(key));
     // Beside the app's data, the time of the password entry, for "sudo mode".
-    expect(JSON.parse(row.data)).toEqual({ cart: [1, 2], __userSessions: { authenticatedAt: expect.any(Number) } });
+    // and the known device it was signed in on.
+    expect(JSON.parse(row.data)).toEqual({ cart: [1, 2], __userSessions: { authenticatedAt: expect.any(Number), deviceId: expect.any(String) } });
     expect(await sessions.count()).toBe(1);
 
     await request(t.url).get('/me').set('Cookie', `sessionid=${key}`).expect(200, { userId: 'alice' });
@@ -114,7 +115,7 @@ describeEachDatabaseAndPlatform('request lifecycle', (kind, platform) => {
     expect(writes[0]).toContain('last_activity');
     const [row] = await sessions.find();
     expect(row.userAgent).toBe('Other/1.0');
-    expect(JSON.parse(row.data)).toEqual({ n: 1, __userSessions: { authenticatedAt: expect.any(Number) } });
+    expect(JSON.parse(row.data)).toEqual({ n: 1, __userSessions: { authenticatedAt: expect.any(Number), deviceId: expect.any(String) } });
 
     // Make the stored activity old: the next read refreshes it, once.
     await sessions.update({ id: row.id }, { lastActivity: new Date(Date.now() - 5 * 60_000) });
@@ -154,15 +155,16 @@ describeEachDatabaseAndPlatform('request lifecycle', (kind, platform) => {
       .send({ userId: 'alice' })
       .expect(201);
     const cookies = ([] as string[]).concat(routeHeaders.headers['set-cookie'] ?? []);
-    expect(cookies).toHaveLength(2);
+    expect(cookies).toHaveLength(3);
     expect(cookies).toContain('theme=dark; Path=/');
+    expect(sessionCookie(cookies, 'sessionid_device')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(sessionCookie(cookies)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(String(routeHeaders.headers.vary).split(/\s*,\s*/).sort()).toEqual(['Accept', 'Cookie']);
     expect(routeHeaders.headers['accept-ch']).toBe('Sec-CH-UA-Platform-Version');
 
     const middlewareCookie = await request(t.url).post('/login-after-middleware-cookie').send({ userId: 'alice' }).expect(201);
     const both = ([] as string[]).concat(middlewareCookie.headers['set-cookie'] ?? []);
-    expect(both).toHaveLength(2);
+    expect(both).toHaveLength(3);
     expect(both).toContain('consent=yes; Path=/');
     const key = sessionCookie(both)!;
     await request(t.url).get('/me').set('Cookie', `sessionid=${key}`).expect(200, { userId: 'alice' });

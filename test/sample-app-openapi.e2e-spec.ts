@@ -38,6 +38,10 @@ describe('sample app OpenAPI document on SQLite', () => {
     const { body } = await request(url).get('/docs-json').expect(200);
     expect(body.info.title).toBe('nestjs-user-sessions sample app');
     expect(Object.keys(body.paths).sort()).toEqual([
+      '/account/activity',
+      '/account/devices',
+      '/account/devices/answer',
+      '/account/devices/answer/preview',
       '/account/sessions',
       '/account/sessions/{id}',
       // The admin API stays out of a public document (includeAdminApiInOpenApi() puts it in).

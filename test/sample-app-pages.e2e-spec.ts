@@ -69,7 +69,7 @@ describeEachPlatform('sample app pages on SQLite', (platform) => {
     expectPageHeaders(signedOut);
     expectNoInlineCode(signedOut.text);
     expect(signedOut.headers.vary).toMatch(/\bAccept\b/i);
-    expect(signedOut.text).toContain('<h1 id="title" tabindex="-1">Active sessions</h1>');
+    expect(signedOut.text).toContain('<h1 id="title" tabindex="-1" data-text="title">Active sessions</h1>');
     expect(signedOut.text).toContain('<script src="/assets/sessions.js" defer></script>');
 
     const agent = request.agent(url);

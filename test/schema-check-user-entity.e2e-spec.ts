@@ -6,6 +6,7 @@ import {
   createUserSessionsMigrations,
   Session,
   SessionStoreService,
+  UserSessionsEntities,
   UserSessionsMigrations,
   userSessionsMigrationsFor,
   type UserSessionsModuleOptions,
@@ -45,7 +46,7 @@ class CreateUsers1700000000000 implements MigrationInterface {
 
 /** Runs the app's migrations outside the app, as `typeorm migration:run` would. */
 async function migrate(database: TestDatabase, migrations: (new () => MigrationInterface)[]): Promise<void> {
-  const dataSource = new DataSource({ ...database.options, entities: [User, Session], migrations } as DataSourceOptions);
+  const dataSource = new DataSource({ ...database.options, entities: [User, ...UserSessionsEntities], migrations } as DataSourceOptions);
   await dataSource.initialize();
   try {
     await dataSource.runMigrations();
@@ -55,7 +56,7 @@ async function migrate(database: TestDatabase, migrations: (new () => MigrationI
 }
 
 function startApp(database: TestDatabase) {
-  return startAppOn(database, { entities: [User, Session], synchronize: false }, sessionOptions);
+  return startAppOn(database, { entities: [User, ...UserSessionsEntities], synchronize: false }, sessionOptions);
 }
 
 // The first hour's trap: forRoot({ userIdType: 'number', userEntity }) with the default
@@ -82,7 +83,12 @@ describeEachDatabase('start-up check of a table made for other options', (kind) 
     const app = await startApp(database);
     await app.close();
     const names = userSessionsMigrationsFor(sessionOptions).map((Migration) => new Migration().name);
-    expect(names).toEqual(['CreateUserSessions1795651200000', 'AddUserSessionsForeignKey1795651200001', 'AddSessionKeyRotation1796515200000']);
+    expect(names).toEqual([
+      'CreateUserSessions1795651200000',
+      'AddUserSessionsForeignKey1795651200001',
+      'AddSessionKeyRotation1796515200000',
+      'AddDevicesAndActivity1796601600000',
+    ]);
   });
 
   it('names the foreign key migration when the key alone is missing', async () => {

@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
-import { Session, SessionStoreService, SessionStoreUnavailableException, UserSessionsModule } from '../lib/index.js';
+import { Session, SessionStoreService, SessionStoreUnavailableException, UserSessionsEntities, UserSessionsModule } from '../lib/index.js';
 
 @Entity('app_users')
 class AppUser {
@@ -29,7 +29,7 @@ describeEachDatabase('Session entity with userIdType number and userEntity', (ki
       imports: [
         TypeOrmModule.forRoot({
           ...database.options,
-          entities: [AppUser, Session],
+          entities: [AppUser, ...UserSessionsEntities],
           synchronize: true,
         } as Parameters<typeof TypeOrmModule.forRoot>[0]),
         UserSessionsModule.forRoot({ userIdType: 'number', userEntity: () => AppUser, tableName: 'app_sessions' }),

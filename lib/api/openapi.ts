@@ -38,13 +38,19 @@ export const ApiExcludeController = decorator(swagger?.ApiExcludeController);
 export type ApiPropertyOptions = Swagger.ApiPropertyOptions;
 
 /**
- * Sets the cookie that a controller's operations need, in place of the one set before: the
+ * Sets the cookie that a controller's operations (or one of them, `method`) need, in place of the one set before: the
  * cookie name is an option, known at start-up, and the decorator would add one more each time.
  */
-export function setApiCookieAuth(controller: Function, cookieName: string): void {
+export function setApiCookieAuth(controller: Function, cookieName: string, method?: string): void {
   if (swagger === null) return;
-  Reflect.deleteMetadata(swagger.DECORATORS.API_SECURITY, controller);
-  swagger.ApiCookieAuth(cookieName)(controller);
+  if (method === undefined) {
+    Reflect.deleteMetadata(swagger.DECORATORS.API_SECURITY, controller);
+    swagger.ApiCookieAuth(cookieName)(controller);
+    return;
+  }
+  const handler = (controller.prototype as Record<string, object>)[method];
+  Reflect.deleteMetadata(swagger.DECORATORS.API_SECURITY, handler);
+  swagger.ApiCookieAuth(cookieName)(controller.prototype, method, Object.getOwnPropertyDescriptor(controller.prototype, method)!);
 }
 
 /**

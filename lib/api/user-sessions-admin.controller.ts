@@ -4,6 +4,7 @@ import {
   Delete,
   Get,
   Header,
+  Headers,
   HttpCode,
   HttpStatus,
   Inject,
@@ -12,6 +13,7 @@ import {
   Param,
   Query,
   Req,
+  Res,
   UseGuards,
   ValidationPipe,
 } from '@nestjs/common';
@@ -21,12 +23,15 @@ import type { UserId } from '../session/user-id.js';
 import { SessionStoreService } from '../store/session-store.service.js';
 import type { ActiveSession } from '../store/session-store.types.js';
 import { SessionDetailsService } from '../details/session-details.service.js';
+import { requestedLocale } from '../details/locale.js';
+import { appendHeader } from '../http/cookies.js';
 import { UserSessionsAdminGuard } from './user-sessions-admin.guard.js';
 import { CurrentSession } from '../user-sessions.decorators.js';
 import type { UserSession } from '../session/user-session.js';
 import { describeUserIdType, parseUserId } from '../session/user-id.js';
 import { AdminSessionsQuery, unknownAdminQueryParameters } from './dto/admin-sessions.query.js';
 import { SessionIdParams } from './dto/session-id.params.js';
+import { LOCALIZED_RESPONSE_HEADERS } from './dto/session.view.js';
 import { UserIdParams } from './dto/user-id.params.js';
 import { AdminSessionsPage, EndUserSessionsResult, type AdminSessionView } from './dto/admin-session.view.js';
 import { NO_STORE } from './cache-control.js';
@@ -60,19 +65,32 @@ export class UserSessionsAdminController {
     private readonly details: SessionDetailsService,
   ) {}
 
-  /** A page of sessions, most recent activity first; `nextCursor` fetches the next. */
+  /**
+   * A page of sessions, most recent activity first; `nextCursor` fetches the next. Device and
+   * place names in the language `Accept-Language` asks for (`Content-Language` says which).
+   */
   @Get()
   @Header('Cache-Control', NO_STORE)
+  @Header('Vary', 'Accept-Language')
   @ApiOperation({
     summary: "List every user's sessions",
-    description: 'A page of sessions, most recent activity first, filtered; `nextCursor` fetches the next page.',
+    description: 'A page of sessions, most recent activity first, filtered; `nextCursor` fetches the next page. `device`, '
+      + '`browser`, `platform` and `location` are in the language `Accept-Language` asks for, named in `Content-Language`; '
+      + "English for a language not supported. Without the header, device words are English and places in the `geoip.locale` "
+      + "option's language.",
   })
-  @ApiResponse({ status: 200, type: AdminSessionsPage, description: 'A page of sessions.' })
+  @ApiResponse({ status: 200, type: AdminSessionsPage, description: 'A page of sessions.', headers: LOCALIZED_RESPONSE_HEADERS })
   @ApiErrorResponse(400, 'A query parameter is invalid or unknown (each one is listed).')
   @ApiErrorResponse(404, NOT_ADMIN)
-  async list(@Query(strictPipe()) query: AdminSessionsQuery, @Req() request: { query?: unknown }): Promise<AdminSessionsPage> {
+  async list(
+    @Query(strictPipe()) query: AdminSessionsQuery,
+    @Req() request: { query?: unknown },
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<AdminSessionsPage> {
     const unknown = unknownAdminQueryParameters(request.query);
     if (unknown.length > 0) throw new BadRequestException(unknown.map((name) => `property ${name} should not exist`));
+    const locale = requestedLocale(acceptLanguage);
     const page = await this.store.list({
       status: query.status,
       userId: query.userId === undefined ? undefined : this.userId(query.userId),
@@ -81,7 +99,8 @@ export class UserSessionsAdminController {
       cursor: query.cursor,
     });
     const now = new Date();
-    return { sessions: page.sessions.map((session) => this.view(session, now)), nextCursor: page.nextCursor };
+    if (locale !== undefined) appendHeader(response, 'Content-Language', locale);
+    return { sessions: page.sessions.map((session) => this.view(session, now, locale)), nextCursor: page.nextCursor };
   }
 
   /** Ends every session of a user, expired or not. */
@@ -136,13 +155,13 @@ export class UserSessionsAdminController {
     return userId;
   }
 
-  private view(session: ActiveSession, now: Date): AdminSessionView {
+  private view(session: ActiveSession, now: Date, locale: string | undefined): AdminSessionView {
     return {
       id: session.id,
       userId: session.userId,
       ip: session.ip,
       userAgent: session.userAgent,
-      ...this.details.describe(session),
+      ...this.details.describe(session, locale),
       lastActivity: session.lastActivity.toISOString(),
       createdAt: session.createdAt.toISOString(),
       expireDate: session.expireDate.toISOString(),

@@ -3,11 +3,13 @@ import {
   Delete,
   Get,
   Header,
+  Headers,
   HttpCode,
   Inject,
   HttpStatus,
   NotFoundException,
   Param,
+  Res,
   SetMetadata,
   UseGuards,
   ValidationPipe,
@@ -15,13 +17,15 @@ import {
 import { DEFAULT_PATH, RECENT_LOGIN_METADATA, USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import { SessionStoreService } from '../store/session-store.service.js';
 import { SessionDetailsService } from '../details/session-details.service.js';
+import { requestedLocale } from '../details/locale.js';
+import { appendHeader } from '../http/cookies.js';
 import { UserSessionsGuard } from '../user-sessions.guard.js';
 import { isRecentLogin, UserSessionsReauthGuard, type RecentLoginRequirement } from '../user-sessions-reauth.guard.js';
 import { ReauthenticationRequiredException } from '../exceptions/reauthentication-required.exception.js';
 import { CurrentSession } from '../user-sessions.decorators.js';
 import type { UserSession } from '../session/user-session.js';
 import { SessionIdParams } from './dto/session-id.params.js';
-import { EndOtherSessionsResult, SessionView } from './dto/session.view.js';
+import { EndOtherSessionsResult, LOCALIZED_RESPONSE_HEADERS, SessionView } from './dto/session.view.js';
 import { NO_STORE } from './cache-control.js';
 import { ApiErrorResponse, CROSS_ORIGIN_OR_REAUTHENTICATE, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
 import { ApiOperation, ApiResponse, ApiTags } from './openapi.js';
@@ -51,18 +55,33 @@ export class UserSessionsController {
     private readonly details: SessionDetailsService,
   ) {}
 
-  /** The caller's unexpired sessions, most recent activity first. */
+  /**
+   * The caller's unexpired sessions, most recent activity first; device and place names in the
+   * language `Accept-Language` asks for (`Content-Language` says which).
+   */
   @Get()
   @Header('Cache-Control', NO_STORE)
-  @ApiOperation({ summary: 'List your sessions', description: 'Your unexpired sessions, most recent activity first.' })
-  @ApiResponse({ status: 200, type: [SessionView], description: 'Your sessions; `current` marks this one.' })
-  async list(@CurrentSession() session: UserSession): Promise<SessionView[]> {
+  @Header('Vary', 'Accept-Language')
+  @ApiOperation({
+    summary: 'List your sessions',
+    description: 'Your unexpired sessions, most recent activity first. `device`, `browser`, `platform` and `location` are in '
+      + 'the language `Accept-Language` asks for, named in `Content-Language`; English for a language not supported. '
+      + "Without the header, device words are English and places in the `geoip.locale` option's language.",
+  })
+  @ApiResponse({ status: 200, type: [SessionView], description: 'Your sessions; `current` marks this one.', headers: LOCALIZED_RESPONSE_HEADERS })
+  async list(
+    @CurrentSession() session: UserSession,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<SessionView[]> {
+    const locale = requestedLocale(acceptLanguage);
     const sessions = await this.store.listActive(session.userId!);
+    if (locale !== undefined) appendHeader(response, 'Content-Language', locale);
     return sessions.map((active) => ({
       id: active.id,
       ip: active.ip,
       userAgent: active.userAgent,
-      ...this.details.describe(active),
+      ...this.details.describe(active, locale),
       lastActivity: active.lastActivity.toISOString(),
       expireDate: active.expireDate.toISOString(),
       current: active.id === session.id,

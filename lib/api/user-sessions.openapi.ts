@@ -2,6 +2,9 @@ import type { UserIdType } from '../session/user-id.js';
 import { includeController, setApiCookieAuth, setApiProperty, type ApiPropertyOptions } from './openapi.js';
 import { UserSessionsController } from './user-sessions.controller.js';
 import { UserSessionsAdminController } from './user-sessions-admin.controller.js';
+import { UserActivityController } from './user-activity.controller.js';
+import { UserActivityAdminController } from './user-activity-admin.controller.js';
+import { UserDevicesController } from './user-devices.controller.js';
 import { AdminSessionView } from './dto/admin-session.view.js';
 import { AdminSessionsQuery } from './dto/admin-sessions.query.js';
 import { UserIdParams } from './dto/user-id.params.js';
@@ -29,6 +32,10 @@ export function documentUserIdType(userIdType: UserIdType): void {
 export function documentSessionCookie(cookieName: string): void {
   setApiCookieAuth(UserSessionsController, cookieName);
   setApiCookieAuth(UserSessionsAdminController, cookieName);
+  setApiCookieAuth(UserActivityController, cookieName);
+  setApiCookieAuth(UserActivityAdminController, cookieName);
+  // The answers to "Was this you?" need no session: only the device list does.
+  setApiCookieAuth(UserDevicesController, cookieName, 'list');
 }
 
 /**
@@ -38,4 +45,5 @@ export function documentSessionCookie(cookieName: string): void {
  */
 export function includeAdminApiInOpenApi(): void {
   includeController(UserSessionsAdminController);
+  includeController(UserActivityAdminController);
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { configureSessionEntity, Session } from '../session/session.entity.js';
+import { SecurityActivityRecord } from '../session/security-activity.entity.js';
 import type { UserIdType } from '../session/user-id.js';
 import { CliError, EXIT_USAGE } from './cli.error.js';
 import { connectionOptionsFromUrl, DATABASE_URL_FORMS } from './database-url.js';
@@ -15,6 +16,8 @@ export interface DatabaseFlags {
   tableName?: string;
   /** With `DATABASE_URL`: the type of its `user_id` column. */
   userIdType?: UserIdType;
+  /** With `DATABASE_URL`: the security activity table's name (`clear-expired`). */
+  activityTableName?: string;
 }
 
 /** An open connection to the database that holds the session table. */
@@ -74,13 +77,13 @@ function dataSourceFromUrl(url: string | undefined, flags: DatabaseFlags): DataS
     // better-sqlite3 would create an empty file: a typo in the path must not go unnoticed.
     throw new CliError(`The SQLite file ${connection.database} does not exist.`);
   }
-  configureSessionEntity({ tableName: flags.tableName, userIdType: flags.userIdType });
+  configureSessionEntity({ tableName: flags.tableName, userIdType: flags.userIdType, activityTableName: flags.activityTableName });
   try {
     return new DataSource({
       ...connection,
       // pg waits for ever by default on a host that drops packets; mysql2 gives up after 10 s.
       ...(connection.type === 'postgres' ? { connectTimeoutMS: 10_000 } : {}),
-      entities: [Session],
+      entities: [Session, SecurityActivityRecord],
     });
   } catch (error) {
     // TypeORM loads the driver here: "package not installed" is the likely reason.

@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { UAParser } from 'ua-parser-js';
+import { describe, expect, it, vi } from 'vitest';
 import { browser, clearDeviceCache, device, platform } from './device.js';
+import { SUPPORTED_LOCALES } from './locale.js';
+
+// Counts how often a user agent is parsed (ua-parser-js 1 has no prototype methods to spy on).
+vi.mock('ua-parser-js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('ua-parser-js')>();
+  return { ...actual, UAParser: vi.fn(function (userAgent?: string) { return new actual.UAParser(userAgent); }) };
+});
 
 // Real user agents, desktop and mobile, old and current, with what a person should read.
 // The first block is every real user agent of django-user-sessions' template-filter tests,
@@ -157,5 +165,75 @@ describe('the parse cache', () => {
     clearDeviceCache();
     const cold = device(userAgent);
     expect(device(userAgent)).toBe(cold);
+  });
+});
+
+describe('in other languages', () => {
+  const windows = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+  const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1';
+  const androidBrowser = USER_AGENTS.find(([, name]) => name === 'Android Browser on Android')![0];
+
+  it.each([
+    ['ar', 'Chrome على Windows'],
+    ['de', 'Chrome auf Windows'],
+    ['en', 'Chrome on Windows'],
+    ['es', 'Chrome en Windows'],
+    ['fr', 'Chrome sur Windows'],
+    ['he', 'Chrome על Windows'],
+    ['it', 'Chrome su Windows'],
+    ['ja', 'Windows 上の Chrome'],
+    ['nl', 'Chrome op Windows'],
+    ['pl', 'Chrome na Windows'],
+    ['pt-BR', 'Chrome no Windows'],
+    ['ru', 'Chrome на Windows'],
+    ['zh-CN', 'Windows 上的 Chrome'],
+  ])('%s: %s', (locale, expected) => {
+    expect(device(windows, null, locale)).toBe(expected);
+  });
+
+  it('finds the language of a tag it has no table for by name', () => {
+    expect(device(iphone, null, 'de-AT')).toBe('Safari auf iPhone');
+    expect(device(iphone, null, 'pt')).toBe('Safari no iPhone');
+    expect(device(iphone, null, 'zh-Hans-SG')).toBe('iPhone 上的 Safari');
+  });
+
+  it('is English for unsupported locales and junk', () => {
+    for (const locale of ['sv', 'zh-TW', '', '*', 'constructor', '__proto__', 'x'.repeat(10_000), undefined]) {
+      expect(device(iphone, null, locale)).toBe('Safari on iPhone');
+    }
+  });
+
+  it('keeps brands and translates generic names, in device(), browser() and platform() alike', () => {
+    expect(device(androidBrowser, null, 'de')).toBe('Android-Browser auf Android');
+    expect(browser(androidBrowser, 'de')).toBe('Android-Browser');
+    expect(browser(androidBrowser, 'fr')).toBe('Navigateur Android');
+    expect(browser(androidBrowser)).toBe('Android Browser');
+    expect(platform(androidBrowser, null, 'ja')).toBe('Android');
+    expect(browser(iphone, 'ru')).toBe('Safari');
+    expect(platform(iphone, null, 'ru')).toBe('iPhone');
+  });
+
+  it('translates with Client Hints too, and where only one half is known there is no "on"', () => {
+    expect(device(windows, { platform: 'Windows', platformVersion: '15.0.0' }, 'fr')).toBe('Chrome sur Windows 11');
+    expect(platform(windows, { platform: 'Windows', platformVersion: '15.0.0' }, 'zh-CN')).toBe('Windows 11');
+    expect(device('Not a legit OS Firefox/51.0', null, 'de')).toBe('Firefox');
+    expect(device('Linux not a real browser/10.3', null, 'ja')).toBe('Linux');
+    expect(device('curl/8.5.0', null, 'de')).toBe('curl');
+    expect(device('constructor/1.0', null, 'de')).toBe('constructor');
+    expect(device('hasOwnProperty/1.0', null, 'de')).toBe('hasOwnProperty');
+    expect(device('', null, 'de')).toBeNull();
+    expect(device(null, null, 'de')).toBeNull();
+  });
+
+  it('parses once per user agent, whatever the languages asked for', () => {
+    clearDeviceCache();
+    const parses = vi.mocked(UAParser);
+    parses.mockClear();
+    for (const locale of [undefined, ...SUPPORTED_LOCALES, 'de-AT', 'sv']) {
+      device(windows, null, locale);
+      browser(iphone, locale);
+      platform(iphone, null, locale);
+    }
+    expect(parses).toHaveBeenCalledTimes(2);
   });
 });

@@ -1,4 +1,5 @@
 import { UAParser } from 'ua-parser-js';
+import { deviceWords, translateName, type DeviceWords } from './device-words.js';
 import { LruCache } from './lru-cache.js';
 
 /** User-Agent Client Hints a browser sent (`Sec-CH-UA-Platform`, `Sec-CH-UA-Platform-Version`). */
@@ -56,21 +57,48 @@ const cache = new LruCache<string, ParsedUserAgent>(CACHE_SIZE);
 
 /**
  * The browser, as people name it: "Chrome", "Safari", "Firefox", "Edge", "Internet Explorer",
- * "Samsung Internet"…; null when the user agent names none.
+ * "Samsung Internet"…; null when the user agent names none. Brands are never translated;
+ * with a `locale`, a generic name is ("Android Browser" is "Android-Browser" in `'de'`).
  *
  * @example browser('Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) … Version/18.1 Mobile/15E148 Safari/604.1') // 'Safari'
  */
-export function browser(userAgent: string | null | undefined): string | null {
-  return parse(userAgent).browser;
+export function browser(userAgent: string | null | undefined, locale?: string): string | null {
+  return translated(parse(userAgent).browser, deviceWords(locale));
 }
 
 /**
  * The platform: "iPhone", "iPad", "Android", "macOS", "Windows 8.1", "Windows", "Linux",
  * "Chrome OS"…; null when unknown. Frozen versions are never guessed: `Windows NT 10.0` is
- * "Windows" unless Client Hints tell "Windows 10" or "Windows 11".
+ * "Windows" unless Client Hints tell "Windows 10" or "Windows 11". Platform names are brands,
+ * the same in every `locale`; only a generic name would be translated, as in `browser()`.
  */
-export function platform(userAgent: string | null | undefined, hints?: ClientHints | null): string | null {
+export function platform(userAgent: string | null | undefined, hints?: ClientHints | null, locale?: string): string | null {
+  return translated(platformOf(parse(userAgent), hints), deviceWords(locale));
+}
+
+/**
+ * "<Browser> on <Platform>", e.g. "Safari on iPhone", "Chrome on Windows 8.1"; only the browser
+ * or only the platform when that is all the user agent tells; null for neither. `locale` (a
+ * language tag such as `'de'`, `'de-AT'` or `'pt-BR'`) says "on" in that language ("Chrome auf
+ * Windows", "Windows 上的 Chrome"); English when it is omitted or not one of `SUPPORTED_LOCALES`.
+ *
+ * @example device(userAgent, null, 'fr') // 'Chrome sur Windows'
+ */
+export function device(userAgent: string | null | undefined, hints?: ClientHints | null, locale?: string): string | null {
+  // One parse, cached by user agent alone; the words of the language are applied after it.
   const parsed = parse(userAgent);
+  const words = deviceWords(locale);
+  const name = translated(parsed.browser, words);
+  const where = translated(platformOf(parsed, hints), words);
+  if (name !== null && where !== null) return words.on(name, where);
+  return name ?? where;
+}
+
+function translated(name: string | null, words: DeviceWords): string | null {
+  return name === null ? null : translateName(name, words);
+}
+
+function platformOf(parsed: ParsedUserAgent, hints: ClientHints | null | undefined): string | null {
   const fromHints = platformFromHints(hints);
   if (fromHints === null) return parsed.platform;
   if (parsed.platform === null) return fromHints;
@@ -79,17 +107,6 @@ export function platform(userAgent: string | null | undefined, hints?: ClientHin
   // the device (iPhone, iPad), says more.
   if (parsed.frozenWindows && fromHints.startsWith('Windows ')) return fromHints;
   return parsed.platform;
-}
-
-/**
- * "<Browser> on <Platform>", e.g. "Safari on iPhone", "Chrome on Windows 8.1"; only the browser
- * or only the platform when that is all the user agent tells; null for neither.
- */
-export function device(userAgent: string | null | undefined, hints?: ClientHints | null): string | null {
-  const name = browser(userAgent);
-  const where = platform(userAgent, hints);
-  if (name !== null && where !== null) return `${name} on ${where}`;
-  return name ?? where;
 }
 
 function parse(userAgent: string | null | undefined): ParsedUserAgent {

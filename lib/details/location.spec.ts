@@ -14,10 +14,23 @@ const RECORDS: MmdbRecord[] = [
   { network: '2001:218::/32', data: { country: { iso_code: 'JP', names: { en: 'Japan', de: 'Japan' } } } },
 ];
 
+/** Names in MaxMind's eight languages. */
+const MULTILINGUAL: MmdbRecord[] = [
+  {
+    network: '31.151.0.0/16',
+    data: {
+      city: { names: { en: 'Zwolle', de: 'Zwolle', fr: 'Zwolle', ja: 'ズヴォレ', 'pt-BR': 'Zwolle', ru: 'Зволле', 'zh-CN': '兹沃勒' } },
+      country: { iso_code: 'NL', names: { en: 'Netherlands', de: 'Niederlande', es: 'Países Bajos', fr: 'Pays-Bas', ja: 'オランダ王国', 'pt-BR': 'Holanda', ru: 'Нидерланды', 'zh-CN': '荷兰' } },
+    },
+  },
+  ...RECORDS.filter(({ network }) => network === '2.125.160.0/20'),
+];
+
 describe('GeoIpLocator', () => {
   let dir: string;
   let cityFile: string;
   let countryFile: string;
+  let multilingualFile: string;
   const warnings: string[] = [];
   const warn = (message: string) => warnings.push(message);
 
@@ -31,6 +44,8 @@ describe('GeoIpLocator', () => {
       languages: ['en'],
       records: RECORDS.map(({ network, data }) => ({ network, data: { country: (data as { country: MmdbRecord['data'] }).country } })),
     });
+    multilingualFile = join(dir, 'multilingual', 'GeoLite2-City.mmdb');
+    writeMmdb(multilingualFile, { databaseType: 'GeoLite2-City', languages: ['de', 'en', 'es', 'fr', 'ja', 'pt-BR', 'ru', 'zh-CN'], records: MULTILINGUAL });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -67,6 +82,37 @@ describe('GeoIpLocator', () => {
     expect(locator.location('31.151.20.1')).toBe('Zwolle, Niederlande');
     expect(locator.location('81.2.69.142')).toBe('London, Vereinigtes Königreich');
     expect(locator.location('67.43.156.1')).toBe('Bhutan');
+  });
+
+  it('names places in the locale a lookup asks for, whatever the option says', async () => {
+    const locator = await GeoIpLocator.open({ cityDatabase: multilingualFile, locale: 'fr' });
+    expect(locator.location('31.151.20.1')).toBe('Zwolle, Pays-Bas');
+    expect(locator.location('31.151.20.1', 'de')).toBe('Zwolle, Niederlande');
+    expect(locator.location('31.151.20.1', 'en')).toBe('Zwolle, Netherlands');
+    expect(locator.city('31.151.20.1', 'ja')).toBe('ズヴォレ');
+    expect(locator.country('31.151.20.1', 'zh-CN')).toBe('荷兰');
+    expect(locator.country('31.151.20.1', 'pt-BR')).toBe('Holanda');
+  });
+
+  it('finds the names of a tag the database lacks by its language, English after that', async () => {
+    const locator = await GeoIpLocator.open({ cityDatabase: multilingualFile });
+    expect(locator.location('31.151.20.1', 'de-AT')).toBe('Zwolle, Niederlande');
+    expect(locator.location('31.151.20.1', 'DE_ch')).toBe('Zwolle, Niederlande');
+    expect(locator.location('31.151.20.1', 'pt')).toBe('Zwolle, Holanda');
+    expect(locator.location('31.151.20.1', 'pt-PT')).toBe('Zwolle, Holanda');
+    expect(locator.location('31.151.20.1', 'zh')).toBe('兹沃勒, 荷兰');
+    // Traditional Chinese readers get no Simplified names: English.
+    expect(locator.location('31.151.20.1', 'zh-TW')).toBe('Zwolle, Netherlands');
+    for (const locale of ['it', 'sv', '', '*', 'constructor', '__proto__', 'x'.repeat(10_000)]) {
+      expect(locator.location('31.151.20.1', locale)).toBe('Zwolle, Netherlands');
+    }
+    // Each name falls back on its own: this city has no German name, its country has.
+    expect(locator.location('2.125.160.216', 'de')).toBe('Boxford, Vereinigtes Königreich');
+  });
+
+  it('reads a locale option such as de-AT the same way', async () => {
+    const locator = await GeoIpLocator.open({ cityDatabase: multilingualFile, locale: 'de-AT' });
+    expect(locator.location('31.151.20.1')).toBe('Zwolle, Niederlande');
   });
 
   it('is null for private, loopback, reserved, unknown and invalid addresses', async () => {

@@ -3,6 +3,9 @@ import { BlockList, isIP } from 'node:net';
 import { join } from 'node:path';
 import type { ReaderModel } from '@maxmind/geoip2-node';
 import { normalizeIp } from '../session/client.js';
+import type { GeoPoint } from './geo-point.js';
+import { NetworkLocator } from './network-locator.js';
+import { localeCandidates } from './locale.js';
 
 /** Where the GeoIP database is, like Django's GEOIP_PATH settings. */
 export interface GeoIpOptions {
@@ -16,8 +19,14 @@ export interface GeoIpOptions {
   /** A GeoLite2/GeoIP2 Country database file, used when no City database is given. */
   countryDatabase?: string;
   /**
-   * Language of the place names, one the database carries (`'de'`, `'fr'`, `'ja'`, …);
-   * English where a name is missing in it.
+   * A GeoLite2/GeoIP2 ASN database file: with it, a session that moves to another network
+   * within its country raises `placeChanged` (`change: 'network'`).
+   */
+  asnDatabase?: string;
+  /**
+   * Language of the place names when a lookup names none: one the database carries (MaxMind's
+   * carry `'de'`, `'en'`, `'es'`, `'fr'`, `'ja'`, `'pt-BR'`, `'ru'`, `'zh-CN'`), or a tag that
+   * finds one (`'de-AT'` → `'de'`, `'pt'` → `'pt-BR'`); English where a name is missing in it.
    * @default 'en'
    */
   locale?: string;
@@ -46,27 +55,38 @@ export function isUnlocatable(ip: string): boolean {
   return version === 0 || UNLOCATABLE.check(ip, version === 4 ? 'ipv4' : 'ipv6');
 }
 
-interface Place {
-  city: string | null;
-  country: string | null;
-}
-
 /** geoip2-node's `Names`: one name per locale the database carries. */
 type Names = object;
-type Lookup = (reader: ReaderModel, ip: string) => { city?: { names?: Names }; country?: { names?: Names } };
+
+interface Place {
+  city: Names | undefined;
+  country: Names | undefined;
+}
+interface LookupRecord {
+  city?: { names?: Names };
+  country?: { names?: Names; isoCode?: string };
+  location?: { latitude?: number; longitude?: number; accuracyRadius?: number };
+}
+type Lookup = (reader: ReaderModel, ip: string) => LookupRecord;
 
 /**
  * A GeoIP database held in memory: opened once, looked up without I/O. Without a usable
  * database every lookup is null, so a missing file never stops the app.
  */
 export class GeoIpLocator {
+  /** The `names` keys to read, in order, for lookups that name no locale. */
+  private readonly defaultLocales: string[];
+
   private constructor(
     private readonly reader: ReaderModel | null,
     private readonly lookup: Lookup | null,
-    private readonly locale: string,
+    locale: string,
     /** The database file in use, or null. */
     readonly file: string | null,
-  ) {}
+    private readonly networks: NetworkLocator = NetworkLocator.none(),
+  ) {
+    this.defaultLocales = namesToTry(locale);
+  }
 
   /** A locator that knows no place. */
   static none(): GeoIpLocator {
@@ -83,6 +103,7 @@ export class GeoIpLocator {
       return GeoIpLocator.none();
     }
     const locale = options.locale ?? 'en';
+    const networks = await NetworkLocator.open(options.asnDatabase, warn);
     let file: string | null = null;
     try {
       file = await chooseFile(options);
@@ -98,7 +119,7 @@ export class GeoIpLocator {
         warn(`GeoIP: ${file} is neither a City nor a Country database; locations will be empty.`);
         return GeoIpLocator.none();
       }
-      return new GeoIpLocator(reader, lookup, locale, file);
+      return new GeoIpLocator(reader, lookup, locale, file, networks);
     } catch (error) {
       warn(`GeoIP: cannot use ${file ?? options.path}: ${(error as Error).message}; locations will be empty.`);
       return GeoIpLocator.none();
@@ -113,43 +134,96 @@ export class GeoIpLocator {
   /**
    * "City, Country", or "Country" when the database has no city for the address; null for
    * private, reserved and unknown addresses, invalid strings, and without a database.
+   * `locale` picks the language of the names (see `GeoIpOptions.locale`: `'de-AT'` finds
+   * `'de'`); without it, the `locale` option's. Each name is English where the database lacks
+   * it in that language.
    *
    * @example location('81.2.69.142') // 'London, United Kingdom'
+   * @example location('81.2.69.142', 'de') // 'London, Vereinigtes Königreich'
    */
-  location(ip: string | null | undefined): string | null {
+  location(ip: string | null | undefined, locale?: string): string | null {
     const place = this.place(ip);
-    if (place.city && place.country) return `${place.city}, ${place.country}`;
-    return place.country ?? place.city;
+    const locales = this.locales(locale);
+    const city = name(place.city, locales);
+    const country = name(place.country, locales);
+    if (city && country) return `${city}, ${country}`;
+    return country ?? city;
   }
 
-  /** The city name, or null. */
-  city(ip: string | null | undefined): string | null {
-    return this.place(ip).city;
+  /** The city name, or null; `locale` as for `location()`. */
+  city(ip: string | null | undefined, locale?: string): string | null {
+    return name(this.place(ip).city, this.locales(locale));
   }
 
-  /** The country name, or null. */
-  country(ip: string | null | undefined): string | null {
-    return this.place(ip).country;
+  /** The country name, or null; `locale` as for `location()`. */
+  country(ip: string | null | undefined, locale?: string): string | null {
+    return name(this.place(ip).country, this.locales(locale));
+  }
+
+  private locales(locale: string | undefined): string[] {
+    return locale === undefined ? this.defaultLocales : namesToTry(locale);
+  }
+
+  /**
+   * What the risk signals compare: the country's ISO code, the coordinates and their accuracy,
+   * the place's name, and the network (with `asnDatabase`). Null where the database has no
+   * record of the address.
+   */
+  point(ip: string | null | undefined): GeoPoint | null {
+    const record = this.record(ip);
+    const network = this.networks.network(ip);
+    if (record === null && network === null) return null;
+    return {
+      countryCode: record?.country?.isoCode ?? null,
+      location: this.location(ip),
+      latitude: record?.location?.latitude ?? null,
+      longitude: record?.location?.longitude ?? null,
+      accuracyRadius: record?.location?.accuracyRadius ?? null,
+      network: network?.number ?? null,
+      networkName: network?.name ?? null,
+    };
+  }
+
+  private record(ip: string | null | undefined): LookupRecord | null {
+    const address = normalizeIp(ip);
+    if (this.reader === null || this.lookup === null || address === null || isUnlocatable(address)) return null;
+    try {
+      return this.lookup(this.reader, address);
+    } catch {
+      return null;
+    }
   }
 
   private place(ip: string | null | undefined): Place {
     const address = normalizeIp(ip);
     if (this.reader === null || this.lookup === null || address === null || isUnlocatable(address)) {
-      return { city: null, country: null };
+      return { city: undefined, country: undefined };
     }
     try {
       const record = this.lookup(this.reader, address);
-      return { city: this.name(record.city?.names), country: this.name(record.country?.names) };
+      return { city: record.city?.names, country: record.country?.names };
     } catch {
       // Not in the database (AddressNotFoundError), or a record the reader cannot decode.
-      return { city: null, country: null };
+      return { city: undefined, country: undefined };
     }
   }
+}
 
-  private name(names: Names | undefined): string | null {
-    const byLocale = names as Record<string, string | undefined> | undefined;
-    return byLocale?.[this.locale] ?? byLocale?.en ?? null;
+/** The `names` keys that serve a reader of `locale`, best first, English last. */
+function namesToTry(locale: string): string[] {
+  const candidates = localeCandidates(locale);
+  return candidates.includes('en') ? candidates : [...candidates, 'en'];
+}
+
+/** The first of `locales` that `names` has; null when it has none of them. */
+function name(names: Names | undefined, locales: readonly string[]): string | null {
+  if (names === undefined) return null;
+  for (const locale of locales) {
+    // hasOwn: a locale string must not find Object's own properties ("constructor").
+    const value: unknown = Object.hasOwn(names, locale) ? (names as Record<string, unknown>)[locale] : undefined;
+    if (typeof value === 'string' && value !== '') return value;
   }
+  return null;
 }
 
 async function chooseFile(options: GeoIpOptions): Promise<string | null> {

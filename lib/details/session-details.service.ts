@@ -27,49 +27,57 @@ export interface SessionClientFields {
  * User agents and IPs as text a person understands, for the sessions API and for an app's
  * own pages and e-mails ("New sign-in from Chrome on Windows · London, United Kingdom").
  * Parsing is cached by user agent; the GeoIP database is in memory.
+ *
+ * Each method takes a `locale` (`'de'`, `'de-AT'`, `'pt-BR'`…, see `SUPPORTED_LOCALES` and
+ * `negotiateLocale()`): device words in that language, English without it; place names in
+ * it, the `geoip.locale` option's language without it.
  */
 @Injectable()
 export class SessionDetailsService {
   constructor(@Inject(GEOIP_LOCATOR) private readonly locator: GeoIpLocator) {}
 
   /** "<Browser> on <Platform>"; see `device()`. */
-  device(userAgent: string | null | undefined, hints?: ClientHints | null): string | null {
-    return device(userAgent, hints);
+  device(userAgent: string | null | undefined, hints?: ClientHints | null, locale?: string): string | null {
+    return device(userAgent, hints, locale);
   }
 
   /** The browser's name; see `browser()`. */
-  browser(userAgent: string | null | undefined): string | null {
-    return browser(userAgent);
+  browser(userAgent: string | null | undefined, locale?: string): string | null {
+    return browser(userAgent, locale);
   }
 
   /** The platform's name; see `platform()`. */
-  platform(userAgent: string | null | undefined, hints?: ClientHints | null): string | null {
-    return platform(userAgent, hints);
+  platform(userAgent: string | null | undefined, hints?: ClientHints | null, locale?: string): string | null {
+    return platform(userAgent, hints, locale);
   }
 
   /** "City, Country", "Country" or null. */
-  location(ip: string | null | undefined): string | null {
-    return this.locator.location(ip);
+  location(ip: string | null | undefined, locale?: string): string | null {
+    return this.locator.location(ip, locale);
   }
 
   /** The city, or null. */
-  city(ip: string | null | undefined): string | null {
-    return this.locator.city(ip);
+  city(ip: string | null | undefined, locale?: string): string | null {
+    return this.locator.city(ip, locale);
   }
 
   /** The country, or null. */
-  country(ip: string | null | undefined): string | null {
-    return this.locator.country(ip);
+  country(ip: string | null | undefined, locale?: string): string | null {
+    return this.locator.country(ip, locale);
   }
 
-  /** Device, browser, platform and location of a session. */
-  describe(session: SessionClientFields): SessionDetails {
+  /**
+   * Device, browser, platform and location of a session, in `locale`.
+   *
+   * @example details.describe(session, negotiateLocale(request.headers['accept-language']))
+   */
+  describe(session: SessionClientFields, locale?: string): SessionDetails {
     const hints = { platform: session.clientPlatform, platformVersion: session.clientPlatformVersion };
     return {
-      device: device(session.userAgent, hints),
-      browser: browser(session.userAgent),
-      platform: platform(session.userAgent, hints),
-      location: this.locator.location(session.ip),
+      device: device(session.userAgent, hints, locale),
+      browser: browser(session.userAgent, locale),
+      platform: platform(session.userAgent, hints, locale),
+      location: this.locator.location(session.ip, locale),
     };
   }
 }

@@ -8,7 +8,11 @@ import type { UserId } from '../session/user-id.js';
 import { SessionDetailsService } from '../details/session-details.service.js';
 import {
   UserSessionsEvents,
+  type DeviceAnsweredEvent,
   type EndSessionsOptions,
+  type ImpossibleTravelEvent,
+  type NewDeviceEvent,
+  type PlaceChangedEvent,
   type SessionEndedBy,
   type SessionEndedEvent,
   type UserSessionsEvent,
@@ -25,6 +29,9 @@ type EndedSessions = Partial<Pick<SessionEndedEvent, 'sessionId' | 'keptSessionI
  * whoever holds a session knows when it expires.
  */
 export type SessionsEnded = { sessionId: string; userId: UserId | null } | { userId: UserId; exceptSessionId: string | null };
+
+/** @internal An end as the security activity history records it: the `ended` event's facts. */
+export type SessionsEndedRecord = Omit<SessionEndedEvent, 'type'>;
 
 /** The parts of `EventEmitter2` the publisher uses. */
 interface EventEmitterLike {
@@ -47,6 +54,7 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
   private readonly logger = new Logger('UserSessions');
   private emitter: EventEmitterLike | null = null;
   private readonly endListeners: ((ended: SessionsEnded) => void)[] = [];
+  private readonly endRecorders: ((ended: SessionsEndedRecord) => Promise<void>)[] = [];
 
   constructor(
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: { onEvent?: UserSessionsEventListener },
@@ -87,7 +95,7 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
    * A user signed in, with whether their other unexpired sessions (`others`, null when they
    * could not be read) know this user agent and IP.
    */
-  signedIn(session: UserSession, others: SessionRecord[] | null, at: Date): void {
+  signedIn(session: UserSession, others: SessionRecord[] | null, at: Date, device: { id: string; isNew: boolean } | null): void {
     const isNew = (field: 'ip' | 'userAgent') =>
       others === null || session[field] === null ? null : !others.some((other) => other[field] === session[field]);
     this.publish({
@@ -97,10 +105,42 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
       ip: session.ip,
       userAgent: session.userAgent,
       ...this.details.describe(session),
-      newDevice: isNew('userAgent'),
+      newDevice: device ? device.isNew : isNew('userAgent'),
+      deviceId: device?.id ?? null,
       newIp: isNew('ip'),
       at,
     });
+  }
+
+  /** A user signed in on a device new to them; `event` lacks only its type and names. */
+  newDevice(session: UserSession, event: Pick<NewDeviceEvent, 'deviceId' | 'answers' | 'at'>): void {
+    if (!this.isListening(UserSessionsEvents.newDevice)) return;
+    this.publish({
+      type: UserSessionsEvents.newDevice,
+      userId: session.userId!,
+      sessionId: session.id!,
+      ip: session.ip,
+      userAgent: session.userAgent,
+      ...this.details.describe(session),
+      ...event,
+    });
+  }
+
+  /** The user answered "Was this you?" for a device. */
+  deviceAnswered(event: Omit<DeviceAnsweredEvent, 'device' | 'browser' | 'platform' | 'location'> & { clientPlatform: string | null; clientPlatformVersion: string | null }): void {
+    if (!this.isListening(event.type)) return;
+    const { clientPlatform, clientPlatformVersion, ...rest } = event;
+    this.publish({ ...rest, ...this.details.describe({ ...event, clientPlatform, clientPlatformVersion }) });
+  }
+
+  /** A risk signal: a session's place changed, or an impossible travel between sign-ins. */
+  riskSignal(event: PlaceChangedEvent | ImpossibleTravelEvent): void {
+    if (this.isListening(event.type)) this.publish(event);
+  }
+
+  /** @internal Records every end (the security activity history); `ended()` waits for it. */
+  recordEndsWith(recorder: (ended: SessionsEndedRecord) => Promise<void>): void {
+    this.endRecorders.push(recorder);
   }
 
   /** @internal Hears every end but expiry, whether or not the app listens to events. */
@@ -117,8 +157,11 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
     this.tellEndListeners({ sessionId: previousId, userId });
   }
 
-  /** Sessions were ended; `defaultEndedBy` unless the caller's options say who. */
-  ended(scope: SessionEndedEvent['scope'], options: EndSessionsOptions, defaultEndedBy: SessionEndedBy, ended: EndedSessions): void {
+  /**
+   * Sessions were ended; `defaultEndedBy` unless the caller's options say who. Resolves once the
+   * history has recorded it (never rejects: a failure to record is logged).
+   */
+  async ended(scope: SessionEndedEvent['scope'], options: EndSessionsOptions, defaultEndedBy: SessionEndedBy, ended: EndedSessions): Promise<void> {
     if (scope !== 'expired') {
       this.tellEndListeners(
         scope === 'session'
@@ -126,10 +169,10 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
           : { userId: ended.userId!, exceptSessionId: ended.keptSessionId ?? null },
       );
     }
-    if (!this.isListening(UserSessionsEvents.ended)) return;
+    const listening = this.isListening(UserSessionsEvents.ended);
+    if (!listening && this.endRecorders.length === 0) return;
     const actor = options.actor ? { userId: options.actor.userId, sessionId: options.actor.id } : null;
-    this.publish({
-      type: UserSessionsEvents.ended,
+    const record: SessionsEndedRecord = {
       endedBy: options.endedBy ?? defaultEndedBy,
       scope,
       sessionId: ended.sessionId ?? null,
@@ -139,7 +182,10 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
       actor,
       reason: options.reason ?? null,
       at: new Date(),
-    });
+    };
+    // Recorded first: a listener that shows the history (a live page) finds the entry there.
+    for (const recorder of this.endRecorders) await recorder(record);
+    if (listening) this.publish({ type: UserSessionsEvents.ended, ...record });
   }
 
   /**

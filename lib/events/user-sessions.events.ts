@@ -16,6 +16,16 @@ export const UserSessionsEvents = {
   ended: 'user-sessions.ended',
   /** A session's replaced key was used after its grace, and the session ended: `SessionTheftSuspectedEvent`. */
   theftSuspected: 'user-sessions.theft-suspected',
+  /** A user signed in from a device new to them (see `knownDevices`): `NewDeviceEvent`, with the "Was this you?" answers. */
+  newDevice: 'user-sessions.new-device',
+  /** The user answered "Yes, this was me" for a device: `DeviceAnsweredEvent`. */
+  deviceTrusted: 'user-sessions.device-trusted',
+  /** The user answered "No, this wasn't me": the device's sessions were ended. `DeviceAnsweredEvent`; ask for a new password. */
+  deviceReported: 'user-sessions.device-reported',
+  /** A session's country or network changed between two requests: `PlaceChangedEvent`. */
+  placeChanged: 'user-sessions.place-changed',
+  /** Two sign-ins of a user farther apart than a plane flies in the time between them: `ImpossibleTravelEvent`. */
+  impossibleTravel: 'user-sessions.impossible-travel',
 } as const;
 
 /** The name of one of the store's events. */
@@ -52,12 +62,15 @@ export interface UserSignedInEvent extends SessionDetails {
   ip: string | null;
   userAgent: string | null;
   /**
-   * Whether none of the user's other unexpired sessions has this user agent (with no other
-   * session: true). Null when the user agent is unknown, or the other sessions could not be
-   * read (logged). Ended sessions leave no trace: signing out and in again on one's only
-   * device counts as new.
+   * With `knownDevices` (the default) and a browser that can keep the device cookie: whether the
+   * device is new to this user (never signed in with, or reported); an expired session on a
+   * known laptop is not news. Otherwise (known devices off, a sign-in outside HTTP): whether none
+   * of the user's other unexpired sessions has this user agent, null when the user agent is
+   * unknown or the other sessions could not be read (logged).
    */
   newDevice: boolean | null;
+  /** The known device's public id, or null without one. */
+  deviceId: string | null;
   /** Like `newDevice`, for the IP address as stored (a network with `ipAddresses: 'truncated'`). */
   newIp: boolean | null;
   at: Date;
@@ -74,8 +87,9 @@ export interface UserSignedInEvent extends SessionDetails {
  * - `'session-limit'`: a sign-in beyond `maxSessionsPerUser` ended the least recently active one;
  * - `'theft-suspected'`: the key a rotation replaced came back after its grace (`rotationInterval`):
  *   two devices held the cookie. A `SessionTheftSuspectedEvent` follows.
+ * - `'device-reported'`: the user answered "No, this wasn't me" for the device the session was on.
  */
-export type SessionEndedBy = 'self' | 'other-session' | 'admin' | 'expiry' | 'session-limit' | 'theft-suspected';
+export type SessionEndedBy = 'self' | 'other-session' | 'admin' | 'expiry' | 'session-limit' | 'theft-suspected' | 'device-reported';
 
 /** Which sessions an end removed. */
 export type SessionEndedScope =
@@ -155,8 +169,115 @@ export interface SessionTheftSuspectedEvent {
   at: Date;
 }
 
+/**
+ * The two answers to "Was this you?" for a new device: single-use tokens (either one used
+ * spends both), valid until `expiresAt`. Put them into links of the app's e-mail; the devices
+ * API takes them (`POST {path}/devices/answer`). Only this event carries them: the database
+ * keeps their digests.
+ */
+export interface DeviceAnswers {
+  /** "Yes, this was me": marks the device trusted. */
+  confirmToken: string;
+  /** "No, this wasn't me": ends the device's sessions and marks it reported. */
+  reportToken: string;
+  expiresAt: Date;
+}
+
+/**
+ * A user signed in from a device new to them: a browser without a device cookie they have
+ * signed in with, or one they reported. A known laptop whose session expired is not new.
+ * `UserSignedInEvent` comes too (its `newDevice` says the same).
+ */
+export interface NewDeviceEvent extends SessionDetails {
+  type: typeof UserSessionsEvents.newDevice;
+  userId: UserId;
+  /** The new session's public id. */
+  sessionId: string;
+  /** The device's public id, as the devices API lists it. */
+  deviceId: string;
+  ip: string | null;
+  userAgent: string | null;
+  answers: DeviceAnswers;
+  at: Date;
+}
+
+/** The user answered "Was this you?" for a device. */
+export interface DeviceAnsweredEvent extends SessionDetails {
+  type: typeof UserSessionsEvents.deviceTrusted | typeof UserSessionsEvents.deviceReported;
+  userId: UserId;
+  deviceId: string;
+  /** The device's last sign-in's IP and user agent. */
+  ip: string | null;
+  userAgent: string | null;
+  /** With `deviceReported`: how many of its sessions were ended; 0 with `deviceTrusted`. */
+  endedSessions: number;
+  at: Date;
+}
+
+/** One side of a risk signal: where a session or sign-in was. */
+export interface RiskPlace {
+  ip: string;
+  /** "City, Country", or the country. */
+  location: string | null;
+  /** ISO 3166-1 country code, or null. */
+  countryCode: string | null;
+  /** The autonomous system (network) number, with a GeoIP ASN database; else null. */
+  network: number | null;
+  /** The network's organisation, or null. */
+  networkName: string | null;
+  /** When the session or sign-in was seen there. */
+  at: Date;
+}
+
+/**
+ * A signed-in session came from another country, or (with a GeoIP ASN database) another
+ * network, than its previous request. IPs GeoIP cannot place never raise it, nor a change of
+ * user agent. With `riskSignals.requireRecentLogin`, the session must enter its password again
+ * before its next `@RequireRecentLogin()` action.
+ */
+export interface PlaceChangedEvent {
+  type: typeof UserSessionsEvents.placeChanged;
+  /** `'country'` (which wins when both changed) or `'network'`. */
+  change: 'country' | 'network';
+  sessionId: string;
+  userId: UserId;
+  from: RiskPlace;
+  to: RiskPlace;
+  /** Whether the session now needs its password again (`riskSignals.requireRecentLogin`). */
+  recentLoginRequired: boolean;
+  at: Date;
+}
+
+/**
+ * A user signed in from a place farther from their previous sign-in than `maxTravelSpeed`
+ * allows in the time between, after both places' GeoIP accuracy radius is allowed for.
+ */
+export interface ImpossibleTravelEvent {
+  type: typeof UserSessionsEvents.impossibleTravel;
+  userId: UserId;
+  /** The new sign-in's session. */
+  sessionId: string;
+  /** The previous sign-in (on any of the user's known devices). */
+  from: RiskPlace;
+  /** This sign-in. */
+  to: RiskPlace;
+  /** Great-circle distance between the two places, in km. */
+  distanceKm: number;
+  /** The speed it would take, in km/h. */
+  speedKmh: number;
+  at: Date;
+}
+
 /** What the `onEvent` option receives: one of the store's events, told apart by `type`. */
-export type UserSessionsEvent = SessionCreatedEvent | UserSignedInEvent | SessionEndedEvent | SessionTheftSuspectedEvent;
+export type UserSessionsEvent =
+  | SessionCreatedEvent
+  | UserSignedInEvent
+  | SessionEndedEvent
+  | SessionTheftSuspectedEvent
+  | NewDeviceEvent
+  | DeviceAnsweredEvent
+  | PlaceChangedEvent
+  | ImpossibleTravelEvent;
 
 /** How the caller of a method that ends sessions says who is ending them. */
 export interface EndSessionsOptions {

@@ -32,6 +32,8 @@ export class RequestSessionHandle implements SeenClient {
   legacyMovedOver = false;
   /** The key came from the cookie's plain name while `hostPrefix` is on: it is moved over or refused, and the plain cookie cleared. */
   unprefixedCookie = false;
+  /** The well-formed key of the request's device cookie (`knownDevices`), or null. */
+  deviceKey: string | null = null;
   /** The request's `req.session`, with the `expressSessionApi` option. */
   sessionObject: SessionObjectSync | undefined;
   #loading: Promise<UserSession> | undefined;
@@ -65,6 +67,8 @@ export class RequestSessionHandle implements SeenClient {
       const loading: Promise<UserSession> = this.loader.loadSession(this).then(
         (session) => {
           this.session = session;
+          session.deviceKey = this.deviceKey;
+          session.deviceCookieWritable = true;
           return session;
         },
         (error: unknown) => {

@@ -5,6 +5,7 @@ import type { ResolvedUserSessionsOptions } from '../options/user-sessions-modul
 import { LegacySessionMoveOver } from '../express-session/legacy-session-move-over.js';
 import { SessionStoreService } from '../store/session-store.service.js';
 import { KeyRotation } from '../store/key-rotation.js';
+import { RiskSignals } from '../risk/risk-signals.js';
 import { GuardedSessionStorage } from '../storage/guarded-session.storage.js';
 import { ClientRecorder } from '../session/client.js';
 import { SessionLifetime } from '../session/session-lifetime.js';
@@ -14,7 +15,7 @@ import type { UserSession } from '../session/user-session.js';
 import { readClientHints, requestIp, type ClientRequestLike } from './client-info.js';
 import { readCookies } from './cookies.js';
 import { findHandle, keepHandle, RequestSessionHandle, type SessionLoader } from './request-session-handle.js';
-import { sessionCookieName, SessionCookieWriter } from './session-cookie.js';
+import { deviceCookieName, sessionCookieName, SessionCookieWriter } from './session-cookie.js';
 import { trustProxyOf, type TrustProxy } from './trust-proxy.js';
 
 /**
@@ -39,6 +40,7 @@ type PendingWrite = 'row' | 'activity' | null;
 export class RequestSessionService implements SessionLoader {
   private readonly cookies: SessionCookieWriter;
   private readonly cookieName: string;
+  private readonly deviceCookieName: string;
   /**
    * Sessions created before it may still carry the plain cookie name after `hostPrefix` came
    * on. In whole seconds, as MariaDB keeps `created_at`.
@@ -59,12 +61,14 @@ export class RequestSessionService implements SessionLoader {
     private readonly mapper: SessionMapper,
     private readonly client: ClientRecorder,
     private readonly rotation: KeyRotation,
+    private readonly risk: RiskSignals,
     /** Only with the `legacyCookie` option. */
     @Optional() @Inject(LegacySessionMoveOver) private readonly legacy: LegacySessionMoveOver | null = null,
     @Optional() @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost | null = null,
   ) {
     this.cookies = new SessionCookieWriter(options, lifetime);
     this.cookieName = sessionCookieName(options);
+    this.deviceCookieName = deviceCookieName(options);
   }
 
   /**
@@ -107,6 +111,7 @@ export class RequestSessionService implements SessionLoader {
       this,
     );
     if (this.legacy) handle.legacyCookies = readCookies(headers?.cookie, this.legacy.options.name);
+    if (this.options.knownDevices.enabled) handle.deviceKey = readCookies(headers?.cookie, this.deviceCookieName).find(isWellFormedSessionKey) ?? null;
     if (unprefixed && key !== null) handle.unprefixedCookie = true;
     return handle;
   }
@@ -122,6 +127,8 @@ export class RequestSessionService implements SessionLoader {
       const session = this.mapper.fromRecord(record, key, handle);
       // Under the plain name from before hostPrefix: the browser gets the prefixed cookie.
       if (handle.unprefixedCookie) session.cookieStale = true;
+      // With riskSignals.requireRecentLogin, this request's own guard must already see the change.
+      if (this.risk.checksAtLoad) this.risk.placeChange(session, new Date());
       return session;
     }
     // A key no row has: perhaps the one a rotation replaced (in flight, or a stolen copy).
@@ -156,7 +163,10 @@ export class RequestSessionService implements SessionLoader {
 
   /** @internal A new, empty session for the handle's request, not stored until something modifies it. */
   newSession(handle: RequestSessionHandle): UserSession {
-    return this.mapper.newSession(handle);
+    const session = this.mapper.newSession(handle);
+    session.deviceKey = handle.deviceKey;
+    session.deviceCookieWritable = true;
+    return session;
   }
 
   /**

@@ -8,15 +8,25 @@ export function sessionCookieName(options: Pick<ResolvedUserSessionsOptions, 'co
   return options.hostPrefix ? `__Host-${options.cookieName}` : options.cookieName;
 }
 
+/** The device cookie's name (`knownDevices.cookieName`), with the `__Host-` prefix when `hostPrefix` is on. */
+export function deviceCookieName(options: Pick<ResolvedUserSessionsOptions, 'knownDevices' | 'hostPrefix'>): string {
+  return options.hostPrefix ? `__Host-${options.knownDevices.cookieName}` : options.knownDevices.cookieName;
+}
+
+/** Browsers keep a cookie at most 400 days (RFC 6265bis); a sign-in renews it. */
+const DEVICE_COOKIE_MAX_AGE = 400 * 24 * 60 * 60;
+
 /** Writes the response headers of a request's session: `Vary`, and `Set-Cookie` when it changed. */
 export class SessionCookieWriter {
   private readonly name: string;
+  private readonly deviceName: string;
 
   constructor(
     private readonly options: ResolvedUserSessionsOptions,
     private readonly lifetime: SessionLifetime,
   ) {
     this.name = sessionCookieName(options);
+    this.deviceName = deviceCookieName(options);
   }
 
   /**
@@ -59,6 +69,11 @@ export class SessionCookieWriter {
       }
       appendHeader(response, 'Set-Cookie', serializeCookie(this.name, session.key, attributes));
       session.cookieStale = false;
+    }
+    if (session.deviceCookieStale && session.deviceKey !== null) {
+      // The device outlives its sessions: it is how a sign-in next year knows this browser.
+      appendHeader(response, 'Set-Cookie', serializeCookie(this.deviceName, session.deviceKey, { ...this.attributes(handle), maxAge: DEVICE_COOKIE_MAX_AGE }));
+      session.deviceCookieStale = false;
     }
     // Why no cookie is cleared for a missing or expired row: a slow request still carrying
     // the old key after a login elsewhere in the same browser would erase the new cookie.

@@ -27,14 +27,14 @@ class NotAnEntity {
 describe('userSessionsMigrationsFor', () => {
   it('reads tableName and userIdType, and ignores the runtime options', () => {
     const migrations = userSessionsMigrationsFor({ tableName: 'sessions', userIdType: 'uuid', cookieName: 'x', maxAge: 60_000 } as never);
-    expect(migrations.map((Migration) => new Migration().name)).toEqual(['CreateUserSessions1795651200000', 'AddSessionKeyRotation1796515200000']);
+    expect(migrations.map((Migration) => new Migration().name)).toEqual(['CreateUserSessions1795651200000', 'AddSessionKeyRotation1796515200000', 'AddDevicesAndActivity1796601600000']);
   });
 
   it("points the foreign key at the entity's table and primary key column, inherited or generated", () => {
     expect(foreignKeyTo(Account)).toEqual({ table: 'accounts', column: 'account_uuid' });
     expect(foreignKeyTo(TeamMember)).toEqual({ table: 'team_member' });
     const migrations = userSessionsMigrationsFor({ userIdType: 'number', userEntity: () => TeamMember });
-    expect(migrations.map((Migration) => new Migration().name)).toEqual(['CreateUserSessions1795651200000', 'AddUserSessionsForeignKey1795651200001', 'AddSessionKeyRotation1796515200000']);
+    expect(migrations.map((Migration) => new Migration().name)).toEqual(['CreateUserSessions1795651200000', 'AddUserSessionsForeignKey1795651200001', 'AddSessionKeyRotation1796515200000', 'AddDevicesAndActivity1796601600000']);
   });
 
   it('refuses a userEntity that is not an entity, saying what to give instead', () => {

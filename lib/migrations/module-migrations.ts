@@ -7,7 +7,7 @@ import { createUserSessionsMigrations, type UserSessionsForeignKeyOptions } from
 /**
  * The migrations of the table that `UserSessionsModule.forRoot(options)` expects, from the very
  * options object the module gets, so that the two cannot disagree. It reads `tableName`,
- * `userIdType` and `userEntity` (the foreign key's table and column come from the entity, as
+ * `userIdType`, `devicesTableName`, `activityTableName` and `userEntity` (the foreign key's table and column come from the entity, as
  * TypeORM's default naming strategy names them); every other option is the module's alone.
  *
  * @example
@@ -23,6 +23,8 @@ export function userSessionsMigrationsFor(options: UserSessionsStaticOptions): (
   return createUserSessionsMigrations({
     ...(options.tableName !== undefined && { tableName: options.tableName }),
     ...(options.userIdType !== undefined && { userIdType: options.userIdType }),
+    ...(options.devicesTableName !== undefined && { devicesTableName: options.devicesTableName }),
+    ...(options.activityTableName !== undefined && { activityTableName: options.activityTableName }),
     ...(userForeignKey && { userForeignKey }),
   });
 }

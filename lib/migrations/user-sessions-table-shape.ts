@@ -4,6 +4,8 @@ import type { UserIdType } from '../session/user-id.js';
 export interface UserSessionsTableShape {
   tableName: string;
   userIdType: UserIdType;
+  devicesTableName: string;
+  activityTableName: string;
   userForeignKey?: UserSessionsForeignKeyShape;
 }
 

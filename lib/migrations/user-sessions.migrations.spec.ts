@@ -5,28 +5,33 @@ import { UserSessionsMigrationError } from '../exceptions/user-sessions-migratio
 const names = (migrations: (new () => { name?: string })[]) => migrations.map((Migration) => new Migration().name);
 
 describe('createUserSessionsMigrations', () => {
-  it('the default table is two migrations; the foreign key adds its own, at the default or given timestamp, in timestamp order', () => {
-    expect(names(UserSessionsMigrations)).toEqual(['CreateUserSessions1795651200000', 'AddSessionKeyRotation1796515200000']);
+  it('the default tables are three migrations; the foreign key adds its own, at the default or given timestamp, in timestamp order', () => {
+    expect(names(UserSessionsMigrations)).toEqual(['CreateUserSessions1795651200000', 'AddSessionKeyRotation1796515200000', 'AddDevicesAndActivity1796601600000']);
     expect(names(createUserSessionsMigrations({ tableName: 'app_sessions', userIdType: 'uuid' }))).toEqual([
       'CreateUserSessions1795651200000',
       'AddSessionKeyRotation1796515200000',
+      'AddDevicesAndActivity1796601600000',
     ]);
     expect(names(createUserSessionsMigrations({ userForeignKey: { table: 'users' } }))).toEqual([
       'CreateUserSessions1795651200000',
       'AddUserSessionsForeignKey1795651200001',
       'AddSessionKeyRotation1796515200000',
+      'AddDevicesAndActivity1796601600000',
     ]);
     expect(names(createUserSessionsMigrations({ userForeignKey: { table: 'users', timestamp: 1800000000001 } }))).toEqual([
       'CreateUserSessions1795651200000',
       'AddSessionKeyRotation1796515200000',
+      'AddDevicesAndActivity1796601600000',
       'AddUserSessionsForeignKey1800000000001',
     ]);
   });
 
   it.each<[string, unknown, RegExp]>([
     ['a non-object', 'user_sessions', /takes an options object/],
-    ['an unknown option', { userEntity: () => Object }, /unknown option "userEntity"; the options are: tableName, userIdType, userForeignKey/],
+    ['an unknown option', { userEntity: () => Object }, /unknown option "userEntity"; the options are: tableName, userIdType, devicesTableName, activityTableName, userForeignKey/],
     ['a table name that is not an identifier', { tableName: 'sessions; DROP TABLE users' }, /tableName must be a plain SQL identifier/],
+    ['a devices table name that is not an identifier', { devicesTableName: 'devices"' }, /devicesTableName must be a plain SQL identifier/],
+    ['an activity table name that is not an identifier', { activityTableName: '' }, /activityTableName must be a plain SQL identifier/],
     ['an unknown user id type', { userIdType: 'bigint' }, /userIdType must be 'string', 'number' or 'uuid', got "bigint"/],
     ['a foreign key that is not an object', { userForeignKey: 'users' }, /userForeignKey must be an object/],
     ['a foreign key without a table', { userForeignKey: {} }, /userForeignKey.table must be a plain SQL identifier .*got undefined/],

@@ -1,6 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { UserSessionsMigrationError } from '../exceptions/user-sessions-migration.error.js';
-import { DEFAULT_TABLE_NAME } from '../user-sessions.constants.js';
+import { DEFAULT_ACTIVITY_TABLE_NAME, DEFAULT_DEVICES_TABLE_NAME, DEFAULT_TABLE_NAME } from '../user-sessions.constants.js';
+import { ADD_DEVICES_AND_ACTIVITY_TIMESTAMP, addDevicesAndActivityMigration } from './add-devices-and-activity.migration.js';
 import type { UserIdType } from '../session/user-id.js';
 import { addUserSessionsForeignKeyMigration } from './add-user-sessions-foreign-key.migration.js';
 import { CREATE_USER_SESSIONS_TIMESTAMP, createUserSessionsTableMigration } from './create-user-sessions.migration.js';
@@ -23,6 +24,18 @@ export interface UserSessionsMigrationsOptions {
    * @default 'string'
    */
   userIdType?: UserIdType;
+
+  /**
+   * Name of the known devices table, as the module's `devicesTableName`.
+   * @default 'user_devices'
+   */
+  devicesTableName?: string;
+
+  /**
+   * Name of the security activity table, as the module's `activityTableName`.
+   * @default 'user_security_activity'
+   */
+  activityTableName?: string;
 
   /**
    * The foreign key from `user_id` to the app's users table, `ON DELETE CASCADE`: give it
@@ -56,7 +69,7 @@ export interface UserSessionsForeignKeyOptions {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const OPTIONS = ['tableName', 'userIdType', 'userForeignKey'];
+const OPTIONS = ['tableName', 'userIdType', 'devicesTableName', 'activityTableName', 'userForeignKey'];
 const FOREIGN_KEY_OPTIONS = ['table', 'column', 'timestamp'];
 const USER_ID_TYPES = ['string', 'number', 'uuid'];
 
@@ -82,6 +95,7 @@ export function createUserSessionsMigrations(options: UserSessionsMigrationsOpti
   const migrations = [
     { timestamp: CREATE_USER_SESSIONS_TIMESTAMP, migration: createUserSessionsTableMigration(shape) },
     { timestamp: ADD_SESSION_KEY_ROTATION_TIMESTAMP, migration: addSessionKeyRotationMigration(shape.tableName) },
+    { timestamp: ADD_DEVICES_AND_ACTIVITY_TIMESTAMP, migration: addDevicesAndActivityMigration(shape) },
   ];
   if (shape.userForeignKey) {
     migrations.push({ timestamp: shape.userForeignKey.timestamp, migration: addUserSessionsForeignKeyMigration(shape.tableName, shape.userForeignKey) });
@@ -116,8 +130,12 @@ function resolveTableShape(options: UserSessionsMigrationsOptions): UserSessions
   const shape: UserSessionsTableShape = {
     tableName: options.tableName ?? DEFAULT_TABLE_NAME,
     userIdType: options.userIdType ?? 'string',
+    devicesTableName: options.devicesTableName ?? DEFAULT_DEVICES_TABLE_NAME,
+    activityTableName: options.activityTableName ?? DEFAULT_ACTIVITY_TABLE_NAME,
   };
   identifier(shape.tableName, 'tableName');
+  identifier(shape.devicesTableName, 'devicesTableName');
+  identifier(shape.activityTableName, 'activityTableName');
   if (!USER_ID_TYPES.includes(shape.userIdType)) {
     problems.push(`userIdType must be 'string', 'number' or 'uuid', got ${JSON.stringify(shape.userIdType)}`);
   }

@@ -1,6 +1,7 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { SessionStorage } from '../storage/session-storage.interface.js';
 import type { LiveSessionsOptions } from './live-sessions.options.js';
+import type { KnownDevicesOptions, RiskSignalsOptions } from './trust.options.js';
 import type { SessionCacheOptions } from '../storage/redis-cache.options.js';
 import type { GeoIpOptions } from '../details/location.js';
 import type { UserSession } from '../session/user-session.js';
@@ -10,6 +11,7 @@ import type { UserId, UserIdType } from '../session/user-id.js';
 
 export type { UserId, UserIdType };
 export type { LiveSessionsOptions, LiveSessionsRedis, LiveSessionsRedisSubscriber } from './live-sessions.options.js';
+export type { KnownDevicesOptions, RiskSignalsOptions } from './trust.options.js';
 export type { SessionCacheOptions, SessionCacheRedis, SessionCacheSecret } from '../storage/redis-cache.options.js';
 
 /**
@@ -52,6 +54,12 @@ export interface UserSessionsStaticOptions {
    * @example adminPath: 'admin/sessions'
    */
   adminPath?: string;
+
+  /** Table of the known devices (`knownDevices`); `user_id` follows `userIdType`. @default 'user_devices' */
+  devicesTableName?: string;
+
+  /** Table of the security activity history (`activityHistoryDays`). @default 'user_security_activity' */
+  activityTableName?: string;
 }
 
 /** Options that govern cookies, activity tracking and request checks. */
@@ -332,6 +340,24 @@ export interface UserSessionsRuntimeOptions {
    * @example requireRecentLogin: { endOtherSessions: 5 * 60_000 }
    */
   requireRecentLogin?: RequireRecentLoginOptions;
+
+  /**
+   * A device cookie per browser and a `user_devices` row per user and device: "new device"
+   * means new to the user, with "Was this you?" answers in its event. `{ enabled: false }` turns it off.
+   * @default on, with the defaults of `KnownDevicesOptions`
+   */
+  knownDevices?: KnownDevicesOptions;
+
+  /**
+   * Days of security activity kept per user (sign-ins, sign-outs, ends, re-authentication, new
+   * devices and their answers, risk signals), for `GET {path}/activity`; the cleanup deletes
+   * older entries. 0 keeps none. Written only when something happens: never on a read.
+   * @default 30
+   */
+  activityHistoryDays?: number;
+
+  /** What the risk signals (they need `geoip`) do besides their events. @default { requireRecentLogin: false, maxTravelSpeed: 1000 } */
+  riskSignals?: RiskSignalsOptions;
 }
 
 /** Routes of the sessions API that `requireRecentLogin` can protect, with their time limit in milliseconds. */
@@ -416,4 +442,6 @@ interface UnsetByDefault {
   isAdmin?: (context: AdminCheckContext) => boolean | Promise<boolean>;
   onEvent?: UserSessionsEventListener;
   requireRecentLogin?: RequireRecentLoginOptions;
+  knownDevices: Required<KnownDevicesOptions>;
+  riskSignals: Required<RiskSignalsOptions>;
 }

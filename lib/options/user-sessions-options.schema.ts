@@ -25,6 +25,9 @@ import {
   DEFAULT_PATH,
   DEFAULT_STORAGE_TIMEOUT,
   DEFAULT_TABLE_NAME,
+  DEFAULT_ACTIVITY_HISTORY_DAYS,
+  DEFAULT_ACTIVITY_TABLE_NAME,
+  DEFAULT_DEVICES_TABLE_NAME,
   MAX_CACHE_TTL,
   MIN_CACHE_SECRET_LENGTH,
 } from '../user-sessions.constants.js';
@@ -38,6 +41,8 @@ import {
   type SessionCacheSecret,
 } from '../storage/redis-cache.options.js';
 import type { LiveSessionsOptions, LiveSessionsRedis } from './live-sessions.options.js';
+import type { KnownDevicesOptions, RiskSignalsOptions } from './trust.options.js';
+import { KnownDevicesOptionsSchema, RiskSignalsOptionsSchema } from './trust-options.schema.js';
 import type { GeoIpOptions } from '../details/location.js';
 import type { UserSessionsEventListener } from '../events/user-sessions.events.js';
 import type {
@@ -149,7 +154,11 @@ export class GeoIpOptionsSchema implements GeoIpOptions {
   countryDatabase: string | undefined = undefined;
 
   @IsOptional()
-  @Matches(/^[a-z]{2}(-[A-Z]{2,4})?$/, { message: 'geoip.locale must be a locale the database carries, such as "en", "de" or "pt-BR"; got "$value"' })
+  @IsString({ message: 'geoip.asnDatabase must be the path of a GeoLite2/GeoIP2 ASN .mmdb file' })
+  asnDatabase: string | undefined = undefined;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$/, { message: 'geoip.locale must be a language tag, such as "en", "de", "pt-BR" or "zh-Hans"; got "$value"' })
   locale: string | undefined = undefined;
 }
 
@@ -253,6 +262,18 @@ export class StaticOptionsSchema implements Record<keyof UserSessionsStaticOptio
     message: 'adminPath may only contain letters, digits and . _ ~ - / (no route parameters), got "$value"',
   })
   adminPath: string | undefined = undefined;
+
+  @IsString()
+  @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, {
+    message: 'devicesTableName must be a plain SQL identifier (letters, digits, _; at most 63), got "$value"',
+  })
+  devicesTableName: string = DEFAULT_DEVICES_TABLE_NAME;
+
+  @IsString()
+  @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, {
+    message: 'activityTableName must be a plain SQL identifier (letters, digits, _; at most 63), got "$value"',
+  })
+  activityTableName: string = DEFAULT_ACTIVITY_TABLE_NAME;
 }
 
 /**
@@ -389,6 +410,17 @@ export class UserSessionsOptionsSchema
 
   @NestedOptions(() => LiveSessionsOptionsSchema, 'liveSessions must be an object such as { redis: new Redis(process.env.REDIS_URL) }')
   liveSessions: LiveSessionsOptionsSchema | undefined = undefined;
+
+  @NestedOptions(() => KnownDevicesOptionsSchema, 'knownDevices must be an object such as { enabled: false }')
+  knownDevices: Required<KnownDevicesOptions> = undefined as unknown as Required<KnownDevicesOptions>;
+
+  @IsInt({ message: 'activityHistoryDays must be a whole number of days (0 turns the history off), got $value' })
+  @Min(0, { message: 'activityHistoryDays must be 0 (off) or more days, got $value' })
+  @Max(3650, { message: 'activityHistoryDays must be at most 3650 days, got $value' })
+  activityHistoryDays: number = DEFAULT_ACTIVITY_HISTORY_DAYS;
+
+  @NestedOptions(() => RiskSignalsOptionsSchema, 'riskSignals must be an object such as { requireRecentLogin: true }')
+  riskSignals: Required<RiskSignalsOptions> = undefined as unknown as Required<RiskSignalsOptions>;
 
   @HasMethods(SESSION_STORAGE_METHODS, (missing) => `storage must implement SessionStorage; it lacks ${missing.join(', ')}`)
   storage: SessionStorage | undefined = undefined;

@@ -37,6 +37,11 @@ describe('resolveUserSessionsOptions', () => {
       schemaCheck: 'error',
       ipAddresses: 'full',
       storeUserAgent: true,
+      devicesTableName: 'user_devices',
+      activityTableName: 'user_security_activity',
+      knownDevices: { enabled: true, cookieName: 'sessionid_device', answerTtl: 7 * 24 * 60 * 60 * 1000 },
+      activityHistoryDays: 30,
+      riskSignals: { requireRecentLogin: false, maxTravelSpeed: 1000 },
     });
   });
 
@@ -149,7 +154,7 @@ describe('resolveUserSessionsOptions', () => {
     [{ rotationInterval: 1.5 }, /rotationInterval is in milliseconds and must be a whole number/],
     [{ geoip: '/usr/share/GeoIP' }, /geoip must be an object/],
     [{ geoip: { path: 5 } }, /geoip.path must be the path of a directory/],
-    [{ geoip: { locale: 'English' } }, /geoip.locale must be a locale/],
+    [{ geoip: { locale: 'English' } }, /geoip.locale must be a language tag/],
     [{ geoip: { file: 'x.mmdb' } }, /unknown option "geoip.file"/],
     [{ requestClientHints: 'yes' }, /requestClientHints must be true or false/],
     [{ cleanupBatchSize: 0 }, /cleanupBatchSize must be at least 1/],
@@ -199,5 +204,13 @@ describe('resolveUserSessionsOptions', () => {
     } catch (error) {
       expect((error as InvalidUserSessionsOptionsError).problems.length).toBeGreaterThanOrEqual(2);
     }
+  });
+  it('refuses a device cookie named as the session cookie', () => {
+    expect(() => resolveUserSessionsOptions({ cookieName: 'sid', knownDevices: { cookieName: 'sid' } })).toThrow(/knownDevices.cookieName "sid" must differ/);
+    expect(resolveUserSessionsOptions({ cookieName: 'sid' }).knownDevices.cookieName).toBe('sid_device');
+    expect(() => resolveUserSessionsOptions({ knownDevices: { answerTtl: 10 } })).toThrow(/knownDevices.answerTtl must be at least 60000/);
+    expect(() => resolveUserSessionsOptions({ activityHistoryDays: -1 })).toThrow(/activityHistoryDays must be 0 \(off\) or more days/);
+    expect(() => resolveUserSessionsOptions({ riskSignals: { maxTravelSpeed: 20 } })).toThrow(/riskSignals.maxTravelSpeed must be at least 100/);
+    expect(() => resolveUserSessionsOptions({ knownDevices: false as never })).toThrow(/knownDevices must be an object such as \{ enabled: false \}/);
   });
 });

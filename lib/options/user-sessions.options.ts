@@ -2,6 +2,7 @@ import { validateSync } from 'class-validator';
 import type { ResolvedUserSessionsOptions, UserSessionsModuleOptions, UserSessionsStaticOptions } from './user-sessions-module-options.interface.js';
 import { InvalidUserSessionsOptionsError } from '../exceptions/invalid-user-sessions-options.error.js';
 import { nestedOptionsOf, StaticOptionsSchema, UserSessionsOptionsSchema, type OptionsSchema } from './user-sessions-options.schema.js';
+import { KnownDevicesOptionsSchema, RiskSignalsOptionsSchema } from './trust-options.schema.js';
 
 /** The options that shape the table and routes, read when the module is declared: the static schema's keys. */
 export const STATIC_OPTION_KEYS = Object.keys(new StaticOptionsSchema()) as (keyof UserSessionsStaticOptions)[];
@@ -26,10 +27,14 @@ export function resolveUserSessionsOptions(
   if (problems.length > 0) {
     throw new InvalidUserSessionsOptionsError(problems);
   }
+  const hostPrefix = resolved.hostPrefix ?? (resolved.secure === true && resolved.cookieDomain === undefined && resolved.cookiePath === '/');
+  const knownDevices = { ...new KnownDevicesOptionsSchema(), ...resolved.knownDevices };
   return {
     ...resolved,
+    knownDevices: { ...knownDevices, cookieName: knownDevices.cookieName ?? `${resolved.cookieName}_device` },
+    riskSignals: { ...new RiskSignalsOptionsSchema(), ...resolved.riskSignals },
     requireRecentLogin: withEndSessionRule(resolved.requireRecentLogin),
-    hostPrefix: resolved.hostPrefix ?? (resolved.secure === true && resolved.cookieDomain === undefined && resolved.cookiePath === '/'),
+    hostPrefix,
     path: resolved.path.replace(/^\/+|\/+$/g, ''),
     adminPath: resolved.adminPath?.replace(/^\/+|\/+$/g, ''),
     trustedOrigins: resolved.trustedOrigins.map((origin) => origin.toLowerCase()),
@@ -107,6 +112,10 @@ function crossFieldProblems(options: ResolvedUserSessionsOptions, scope: 'all' |
     problems.push(
       `requireRecentLogin.endSession (${recent.endSession}) must not be longer than endOtherSessions (${recent.endOtherSessions}): ending the other sessions one by one would sidestep the shorter limit`,
     );
+  }
+  const deviceCookie = options.knownDevices?.cookieName;
+  if (deviceCookie !== undefined && (deviceCookie === options.cookieName || deviceCookie === options.legacyCookie?.name)) {
+    problems.push(`knownDevices.cookieName "${deviceCookie}" must differ from the session cookie's (and legacyCookie's) name: one cookie would overwrite the other`);
   }
   const { cache } = options;
   if (cache && typeof cache === 'object' && options.storageTimeout > 0 && cache.timeout >= options.storageTimeout) {

@@ -16,12 +16,21 @@ export const RESERVED_DATA_KEY = '__userSessions';
 interface ReservedData {
   /** When the user last entered their password: `login()` or `reauthenticate()`, epoch ms. */
   authenticatedAt?: number;
+  /** The known device (`user_devices` row) the session was signed in on. */
+  deviceId?: string;
 }
 
 /** @internal The session data as read from a row: the app's values and the library's record. */
 export interface ReadSessionData {
   data: SessionData;
   authenticatedAt: number | null;
+  deviceId: string | null;
+}
+
+/** @internal What the library records about a session beside the app's data. */
+export interface SessionRecords {
+  authenticatedAt: number | null;
+  deviceId: string | null;
 }
 
 const logger = new Logger('UserSessions');
@@ -31,11 +40,16 @@ const logger = new Logger('UserSessions');
  * password entry (null when there is none, or it is not a valid time).
  */
 export function splitReservedData(data: SessionData): ReadSessionData {
-  if (!Object.hasOwn(data, RESERVED_DATA_KEY)) return { data, authenticatedAt: null };
+  if (!Object.hasOwn(data, RESERVED_DATA_KEY)) return { data, authenticatedAt: null, deviceId: null };
   const reserved = data[RESERVED_DATA_KEY] as ReservedData | null;
   delete data[RESERVED_DATA_KEY];
   const at = reserved?.authenticatedAt;
-  return { data, authenticatedAt: typeof at === 'number' && Number.isFinite(at) ? at : null };
+  const deviceId = reserved?.deviceId;
+  return {
+    data,
+    authenticatedAt: typeof at === 'number' && Number.isFinite(at) ? at : null,
+    deviceId: typeof deviceId === 'string' && deviceId.length > 0 && deviceId.length <= 64 ? deviceId : null,
+  };
 }
 
 /** @internal A row's data JSON as the app's values and the library's record; unreadable JSON is empty data (logged). */
@@ -47,16 +61,19 @@ export function readSessionData(json: string, id: string | null): ReadSessionDat
     // fall through
   }
   logger.warn(`Session ${id?.slice(0, 8) ?? ''}… has unreadable data; it is treated as empty.`);
-  return { data: {}, authenticatedAt: null };
+  return { data: {}, authenticatedAt: null, deviceId: null };
 }
 
 /**
  * @internal The data column's JSON: the app's values with the library's record. Throws a
  * RangeError when it is too large for the column (MySQL/MariaDB TEXT), before any write.
  */
-export function writeSessionData(data: SessionData, authenticatedAt: number | null): string {
+export function writeSessionData(data: SessionData, records: SessionRecords): string {
+  const reserved: ReservedData = {};
+  if (records.authenticatedAt !== null) reserved.authenticatedAt = records.authenticatedAt;
+  if (records.deviceId !== null) reserved.deviceId = records.deviceId;
   // A spread defines properties: an own "__proto__" value stays a value.
-  const json = JSON.stringify(authenticatedAt === null ? data : { ...data, [RESERVED_DATA_KEY]: { authenticatedAt } satisfies ReservedData });
+  const json = JSON.stringify(Object.keys(reserved).length === 0 ? data : { ...data, [RESERVED_DATA_KEY]: reserved });
   const bytes = Buffer.byteLength(json);
   if (bytes > MAX_DATA_BYTES) {
     throw new RangeError(

@@ -8,7 +8,9 @@ import {
   PrimaryColumn,
 } from 'typeorm';
 import type { Type } from '@nestjs/common';
-import { DEFAULT_TABLE_NAME, MAX_USER_AGENT_LENGTH } from '../user-sessions.constants.js';
+import { DEFAULT_ACTIVITY_TABLE_NAME, DEFAULT_DEVICES_TABLE_NAME, DEFAULT_TABLE_NAME, MAX_USER_AGENT_LENGTH } from '../user-sessions.constants.js';
+import { UserDevice } from './user-device.entity.js';
+import { SecurityActivityRecord } from './security-activity.entity.js';
 import type { UserId, UserIdType } from './user-id.js';
 import { SessionEntityConfigurationError } from '../exceptions/session-entity-configuration.error.js';
 
@@ -98,6 +100,10 @@ export interface SessionEntityOptions {
   userIdType?: UserIdType;
   /** The app's User entity, for a foreign key with ON DELETE CASCADE. */
   userEntity?: () => Type<unknown>;
+  /** The known devices' table; default `user_devices`. */
+  devicesTableName?: string;
+  /** The security activity's table; default `user_security_activity`. */
+  activityTableName?: string;
 }
 
 const USER_ID_COLUMN_TYPES: Record<UserIdType, { type: 'varchar' | 'integer' | 'uuid'; length?: number }> = {
@@ -106,10 +112,27 @@ const USER_ID_COLUMN_TYPES: Record<UserIdType, { type: 'varchar' | 'integer' | '
   uuid: { type: 'uuid' },
 };
 
-let applied: { tableName: string; userIdType: UserIdType; userEntity?: () => Type<unknown> } | undefined;
+/** Gives one of the library's other entities its table name and the `user_id` type of `userIdType`. */
+function configureUserTable(target: Type<unknown>, tableName: string, userIdType: UserIdType): void {
+  const storage = getMetadataArgsStorage();
+  const table = storage.tables.find((candidate) => candidate.target === target);
+  const userColumn = storage.columns.find((candidate) => candidate.target === target && candidate.propertyName === 'userId');
+  if (!table || !userColumn) {
+    throw new SessionEntityConfigurationError(`The ${target.name} entity metadata was not found: is typeorm installed twice?`);
+  }
+  table.name = tableName;
+  const columnType = USER_ID_COLUMN_TYPES[userIdType];
+  userColumn.options.type = columnType.type;
+  userColumn.options.length = columnType.length;
+}
+
+let applied:
+  | { tableName: string; userIdType: UserIdType; userEntity?: () => Type<unknown>; devicesTableName: string; activityTableName: string }
+  | undefined;
 
 /**
- * Gives the `Session` entity the table name and user column the app asked for. The module
+ * Gives the `Session` entity (and `UserDevice`, `SecurityActivityRecord`) the table names and
+ * user column the app asked for. The module
  * calls it from `forRoot()` / `forRootAsync()`, which run when the app's module is declared,
  * before TypeORM builds its metadata. A TypeORM data-source file used without the module (for
  * the CLI) calls it itself with the same options. Calling it again with the same options is a
@@ -120,6 +143,8 @@ export function configureSessionEntity(options: SessionEntityOptions = {}): void
     tableName: options.tableName ?? DEFAULT_TABLE_NAME,
     userIdType: options.userIdType ?? 'string',
     userEntity: options.userEntity,
+    devicesTableName: options.devicesTableName ?? DEFAULT_DEVICES_TABLE_NAME,
+    activityTableName: options.activityTableName ?? DEFAULT_ACTIVITY_TABLE_NAME,
   };
   if (applied) {
     const sameEntity =
@@ -127,7 +152,8 @@ export function configureSessionEntity(options: SessionEntityOptions = {}): void
       (applied.userEntity !== undefined &&
         wanted.userEntity !== undefined &&
         applied.userEntity() === wanted.userEntity());
-    if (applied.tableName !== wanted.tableName || applied.userIdType !== wanted.userIdType || !sameEntity) {
+    const sameTables = applied.devicesTableName === wanted.devicesTableName && applied.activityTableName === wanted.activityTableName;
+    if (applied.tableName !== wanted.tableName || applied.userIdType !== wanted.userIdType || !sameEntity || !sameTables) {
       const entity = (options: { userEntity?: () => { name: string } }) => (options.userEntity ? `userEntity ${options.userEntity().name}` : 'no userEntity');
       throw new SessionEntityConfigurationError(
         `The Session entity is already configured as table "${applied.tableName}" with userIdType "${applied.userIdType}" and ${entity(applied)}, ` +
@@ -146,6 +172,8 @@ export function configureSessionEntity(options: SessionEntityOptions = {}): void
   if (!table || !userColumn) {
     throw new SessionEntityConfigurationError('The Session entity metadata was not found: is typeorm installed twice?');
   }
+  configureUserTable(UserDevice, wanted.devicesTableName, wanted.userIdType);
+  configureUserTable(SecurityActivityRecord, wanted.activityTableName, wanted.userIdType);
   table.name = wanted.tableName;
   const columnType = USER_ID_COLUMN_TYPES[wanted.userIdType];
   userColumn.options.type = columnType.type;

@@ -155,11 +155,16 @@ describe('UserSession', () => {
 
     it('is taken out of the data read from a row; a junk value reads as none', () => {
       const read = splitReservedData({ a: 1, [RESERVED_DATA_KEY]: { authenticatedAt: 5 } });
-      expect(read).toEqual({ data: { a: 1 }, authenticatedAt: 5 });
+      expect(read).toEqual({ data: { a: 1 }, authenticatedAt: 5, deviceId: null });
       for (const junk of [null, 'x', [], { authenticatedAt: '5' }, { authenticatedAt: null }]) {
-        expect(splitReservedData({ b: 2, [RESERVED_DATA_KEY]: junk })).toEqual({ data: { b: 2 }, authenticatedAt: null });
+        expect(splitReservedData({ b: 2, [RESERVED_DATA_KEY]: junk })).toEqual({ data: { b: 2 }, authenticatedAt: null, deviceId: null });
       }
-      expect(splitReservedData({ c: 3 })).toEqual({ data: { c: 3 }, authenticatedAt: null });
+      expect(splitReservedData({ c: 3 })).toEqual({ data: { c: 3 }, authenticatedAt: null, deviceId: null });
+      // The known device's id beside it; anything but a short string reads as none.
+      expect(splitReservedData({ [RESERVED_DATA_KEY]: { authenticatedAt: 5, deviceId: 'abc' } })).toEqual({ data: {}, authenticatedAt: 5, deviceId: 'abc' });
+      for (const junk of [7, '', 'x'.repeat(65), { id: 1 }]) {
+        expect(splitReservedData({ [RESERVED_DATA_KEY]: { deviceId: junk } }).deviceId).toBeNull();
+      }
     });
 
     it('keeps an own "__proto__" value a value when written with it', () => {

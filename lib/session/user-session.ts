@@ -51,6 +51,7 @@ export class UserSession {
   #json: string | undefined;
   #readData: ((json: string, id: string | null) => ReadSessionData) | undefined;
   #authenticatedAt: number | null;
+  #deviceId: string | null = null;
   readonly #slidingExpiry: boolean;
 
   /**
@@ -100,6 +101,15 @@ export class UserSession {
    * whether the current key has been used.
    */
   cameWithPreviousKey = false;
+  /**
+   * @internal The browser's device key, from its device cookie (see `knownDevices`), or the one
+   * a sign-in gave it; null outside HTTP and before a first sign-in in this browser.
+   */
+  deviceKey: string | null = null;
+  /** @internal The device cookie must be sent (a sign-in issued or renewed it). */
+  deviceCookieStale = false;
+  /** @internal The session came with a request, which can be given a device cookie. */
+  deviceCookieWritable = false;
 
   /** @internal Created by `SessionStoreService`. */
   constructor(init: UserSessionInit) {
@@ -140,6 +150,22 @@ export class UserSession {
   setAuthenticatedAt(date: Date | null): void {
     this.#ensureData();
     this.#authenticatedAt = date === null ? null : date.getTime();
+    this.dataModified = true;
+  }
+
+  /**
+   * The id of the known device (see `knownDevices`) the session was signed in on, as the
+   * devices API lists it; null for an anonymous session, or one signed in without a device.
+   */
+  get deviceId(): string | null {
+    this.#ensureData();
+    return this.#deviceId;
+  }
+
+  /** @internal Set by `login()`; the row must be written. */
+  setDeviceId(id: string | null): void {
+    this.#ensureData();
+    this.#deviceId = id;
     this.dataModified = true;
   }
 
@@ -293,7 +319,7 @@ export class UserSession {
 
   /** @internal The data serialized for the database, with the library's own records; throws when too large. */
   serializeData(): string {
-    return writeSessionData(this.#ensureData(), this.#authenticatedAt);
+    return writeSessionData(this.#ensureData(), { authenticatedAt: this.#authenticatedAt, deviceId: this.#deviceId });
   }
 
   /** @internal After the whole row was written at `now`: nothing is left to write. */
@@ -325,6 +351,7 @@ export class UserSession {
     this.userId = null;
     this.replaceData({});
     this.setAuthenticatedAt(null);
+    this.#deviceId = null;
     this.dataModified = false;
     this.clearKey();
   }
@@ -337,11 +364,12 @@ export class UserSession {
 
   #ensureData(): SessionData {
     if (this.#data === undefined) {
-      const { data, authenticatedAt } = this.#readData!(this.#json!, this.id);
+      const { data, authenticatedAt, deviceId } = this.#readData!(this.#json!, this.id);
       this.#readData = undefined;
       this.#json = undefined;
       this.#data = data;
       this.#authenticatedAt = authenticatedAt;
+      this.#deviceId = deviceId;
     }
     return this.#data;
   }

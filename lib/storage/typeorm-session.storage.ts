@@ -1,8 +1,9 @@
-import { Brackets, IsNull, MoreThan, Not, Raw, type DataSource, type FindOperator, type Repository } from 'typeorm';
+import { Brackets, In, IsNull, MoreThan, Not, Raw, type DataSource, type FindOperator, type Repository } from 'typeorm';
 import { Session } from '../session/session.entity.js';
 import { createRowHydrator } from './session-row.js';
 import type {
   DeleteExpiredOptions,
+  ExpiredSession,
   SessionListQuery,
   SessionRecord,
   SessionRecordChanges,
@@ -11,6 +12,9 @@ import type {
 } from './session-storage.interface.js';
 import type { UserId } from '../session/user-id.js';
 import { DEFAULT_CLEANUP_BATCH_SIZE } from '../user-sessions.constants.js';
+
+/** The largest batch whose rows are named to `onExpired` (see `deleteExpiredBatchNamed()`). */
+const NAMED_BATCH_LIMIT = 1000;
 
 /** The part of a better-sqlite3 statement the fast path uses. */
 interface SqliteStatement {
@@ -254,15 +258,45 @@ export class TypeOrmSessionStorage implements SessionStorage {
    * `onProgress` hears the running total after each batch; an aborted `signal` stops the
    * loop before the next batch.
    */
-  async deleteExpired(now: Date, { onProgress, signal }: DeleteExpiredOptions = {}): Promise<number> {
+  async deleteExpired(now: Date, { onProgress, signal, onExpired }: DeleteExpiredOptions = {}): Promise<number> {
     let total = 0;
     while (!signal?.aborted) {
-      const deleted = await this.deleteExpiredBatch(now);
-      total += deleted;
+      const batch = onExpired ? await this.deleteExpiredBatchNamed(now, onExpired) : { deleted: await this.deleteExpiredBatch(now), full: false };
+      total += batch.deleted;
       onProgress?.(total);
-      if (deleted < this.cleanupBatchSize) break;
+      if (!batch.full && batch.deleted < this.cleanupBatchSize) break;
     }
     return total;
+  }
+
+  /**
+   * One batch, read before it is deleted, so that `onExpired` hears whose sessions ended. At
+   * most 1000 rows: their ids are bound parameters (PostgreSQL takes 65535, SQLite 32766), and
+   * so are the history rows made of them.
+   */
+  private async deleteExpiredBatchNamed(
+    now: Date,
+    onExpired: (sessions: ExpiredSession[]) => Promise<void>,
+  ): Promise<{ deleted: number; full: boolean }> {
+    const rows = await this.repository
+      .createQueryBuilder('session')
+      .select(['session.keyDigest', 'session.id', 'session.userId', 'session.ip', 'session.userAgent', 'session.expireDate'])
+      .where('session.expireDate <= :now', { now })
+      .take(Math.min(Math.floor(this.cleanupBatchSize), NAMED_BATCH_LIMIT))
+      .getMany();
+    if (rows.length === 0) return { deleted: 0, full: false };
+    // The expiry is checked again: a row read here may have been signed in anew meanwhile.
+    const result = await this.repository
+      .createQueryBuilder()
+      .delete()
+      .where({ keyDigest: In(rows.map((row) => row.keyDigest)) })
+      .andWhere('expire_date <= :now', { now })
+      .execute();
+    const signedIn = rows.filter((row) => row.userId !== null);
+    if (signedIn.length > 0) {
+      await onExpired(signedIn.map(({ id, userId, ip, userAgent, expireDate }) => ({ id, userId: userId!, ip, userAgent, expireDate })));
+    }
+    return { deleted: result.affected ?? rows.length, full: rows.length === Math.min(Math.floor(this.cleanupBatchSize), NAMED_BATCH_LIMIT) };
   }
 
   private async deleteExpiredBatch(now: Date): Promise<number> {

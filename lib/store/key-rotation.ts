@@ -101,7 +101,7 @@ export class KeyRotation {
     }
     const seen = client ?? { ip: null, userAgent: null, hints: null };
     if (await this.storage.delete(record)) {
-      this.events.ended('session', { endedBy: 'theft-suspected' }, 'theft-suspected', { sessionId: record.id, userId: record.userId, count: 1 });
+      await this.events.ended('session', { endedBy: 'theft-suspected' }, 'theft-suspected', { sessionId: record.id, userId: record.userId, count: 1 });
       this.events.theftSuspected(record, seen, now);
     }
     return 'ended';

@@ -44,7 +44,7 @@ export class SessionLimit {
     // The new session counts as one: the others keep max - 1 places, most recent first.
     for (const record of others.slice(max - 1)) {
       if (await this.storage.delete({ id: record.id, userId })) {
-        this.events.ended('session', { endedBy: 'session-limit', actor: session }, 'session-limit', { sessionId: record.id, userId, count: 1 });
+        await this.events.ended('session', { endedBy: 'session-limit', actor: session }, 'session-limit', { sessionId: record.id, userId, count: 1 });
       }
     }
   }

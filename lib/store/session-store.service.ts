@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
 import { GuardedSessionStorage } from '../storage/guarded-session.storage.js';
+import type { ExpiredSession } from '../storage/session-storage.interface.js';
 import { clientOf, type SessionKeyColumns, type SessionRecord } from '../session/session-record.js';
 import { RESERVED_DATA_KEY } from '../session/session-data.js';
 import { UserSession } from '../session/user-session.js';
@@ -15,6 +16,10 @@ import { UserSessionsEvents, type EndSessionsOptions, type SecurityEventReason }
 import { decodeSessionListCursor, encodeSessionListCursor } from './session-list-cursor.js';
 import { SessionLimit } from './session-limit.js';
 import { KeyRotation, type KeyChange } from './key-rotation.js';
+import { SignInRecord } from './sign-in-record.js';
+import { RiskSignals } from '../risk/risk-signals.js';
+import { SecurityActivityService } from '../activity/security-activity.service.js';
+import type { RecognizedDevice } from '../devices/device-registry.js';
 import type { ActiveSession, ClearExpiredOptions, CreateSessionInput, LoginOptions, SessionListOptions, SessionListPage } from './session-store.types.js';
 
 /** A session as listed: its row without the data and the key columns. */
@@ -46,6 +51,9 @@ export class SessionStoreService {
     private readonly events: UserSessionsEventsPublisher,
     private readonly limit: SessionLimit,
     private readonly rotation: KeyRotation,
+    private readonly signIns: SignInRecord,
+    private readonly risk: RiskSignals,
+    private readonly activity: SecurityActivityService,
   ) {}
 
   // ---------------------------------------------------------------- sessions by key
@@ -93,10 +101,14 @@ export class SessionStoreService {
     return this.write(session, null);
   }
 
-  /** `save()`, giving the stored row a new key in the same statement when `keyChange` is set. */
-  private async write(session: UserSession, keyChange: KeyChange | null): Promise<boolean> {
-    const data = session.serializeData();
+  /**
+   * `save()`, giving the stored row a new key in the same statement when `keyChange` is set. A
+   * signed-in session's change of country or network (see `RiskSignals`) is reported once written.
+   */
+  private async write(session: UserSession, keyChange: KeyChange | null, checkPlace = true): Promise<boolean> {
     const now = new Date();
+    const placeChange = checkPlace && session.isStored ? this.risk.placeChange(session, now) : null;
+    const data = session.serializeData();
     if (this.lifetime.slidingExpiry) session.expireDate = this.lifetime.expiryAt(session.createdAt, now);
     const inserting = !session.isStored;
     if (inserting) {
@@ -115,6 +127,7 @@ export class SessionStoreService {
     }
     session.markStored(now);
     if (inserting) this.events.created(session, now);
+    if (placeChange) await this.risk.reportPlaceChange(session, placeChange, now);
     return true;
   }
 
@@ -131,6 +144,13 @@ export class SessionStoreService {
   async touch(session: UserSession, options: { rotateKey?: boolean } = {}): Promise<boolean> {
     if (session.cameWithPreviousKey || !session.isStored) return true;
     const now = new Date();
+    const placeChange = this.risk.placeChange(session, now);
+    // The change made the session enter its password again: its records must be written too.
+    if (placeChange && session.dataModified) {
+      const written = await this.write(session, null, false);
+      if (written) await this.risk.reportPlaceChange(session, placeChange, now);
+      return written;
+    }
     const expireDate = this.lifetime.activityExpiry(session, now);
     const rotation = options.rotateKey === false ? null : this.rotation.due(session, now);
     const changes = { ...clientOf(session), lastActivity: now, ...(expireDate && { expireDate }), ...rotation?.columns };
@@ -141,6 +161,7 @@ export class SessionStoreService {
     if (!written) return false;
     session.markTouched(now, expireDate);
     if (rotation) session.setKey(rotation.key, rotation.columns.keyDigest, now);
+    if (placeChange) await this.risk.reportPlaceChange(session, placeChange, now);
     return true;
   }
 
@@ -153,14 +174,14 @@ export class SessionStoreService {
       // Read first: the delete is scoped to the session's user (see `SessionStorage.delete()`).
       const record = await this.storage.findById(session);
       const existed = record !== null && (await this.storage.delete(record));
-      if (existed) this.events.ended('session', options, 'admin', { sessionId: session, userId: record.userId, count: 1 });
+      if (existed) await this.events.ended('session', options, 'admin', { sessionId: session, userId: record.userId, count: 1 });
       return existed;
     }
     const { id, userId, keyDigest } = session;
     const existed = id !== null && session.isStored ? await this.storage.delete({ id, userId, keyDigest }) : false;
     session.markEnded();
     // Signing out is done by the session itself, unless the caller says who did it.
-    if (existed) this.events.ended('session', { actor: { id, userId }, ...options }, 'self', { sessionId: id, userId, count: 1 });
+    if (existed) await this.events.ended('session', { actor: { id, userId }, ...options }, 'self', { sessionId: id, userId, count: 1 });
     return existed;
   }
 
@@ -188,6 +209,8 @@ export class SessionStoreService {
     const now = new Date();
     // Signing in is entering the password: "sudo mode" counts from here (see reauthenticate()).
     session.setAuthenticatedAt(now);
+    // Before the row is written: the session's records name its device.
+    const device = await this.signIns.recognizeDevice(session, user, now);
     const data = session.serializeData();
     const { key, columns } = freshKey(now);
     const previous = { id: session.id, userId: session.userId };
@@ -207,7 +230,9 @@ export class SessionStoreService {
     session.markStored(now);
     if (!renamed) this.events.created(session, now);
     await this.limit.enforceAfter(session, user);
-    if (this.events.isListening(UserSessionsEvents.signedIn)) await this.publishSignedIn(session, now);
+    await this.signIns.recordSignIn(session, device, now);
+    if (this.events.isListening(UserSessionsEvents.signedIn)) await this.publishSignedIn(session, now, device);
+    await this.signIns.afterSignIn(session, device, now);
   }
 
   /**
@@ -221,8 +246,12 @@ export class SessionStoreService {
   async reauthenticate(session: UserSession): Promise<boolean> {
     if (!session.isAuthenticated || !session.isStored) return false;
     const now = new Date();
+    // A change of place this request brought is found first: the password entered now counts.
+    this.risk.placeChange(session, now);
     session.setAuthenticatedAt(now);
-    return this.write(session, freshKey(now));
+    const written = await this.write(session, freshKey(now));
+    if (written) await this.signIns.reauthenticated(session, now);
+    return written;
   }
 
   /** Signs out: deletes the session's row; in a request, the cookie is cleared too. */
@@ -237,6 +266,13 @@ export class SessionStoreService {
     const now = new Date();
     const records = await this.storage.listActive(this.normalizeUserId(userId), now);
     return records.filter((record) => this.lifetime.isActive(record, now)).map(summaryOf);
+  }
+
+  /** @internal `listActive()` with each session's row (its data included). */
+  async listActiveRecords(userId: UserId): Promise<SessionRecord[]> {
+    const now = new Date();
+    const records = await this.storage.listActive(this.normalizeUserId(userId), now);
+    return records.filter((record) => this.lifetime.isActive(record, now));
   }
 
   /**
@@ -257,7 +293,7 @@ export class SessionStoreService {
   async deleteForUser(userId: UserId, id: string, options: EndSessionsOptions = {}): Promise<boolean> {
     const user = this.normalizeUserId(userId);
     const existed = await this.storage.delete({ id, userId: user });
-    if (existed) this.events.ended('session', options, 'other-session', { sessionId: id, userId: user, count: 1 });
+    if (existed) await this.events.ended('session', options, 'other-session', { sessionId: id, userId: user, count: 1 });
     return existed;
   }
 
@@ -271,7 +307,7 @@ export class SessionStoreService {
     const count = await this.storage.deleteOthers(user, exceptId, new Date());
     if (count > 0) {
       const actor = typeof exceptSession === 'object' && exceptSession !== null ? exceptSession : null;
-      this.events.ended('others', { actor, ...options }, 'other-session', { userId: user, keptSessionId: exceptId, count });
+      await this.events.ended('others', { actor, ...options }, 'other-session', { userId: user, keptSessionId: exceptId, count });
     }
     return count;
   }
@@ -284,7 +320,7 @@ export class SessionStoreService {
   async deleteAllForUser(userId: UserId, options: EndSessionsOptions = {}): Promise<number> {
     const user = this.normalizeUserId(userId);
     const count = await this.storage.deleteAllForUser(user);
-    if (count > 0) this.events.ended('user', options, 'admin', { userId: user, count });
+    if (count > 0) await this.events.ended('user', options, 'admin', { userId: user, count });
     return count;
   }
 
@@ -346,7 +382,8 @@ export class SessionStoreService {
   }
 
   /**
-   * Deletes every expired session, `cleanupBatchSize` rows per statement; returns how many.
+   * Deletes every expired session, `cleanupBatchSize` rows per statement, and the security
+   * activity older than `activityHistoryDays`; returns how many sessions.
    * `onProgress` is called after each batch with the number deleted so far; an aborted
    * `signal` stops it before the next batch.
    */
@@ -357,12 +394,15 @@ export class SessionStoreService {
       options.onProgress?.(total);
     };
     try {
-      deleted = await this.storage.deleteExpired(new Date(), { ...options, onProgress });
+      const onExpired = this.activity.enabled ? (sessions: ExpiredSession[]) => this.activity.recordExpired(sessions) : undefined;
+      deleted = await this.storage.deleteExpired(new Date(), { ...options, onProgress, onExpired });
+      // The history's window is the cleanup's too.
+      await this.activity.purge(new Date(), options.signal);
       return deleted;
     } finally {
       // One event per run, not per row: a backlog may be millions of rows. A run that failed
       // part way still reports the batches it deleted.
-      if (deleted > 0) this.events.ended('expired', {}, 'expiry', { count: deleted });
+      if (deleted > 0) await this.events.ended('expired', {}, 'expiry', { count: deleted });
     }
   }
 
@@ -373,7 +413,7 @@ export class SessionStoreService {
    * `user_id`, made only for a listener. A failure to read them does not fail the sign-in,
    * which is stored already: the event says null (unknown).
    */
-  private async publishSignedIn(session: UserSession, at: Date): Promise<void> {
+  private async publishSignedIn(session: UserSession, at: Date, device: RecognizedDevice | null): Promise<void> {
     let others: SessionRecord[] | null = null;
     try {
       const records = await this.storage.listActive(session.userId!, at);
@@ -381,7 +421,7 @@ export class SessionStoreService {
     } catch (error) {
       Logger.warn(`A sign-in's other sessions could not be read for its event: ${(error as Error)?.message ?? error}`, 'UserSessions');
     }
-    this.events.signedIn(session, others, at);
+    this.events.signedIn(session, others, at, device && { id: device.device.id, isNew: device.isNew });
   }
 
   private normalizeUserId(userId: UserId): UserId {

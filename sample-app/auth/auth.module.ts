@@ -5,10 +5,11 @@ import { AuthController } from './auth.controller.js';
 import { LocalStrategy } from './local.strategy.js';
 import { SessionSerializer } from './session.serializer.js';
 import { SignInListener, TheftListener } from './sign-in.listener.js';
+import { NewDeviceListener } from './new-device.listener.js';
 
 @Module({
   imports: [UsersModule, PassportModule.register({ session: true })],
   controllers: [AuthController],
-  providers: [LocalStrategy, SessionSerializer, SignInListener, TheftListener],
+  providers: [LocalStrategy, SessionSerializer, SignInListener, TheftListener, NewDeviceListener],
 })
 export class AuthModule {}

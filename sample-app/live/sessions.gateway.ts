@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { OnEvent } from '@nestjs/event-emitter';
 import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
-import { LiveSessionsService, UserSessionsEvents, type SessionEndedEvent, type UserSignedInEvent, type UserId } from '../../lib/index.js';
+import { LiveSessionsService, UserSessionsEvents, type SessionEndedEvent, type DeviceAnsweredEvent, type UserSignedInEvent, type UserId } from '../../lib/index.js';
 
 /**
  * The live "Active sessions" page: its WebSocket (ws, at /account/sessions/live) is told
@@ -39,6 +39,13 @@ export class SessionsGateway implements OnGatewayConnection {
   @OnEvent(UserSessionsEvents.ended)
   onEnd(event: SessionEndedEvent): void {
     if (event.userId !== null) this.tell(event.userId);
+  }
+
+  /** A device answered "Was this you?": the page's "Your devices" changed. */
+  @OnEvent(UserSessionsEvents.deviceTrusted)
+  @OnEvent(UserSessionsEvents.deviceReported)
+  onDeviceAnswered(event: DeviceAnsweredEvent): void {
+    this.tell(event.userId);
   }
 
   private tell(userId: UserId): void {

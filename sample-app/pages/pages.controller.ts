@@ -18,6 +18,12 @@ export class PagesController {
     sendPublicFile(res, 'index.html');
   }
 
+  /** "Was this you?": where the new-device alert's links lead (see `NewDeviceListener`). */
+  @Get('devices/answer')
+  deviceAnswer(@Res() res: Response | FastifyReply): void {
+    sendPublicFile(res, 'answer.html');
+  }
+
   @Get('assets/:name')
   asset(@Param('name') name: string, @Res() res: Response | FastifyReply): void {
     if (!this.assets.has(name)) throw new NotFoundException();

@@ -14,13 +14,19 @@
   const reauth = document.getElementById('reauth');
   const reauthPassword = document.getElementById('reauth-password');
   const reauthError = document.getElementById('reauth-error');
-  const fullDate = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
+  const { lang, words, relativeTime, translatePage } = window.demoText;
+  const fullDate = new Intl.DateTimeFormat(lang, { dateStyle: 'full', timeStyle: 'long' });
+  const devicesList = document.getElementById('devices');
+  const activityList = document.getElementById('activity');
+  const activityMore = document.getElementById('activity-more');
+  translatePage();
 
   /** Thrown after leaving for the sign-in page, to stop whatever was going on. */
   class SignedOut extends Error {}
 
   /** A request to the API; a 401 (signed out, here or elsewhere) goes to the sign-in page. */
   async function api(method, path) {
+    // The browser's Accept-Language asks the API for device and place names in the page's language.
     const response = await fetch(path, { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' });
     if (response.status === 401) {
       location.replace('/');
@@ -35,24 +41,11 @@
     status.hidden = false;
   }
 
-  /** "Safari on iPhone", "Firefox on unknown", "unknown on unknown". */
+  /** "Safari on iPhone" (the API's words), "Firefox on unknown", "unknown on unknown". */
   function deviceText(session) {
-    if (session.browser || session.platform) {
-      return `${session.browser || 'unknown'} on ${session.platform || 'unknown'}`;
-    }
-    return session.device || 'unknown on unknown';
-  }
-
-  /** "just now", "1 minute ago", "5 minutes ago", "3 hours ago", "2 days ago". */
-  function relativeTime(date, now = Date.now()) {
-    const seconds = Math.max(0, Math.round((now - date.getTime()) / 1000));
-    if (seconds < 60) return 'just now';
-    const plural = (count, unit) => `${count} ${unit}${count === 1 ? '' : 's'} ago`;
-    const minutes = Math.floor(seconds / 60);
-    if (minutes < 60) return plural(minutes, 'minute');
-    const hours = Math.floor(minutes / 60);
-    if (hours < 24) return plural(hours, 'hour');
-    return plural(Math.floor(hours / 24), 'day');
+    if (session.browser && session.platform && session.device) return session.device;
+    if (session.browser || session.platform) return words.on(session.browser || words.unknown, session.platform || words.unknown);
+    return session.device || words.on(words.unknown, words.unknown);
   }
 
   function cell(label, text, className) {
@@ -62,7 +55,7 @@
     if (text !== null && text !== undefined) {
       td.textContent = text;
     } else {
-      td.textContent = 'unknown';
+      td.textContent = words.unknown;
       td.classList.add('unknown');
     }
     return td;
@@ -73,15 +66,15 @@
     tr.dataset.id = session.id;
     if (session.current) tr.className = 'current';
 
-    tr.append(cell('Location', session.location), cell('IP', session.ip, 'ip'));
+    tr.append(cell(words.location, session.location), cell(words.ip, session.ip, 'ip'));
 
-    const device = cell('Device', deviceText(session));
+    const device = cell(words.device, deviceText(session));
     if (!session.browser && !session.platform && !session.device) device.classList.add('unknown');
     if (session.userAgent) device.title = session.userAgent;
     tr.append(device);
 
     // One element in the cell, so that on a phone it stays one value beside its label.
-    const activity = cell('Last activity', '');
+    const activity = cell(words.lastActivity, '');
     const value = document.createElement('span');
     const lastActivity = new Date(session.lastActivity);
     const time = document.createElement('time');
@@ -92,7 +85,7 @@
     if (session.current) {
       const mark = document.createElement('span');
       mark.className = 'this-session';
-      mark.textContent = '(this session)';
+      mark.textContent = words.thisSession;
       value.append(' ', mark);
     }
     activity.replaceChildren(value);
@@ -105,8 +98,8 @@
       button.type = 'button';
       button.className = 'button small danger';
       button.dataset.action = 'end';
-      button.textContent = 'End session';
-      button.setAttribute('aria-label', `End session: ${deviceText(session)}, ${time.textContent}`);
+      button.textContent = words.endSession;
+      button.setAttribute('aria-label', `${words.endSession}: ${deviceText(session)}, ${time.textContent}`);
       actions.append(button);
     }
     tr.append(actions);
@@ -154,7 +147,8 @@
     const next = row.nextElementSibling ?? row.previousElementSibling;
     row.remove();
     updateEndOthers();
-    showStatus('Session ended. That device is signed out.');
+    showStatus(words.sessionEnded);
+    run(loadAccount);
     (next?.querySelector('button') ?? title).focus();
   }
 
@@ -243,7 +237,8 @@
       }
       const { deleted } = await response.json();
       await load();
-      showStatus(deleted === 1 ? 'Ended 1 other session.' : `Ended ${deleted} other sessions.`);
+      showStatus(words.endedOthers(deleted));
+      run(loadAccount);
       title.focus();
     } finally {
       endOthers.disabled = false;
@@ -283,8 +278,85 @@
 
   // Keeps "5 minutes ago" true while the page stays open.
   setInterval(() => {
-    for (const time of rows.querySelectorAll('time')) time.textContent = relativeTime(new Date(time.dateTime));
+    for (const time of document.querySelectorAll('main time')) time.textContent = relativeTime(new Date(time.dateTime));
   }, 30_000);
+
+  function timeElement(iso) {
+    const time = document.createElement('time');
+    time.dateTime = iso;
+    time.title = fullDate.format(new Date(iso));
+    time.textContent = relativeTime(new Date(iso));
+    return time;
+  }
+
+  /** One line of a list: a heading and a line of details, each a list of text and elements. */
+  function entry(heading, details, className) {
+    const li = document.createElement('li');
+    if (className) li.className = className;
+    const head = document.createElement('strong');
+    head.append(...heading);
+    const line = document.createElement('span');
+    line.className = 'muted';
+    details.filter((part) => part !== null && part !== undefined && part !== '').forEach((part, index) => {
+      if (index > 0) line.append(' · ');
+      line.append(part);
+    });
+    li.append(head, document.createElement('br'), line);
+    return li;
+  }
+
+  /** "Your devices": every browser the user signed in with, and what they said of it. */
+  async function loadDevices() {
+    const response = await api('GET', '/account/devices');
+    if (!response.ok) return;
+    const devices = await response.json();
+    devicesList.replaceChildren(
+      ...devices.map((device) => {
+        const heading = [device.device ?? words.on(words.unknown, words.unknown)];
+        if (device.current) heading.push(` (${words.thisDevice})`);
+        const lastSignIn = document.createElement('span');
+        lastSignIn.append(`${words.lastSignIn} `, timeElement(device.lastSeen));
+        const li = entry(
+          heading,
+          [device.location, words.trust[device.trust] ?? device.trust, lastSignIn],
+          device.trust === 'reported' ? 'reported' : undefined,
+        );
+        li.dataset.trust = device.trust;
+        return li;
+      }),
+    );
+  }
+
+  /** "Recent activity": the history, a page at a time. */
+  let activityCursor = null;
+
+  function describeActivity(item) {
+    const heading = [words.kinds[item.kind] ?? item.kind];
+    const endedBy = item.details?.endedBy;
+    if (item.kind === 'session-ended' && words.endedBy[endedBy]) heading.push(` (${words.endedBy[endedBy]})`);
+    if (item.current) heading.push(` · ${words.thisSessionMark}`);
+    const place = item.previousLocation && item.location ? `${item.location} (${words.from(item.previousLocation)})` : item.location;
+    return entry(heading, [timeElement(item.at), item.device, place]);
+  }
+
+  async function loadActivity(more = false) {
+    const query = more && activityCursor ? `?cursor=${encodeURIComponent(activityCursor)}` : '';
+    const response = await api('GET', `/account/activity${query}`);
+    if (!response.ok) return;
+    const page = await response.json();
+    const items = page.entries.map(describeActivity);
+    if (more) activityList.append(...items);
+    else activityList.replaceChildren(...(items.length > 0 ? items : [entry([words.noActivity], [])]));
+    activityCursor = page.nextCursor;
+    activityMore.hidden = activityCursor === null;
+  }
+
+  /** The devices and the history, which every sign-in and end changes. */
+  function loadAccount() {
+    return Promise.all([loadDevices(), loadActivity()]);
+  }
+
+  activityMore.addEventListener('click', () => run(() => loadActivity(true)));
 
   /**
    * Live updates: the server says "sessions-changed" when a session of this user starts or
@@ -299,7 +371,7 @@
     });
     socket.addEventListener('message', (event) => {
       const message = JSON.parse(event.data);
-      if (message.event === 'sessions-changed') run(load);
+      if (message.event === 'sessions-changed') run(() => Promise.all([load(), loadAccount()]));
     });
     socket.addEventListener('close', (event) => {
       if (event.code === 4401) {
@@ -310,6 +382,6 @@
     });
   }
 
-  run(() => Promise.all([load(), loadUser()]));
+  run(() => Promise.all([load(), loadUser(), loadAccount()]));
   listen();
 })();

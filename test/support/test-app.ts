@@ -12,6 +12,7 @@ import {
   Post,
   Req,
   StreamableFile,
+  UnauthorizedException,
   UseGuards,
   type INestApplication,
   type ModuleMetadata,
@@ -138,6 +139,13 @@ class DemoController {
   async loginAfterMiddlewareCookie(@Body() body: unknown, @CurrentSession() session: UserSession) {
     await this.store.login(session, loginUserId(body));
     return { userId: session.userId };
+  }
+
+  /** The password was entered again (the app checked it): "sudo mode" starts now. */
+  @Post('reauthenticate')
+  @HttpCode(204)
+  async reauthenticate(@CurrentSession() session: UserSession) {
+    if (!(await this.store.reauthenticate(session))) throw new UnauthorizedException();
   }
 
   @Post('logout')

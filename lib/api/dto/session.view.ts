@@ -43,6 +43,18 @@ export abstract class BaseSessionView {
   expireDate: string;
 }
 
+/**
+ * The response headers of both lists that say what their names depend on: `device`,
+ * `browser`, `platform` and `location` are in the language the request's `Accept-Language`
+ * asks for.
+ *
+ * @internal
+ */
+export const LOCALIZED_RESPONSE_HEADERS = {
+  'Content-Language': { description: 'The language of the names, when the request sent `Accept-Language`.', schema: { type: 'string', example: 'de' } },
+  'Vary': { description: 'Includes `Accept-Language` (and `Cookie`).', schema: { type: 'string' } },
+} as const;
+
 /** One line of `GET /account/sessions`. */
 export class SessionView extends BaseSessionView {
   /** This is the session of the request. */
