@@ -13,7 +13,7 @@ import { Module, UseGuards, type MiddlewareConsumer, type NestModule } from '@ne
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Context, GraphQLModule, Query, Resolver } from '@nestjs/graphql';
 import { DataSource } from 'typeorm';
-import { CurrentUserId, Session, UserSessionsGuard, UserSessionsModule } from '../../lib/index.js';
+import { CurrentUserId, Session, UserSessionsGuard, UserSessionsEntities, UserSessionsModule } from '../../lib/index.js';
 import type { BenchDatabase, VariantName } from '../protocol.js';
 import { BenchAppModule, createApp, journalNote, typeOrm, userIdFor, type StartedVariant, type VariantOptions } from './common.js';
 import { refreshActivity, signIn } from './module.js';
@@ -84,7 +84,7 @@ export async function startGraphql(variant: VariantName, database: BenchDatabase
   const guarded = variant === 'module-graphql';
   const app = await createApp({
     module: BenchAppModule,
-    imports: [typeOrm(database, [Session]), UserSessionsModule.forRoot({}), graphqlModule(guarded)],
+    imports: [typeOrm(database, [...UserSessionsEntities]), UserSessionsModule.forRoot({}), graphqlModule(guarded)],
   });
   const userIds = Array.from({ length: sessions }, (_, index) => userIdFor(variant, index));
   const cookies = await signIn(app, sessions, (index) => userIds[index]);

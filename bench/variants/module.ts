@@ -22,6 +22,7 @@ import {
   SessionStoreService,
   UserSession,
   UserSessionsGuard,
+  UserSessionsEntities,
   UserSessionsModule,
   type UserSessionsModuleOptions,
 } from '../../lib/index.js';
@@ -103,7 +104,7 @@ export async function signIn(app: INestApplication, count: number, userIdOf: (in
 async function startModuleApp(variant: VariantName, database: BenchDatabase, options: UserSessionsModuleOptions): Promise<INestApplication> {
   const module = {
     module: BenchAppModule,
-    imports: [typeOrm(database, [Session]), UserSessionsModule.forRoot(options)],
+    imports: [typeOrm(database, [...UserSessionsEntities]), UserSessionsModule.forRoot(options)],
     controllers: [HelloController, ModuleController],
   };
   return variant === 'module-read-fastify' ? createFastifyApp(module) : createApp(module);

@@ -14,7 +14,7 @@ import { SubscribeMessage, WebSocketGateway, type OnGatewayConnection } from '@n
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { WebSocket } from 'ws';
 import { DataSource } from 'typeorm';
-import { CurrentUserId, LiveSessionsService, Session, UNAUTHENTICATED_CLOSE_CODE, UserSessionsGuard, UserSessionsModule } from '../../lib/index.js';
+import { CurrentUserId, LiveSessionsService, Session, UNAUTHENTICATED_CLOSE_CODE, UserSessionsGuard, UserSessionsEntities, UserSessionsModule } from '../../lib/index.js';
 import type { BenchDatabase, VariantName } from '../protocol.js';
 import { BenchAppModule, createApp, journalNote, typeOrm, userIdFor, type StartedVariant, type VariantOptions } from './common.js';
 import { signIn } from './module.js';
@@ -56,7 +56,7 @@ export async function startWebSocket(variant: VariantName, database: BenchDataba
   const Gateway = guarded ? GuardedGateway : OpenGateway;
   @Module({ providers: [Gateway] })
   class GatewayModule {}
-  const app = await createApp({ module: BenchAppModule, imports: [typeOrm(database, [Session]), UserSessionsModule.forRoot({}), GatewayModule] });
+  const app = await createApp({ module: BenchAppModule, imports: [typeOrm(database, [...UserSessionsEntities]), UserSessionsModule.forRoot({}), GatewayModule] });
   app.useWebSocketAdapter(new WsAdapter(app));
   const userIds = Array.from({ length: sessions }, (_, index) => userIdFor(variant, index));
   const cookies = await signIn(app, sessions, (index) => userIds[index]);
