@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, Header, Headers, Inject, Param, Query, Res, UseGuards, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Header, Headers, Inject, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
 import { SecurityActivityService } from '../activity/security-activity.service.js';
@@ -13,8 +13,7 @@ import { ActivityViews } from './activity-views.js';
 import { NO_STORE } from './cache-control.js';
 import { ApiErrorResponse, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
 import { ApiExcludeController, ApiOperation, ApiResponse, ApiTags } from './openapi.js';
-
-const strictPipe = () => new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
+import { strictPipe } from './strict-pipe.js';
 
 /** The admin API's view of one user's security activity history (with `adminPath`). */
 @Controller()

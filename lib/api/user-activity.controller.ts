@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Headers, Query, Res, UseGuards, ValidationPipe } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Query, Res, UseGuards } from '@nestjs/common';
 import { SecurityActivityService } from '../activity/security-activity.service.js';
 import { requestedLocale } from '../details/locale.js';
 import { appendHeader } from '../http/cookies.js';
@@ -11,8 +11,7 @@ import { ActivityViews } from './activity-views.js';
 import { NO_STORE } from './cache-control.js';
 import { ApiErrorResponse, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
 import { ApiOperation, ApiResponse, ApiTags } from './openapi.js';
-
-const strictPipe = () => new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
+import { strictPipe } from './strict-pipe.js';
 
 /**
  * "Recent activity": the signed-in user's security activity history (see

@@ -13,7 +13,6 @@ import {
   Req,
   Res,
   UseGuards,
-  ValidationPipe,
 } from '@nestjs/common';
 import { requestedLocale } from '../details/locale.js';
 import { appendHeader } from '../http/cookies.js';
@@ -28,8 +27,7 @@ import { ActivityViews } from './activity-views.js';
 import { NO_STORE } from './cache-control.js';
 import { ApiErrorResponse, CROSS_ORIGIN_REFUSED, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
 import { ApiOperation, ApiResponse, ApiTags } from './openapi.js';
-
-const strictPipe = () => new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
+import { strictPipe } from './strict-pipe.js';
 
 /**
  * "Your devices" and the answers to "Was this you?". The list needs a signed-in session; the

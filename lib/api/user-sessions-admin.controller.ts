@@ -15,7 +15,6 @@ import {
   Req,
   Res,
   UseGuards,
-  ValidationPipe,
 } from '@nestjs/common';
 import { USER_SESSIONS_MODULE_OPTIONS } from '../user-sessions.constants.js';
 import type { ResolvedUserSessionsOptions } from '../options/user-sessions-module-options.interface.js';
@@ -37,12 +36,10 @@ import { AdminSessionsPage, EndUserSessionsResult, type AdminSessionView } from 
 import { NO_STORE } from './cache-control.js';
 import { ApiErrorResponse, CROSS_ORIGIN_REFUSED, STORE_UNAVAILABLE } from './dto/sessions-api-error.view.js';
 import { ApiExcludeController, ApiOperation, ApiResponse, ApiTags } from './openapi.js';
+import { strictPipe } from './strict-pipe.js';
 
 /** What everyone but administrators gets (see `UserSessionsAdminGuard`). */
 const NOT_ADMIN = 'Not signed in as an administrator: the same 404 as a path with no route.';
-
-/** Unknown parameters are refused: a mistyped filter must not widen a list silently. */
-const strictPipe = () => new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
 
 /**
  * The admin API: every user's sessions, listed with filters, ended one at a time or all of
