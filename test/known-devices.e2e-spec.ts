@@ -246,6 +246,11 @@ describeEachDatabaseAndPlatform('Known devices, "Was this you?" and the activity
     ];
     const stored = await activity.find({ where: { userId: 'alice' }, order: { id: 'ASC' } });
     expect(stored.map((entry) => [entry.kind, entry.details ? (JSON.parse(entry.details).endedBy ?? null) : null])).toEqual(expected);
+    // A sign-out names its device and place, as the sign-in does.
+    const [lastSignIn, signOut] = stored.slice(-2);
+    // (The test's POSTs come without X-Forwarded-For.)
+    expect(signOut).toMatchObject({ ip: '127.0.0.1', userAgent: CHROME, deviceId: lastSignIn.deviceId });
+    expect(signOut.deviceId).toMatch(/^[A-Za-z0-9_-]{22}$/);
 
     // The user's pages: newest first, 5 at a time, nothing twice or left out.
     const viewer: Browser = { userAgent: CHROME };

@@ -3,7 +3,7 @@ import { In, LessThan, type Repository } from 'typeorm';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../user-sessions.constants.js';
 import type { UserId } from '../session/user-id.js';
 import type { ExpiredSession } from '../storage/session-storage.interface.js';
-import type { SessionsEndedRecord, UserSessionsEventsPublisher } from '../events/user-sessions-events.publisher.js';
+import type { EndedClient, SessionsEndedRecord, UserSessionsEventsPublisher } from '../events/user-sessions-events.publisher.js';
 import { SecurityActivityRecord } from '../session/security-activity.entity.js';
 import { decodeActivityCursor, encodeActivityCursor } from './activity-cursor.js';
 import type { NewSecurityActivity, SecurityActivityEntry, SecurityActivityKind, SecurityActivityPage } from './security-activity.types.js';
@@ -30,7 +30,7 @@ export class SecurityActivityService {
     /** Runs each statement under the session storage's rules (`storageTimeout`, 503 when down). */
     private readonly run: <T>(action: () => Promise<T>) => Promise<T> = (action) => action(),
   ) {
-    if (this.enabled) events?.recordEndsWith((ended) => this.recordEnd(ended));
+    if (this.enabled) events?.recordEndsWith((ended, client) => this.recordEnd(ended, client));
   }
 
   /** Whether a history is kept. */
@@ -137,7 +137,7 @@ export class SecurityActivityService {
     return result.affected ?? 0;
   }
 
-  private recordEnd(ended: SessionsEndedRecord): Promise<void> {
+  private recordEnd(ended: SessionsEndedRecord, client: EndedClient | null): Promise<void> {
     if (ended.scope === 'expired' || ended.userId === null) return Promise.resolve();
     const details: Record<string, unknown> = { endedBy: ended.endedBy };
     if (ended.actor?.sessionId) details.actorSessionId = ended.actor.sessionId;
@@ -149,7 +149,7 @@ export class SecurityActivityService {
       kind = ended.scope === 'others' ? 'other-sessions-ended' : 'all-sessions-ended';
       details.count = ended.count;
     }
-    return this.record({ userId: ended.userId, kind, at: ended.at, sessionId: ended.sessionId ?? ended.keptSessionId, details });
+    return this.record({ userId: ended.userId, kind, at: ended.at, sessionId: ended.sessionId ?? ended.keptSessionId, ...client, details });
   }
 }
 

@@ -20,8 +20,15 @@ import {
   type UserSessionsEventType,
 } from './user-sessions.events.js';
 
+/** @internal The client of an ended session, where the caller has it (a sign-out), for the history. */
+export interface EndedClient {
+  ip: string | null;
+  userAgent: string | null;
+  deviceId: string | null;
+}
+
 /** What an `ended` event says was ended (besides the options' actor and who ended it). */
-type EndedSessions = Partial<Pick<SessionEndedEvent, 'sessionId' | 'keptSessionId' | 'userId'>> & { count: number };
+type EndedSessions = Partial<Pick<SessionEndedEvent, 'sessionId' | 'keptSessionId' | 'userId'>> & { count: number; client?: EndedClient };
 
 /**
  * @internal Which sessions ended, for what must follow every end (closing live connections):
@@ -54,7 +61,7 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
   private readonly logger = new Logger('UserSessions');
   private emitter: EventEmitterLike | null = null;
   private readonly endListeners: ((ended: SessionsEnded) => void)[] = [];
-  private readonly endRecorders: ((ended: SessionsEndedRecord) => Promise<void>)[] = [];
+  private readonly endRecorders: ((ended: SessionsEndedRecord, client: EndedClient | null) => Promise<void>)[] = [];
 
   constructor(
     @Inject(USER_SESSIONS_MODULE_OPTIONS) private readonly options: { onEvent?: UserSessionsEventListener },
@@ -139,7 +146,7 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
   }
 
   /** @internal Records every end (the security activity history); `ended()` waits for it. */
-  recordEndsWith(recorder: (ended: SessionsEndedRecord) => Promise<void>): void {
+  recordEndsWith(recorder: (ended: SessionsEndedRecord, client: EndedClient | null) => Promise<void>): void {
     this.endRecorders.push(recorder);
   }
 
@@ -184,7 +191,7 @@ export class UserSessionsEventsPublisher implements OnModuleInit {
       at: new Date(),
     };
     // Recorded first: a listener that shows the history (a live page) finds the entry there.
-    for (const recorder of this.endRecorders) await recorder(record);
+    for (const recorder of this.endRecorders) await recorder(record, ended.client ?? null);
     if (listening) this.publish({ type: UserSessionsEvents.ended, ...record });
   }
 

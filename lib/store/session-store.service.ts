@@ -179,9 +179,11 @@ export class SessionStoreService {
     }
     const { id, userId, keyDigest } = session;
     const existed = id !== null && session.isStored ? await this.storage.delete({ id, userId, keyDigest }) : false;
+    // The history names the device and place of a sign-out.
+    const client = existed && userId !== null ? { ip: session.ip, userAgent: session.userAgent, deviceId: session.deviceId } : undefined;
     session.markEnded();
     // Signing out is done by the session itself, unless the caller says who did it.
-    if (existed) await this.events.ended('session', { actor: { id, userId }, ...options }, 'self', { sessionId: id, userId, count: 1 });
+    if (existed) await this.events.ended('session', { actor: { id, userId }, ...options }, 'self', { sessionId: id, userId, count: 1, client });
     return existed;
   }
 

@@ -33,8 +33,8 @@ export class DeviceView {
 /** Body of `POST {path}/devices/answer`. */
 export class DeviceAnswerBody {
   @ApiProperty({ description: 'A token of the new-device alert ("Yes, this was me" or "No, this wasn\'t me").' })
-  @IsString({ message: 'token must be the token of a new-device alert' })
-  @Length(1, 200, { message: 'token must be the token of a new-device alert' })
+  @IsString({ message: 'token must be a string: the token of a new-device alert' })
+  @Length(1, 200, { message: 'token must be 1 to 200 characters' })
   token: string;
 }
 
@@ -49,7 +49,7 @@ export class DeviceAnswerPreview {
   @ApiProperty({ ...nullableString })
   location: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time', description: "The device's latest sign-in." })
   signedInAt: string;
 }
 
