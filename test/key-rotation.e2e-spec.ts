@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, expect, inject, it } from 'vitest';
 import { DataSource, type Repository } from 'typeorm';
-import { Session, UserSessionsEvents, type SessionTheftSuspectedEvent, type UserSessionsEvent } from '../lib/index.js';
+import { SecurityActivityRecord, Session, UserSessionsEvents, type SessionTheftSuspectedEvent, type UserSessionsEvent } from '../lib/index.js';
 import { digestSessionKey } from '../lib/session/session-key.js';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { cleanUpRedis, connectRedis } from './support/redis.js';
@@ -108,6 +108,9 @@ describeEachDatabaseAndPlatform('key rotation and stolen-cookie detection', (kin
     ]);
     expect(JSON.stringify(suspected)).not.toContain(copied);
     expect(JSON.stringify(suspected)).not.toContain(current);
+    // And alice's security activity says why the session ended.
+    const history = await t.app.get(DataSource).getRepository(SecurityActivityRecord).findBy({ sessionId: id, kind: 'session-ended' });
+    expect(history.map((entry) => JSON.parse(entry.details!).endedBy)).toEqual(['theft-suspected']);
   });
 
   it('the thief rotates first: the real user, coming back with the replaced key, ends the session', async () => {

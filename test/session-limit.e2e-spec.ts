@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
-import { Session, UserSessionsEvents, type UserSessionsEvent } from '../lib/index.js';
+import { SecurityActivityRecord, Session, UserSessionsEvents, type UserSessionsEvent } from '../lib/index.js';
 import { digestSessionKey } from '../lib/session/session-key.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { describeEachDatabaseAndPlatform } from './support/platforms.js';
@@ -52,6 +52,9 @@ describeEachDatabaseAndPlatform('session limit', (kind, platform) => {
     await request(endLeastRecent.url).get('/me').set('Cookie', `sessionid=${second}`).expect(401);
     const ended = heard.filter((event) => event.type === UserSessionsEvents.ended);
     expect(ended).toEqual([expect.objectContaining({ endedBy: 'session-limit', scope: 'session', userId: 'alice', count: 1 })]);
+    // alice's security activity says why that session ended.
+    const history = await endLeastRecent.app.get(DataSource).getRepository(SecurityActivityRecord).findBy({ sessionId: digestSessionKey(second), kind: 'session-ended' });
+    expect(history.map((entry) => JSON.parse(entry.details!).endedBy)).toEqual(['session-limit']);
   });
 
   it("'refuse': 409 listing the sessions; signing in again with one of them to end succeeds", async () => {
