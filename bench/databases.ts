@@ -17,6 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { usesWal, type BenchDatabase, type DatabaseKind, type VariantName } from './protocol.js';
 
+/** How long a variant's idle PostgreSQL connections stay open (see `forVariant`). */
+export const POOL_IDLE_MS = 1000;
+
 const SERVERS = {
   postgres: { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432) },
   mariadb: { host: process.env.MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.MYSQL_PORT ?? 3306) },
@@ -107,9 +110,11 @@ export async function createBenchDatabase(kind: DatabaseKind): Promise<BenchData
             port: admin.port,
             username: admin.user,
             database: variant.startsWith('better-auth') ? names[1] : name,
-            // pg's default pool: connections idle for 10 s close. A variant idles longer than that
-            // while the others run, and `primeTarget()` opens them again before its window. Kept
-            // open, 13 variants' pools would pass PostgreSQL's 100 connections.
+            // Connections idle for 1 s close (pg's default is 10 s): a variant idles longer than
+            // that while the others run, and `primeTarget()` opens them again before its window.
+            // Kept open, 17 variants' pools pass PostgreSQL's 100 connections, as the quick run's
+            // 1-s windows showed ("too many clients already").
+            extra: { idleTimeoutMillis: POOL_IDLE_MS },
           },
         }),
         drop: async () => {

@@ -23,6 +23,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { Session } from '../../lib/index.js';
 import type { BenchDatabase, VariantName } from '../protocol.js';
+import { POOL_IDLE_MS } from '../databases.js';
 import { freePort } from '../../test/support/throwaway-servers.js';
 import {
   BenchAppModule,
@@ -55,7 +56,7 @@ function ownDatabase(database: BenchDatabase): Database.Database | pg.Pool {
   const options = database.typeorm as { database: string; host?: string; port?: number; username?: string };
   if (database.kind === 'sqlite') return new Database(options.database);
   if (database.kind === 'postgres') {
-    return new pg.Pool({ host: options.host, port: options.port, user: options.username, database: options.database });
+    return new pg.Pool({ host: options.host, port: options.port, user: options.username, database: options.database, idleTimeoutMillis: POOL_IDLE_MS });
   }
   throw new Error(`better-auth variants run on SQLite and PostgreSQL, not ${database.kind}`);
 }
