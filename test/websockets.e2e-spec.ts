@@ -285,6 +285,9 @@ describeEachDatabaseAndPlatform('WebSocket gateway (ws) with rotationInterval: a
     // A key 16 minutes old, last used 2 minutes ago: the next request rotates it and records activity.
     await sessions.update({ id }, { keyIssuedAt: new Date(Date.now() - 16 * 60_000), lastActivity: new Date(Date.now() - 120_000) });
     const client = await openClient('ws', t.url, { Cookie: cookie });
+    // The socket's session is loaded (with the key as it is now) before HTTP rotates it; a load
+    // after the rotation would come with the replaced key, which records no activity.
+    await until(async () => t.app.get(LiveSessionsService).openConnections === 1, 2_000, "the socket's session");
     const rotated = await request(t.url).get('/me').set('Cookie', cookie).expect(200);
     expect(sessionCookie(rotated.headers['set-cookie'])).toBeDefined();
     expect(digestSessionKey(cookie.slice('sessionid='.length))).not.toBe((await sessions.findOneByOrFail({ id })).keyDigest);
